@@ -1,0 +1,25 @@
+"""The ``mfgcanon`` command line (extra ``[cli]``: click and rich).
+
+Exit codes, shared by every command: 0 ok, 1 invalid records or incompatible schemas found,
+2 usage or input error, 3 internal error. Machine output goes to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_OK = 0
+EXIT_FOUND = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def main() -> None:
+    """Console-script entry point; explains the missing extra instead of a traceback."""
+    try:
+        from mfgcanon.cli.app import cli
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra installed
+        sys.stderr.write(f"mfgcanon: the command line needs the [cli] extra ({exc}); "
+                         "install it with: pip install 'mfgcanon[cli]'\n")
+        raise SystemExit(EXIT_USAGE) from None
+    cli.main(prog_name="mfgcanon")

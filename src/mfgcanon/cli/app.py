@@ -1,0 +1,48 @@
+"""The root ``mfgcanon`` click group; sub-commands are imported only when invoked."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from mfgcanon.cli import EXIT_INTERNAL
+
+# command name -> "module:attribute"; modules are imported lazily so `mfgcanon --help` stays fast
+_COMMANDS: dict[str, str] = {
+    "validate": "mfgcanon.cli.validate:validate",
+    "compat": "mfgcanon.cli.compat:compat",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # the CLI's own last resort: exit 3, never a bare traceback
+            click.echo(f"mfgcanon: internal error: {type(exc).__name__}: {exc}", err=True)
+            if "--debug" in sys.argv:
+                traceback.print_exc()
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mfgcanon", prog_name="mfgcanon")
+def cli() -> None:
+    """Canonical manufacturing data: validate, convert, export schemas, check compatibility."""
