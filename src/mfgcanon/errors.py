@@ -1,0 +1,117 @@
+"""The one exception tree every public mfgcanon function raises.
+
+Each error carries a stable ``code`` (documented in ``docs/reference/errors.md``), the JSON path of
+the offending field where there is one (``$.operations[2].planned_quantity.value``) and, for raw
+input, the source position. Dependency exceptions never escape: they are wrapped here, keeping the
+original type's name in ``cause_type`` for debugging.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+ErrorCode = Literal[
+    # input that is not JSON / MessagePack at all
+    "malformed_input",
+    "truncated_input",
+    # decoded input that does not fit the canonical model
+    "type_mismatch",
+    "missing_field",
+    "naive_datetime",
+    "negative_quantity",
+    "non_finite_decimal",
+    "unknown_unit",
+    "invalid_value",
+    "unknown_kind",
+    "constraint_violation",
+    # units
+    "incompatible_units",
+    "inexact_conversion",
+    # encoding and events
+    "unencodable_value",
+    "missing_identity",
+]
+ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
+
+
+class MfgcanonError(Exception):
+    """Base class: ``except mfgcanon.errors.MfgcanonError`` catches everything the library raises."""
+
+    code: ErrorCode = "invalid_value"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        path: str | None = None,
+        position: int | None = None,
+        record_index: int | None = None,
+        cause_type: str | None = None,
+    ) -> None:
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.path = path
+        self.position = position
+        self.record_index = record_index
+        self.cause_type = cause_type
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = f"{self.message} [{self.code}]"
+        if self.path:
+            text += f" - at {self.path}"
+        if self.position is not None:
+            text += f" (byte {self.position})"
+        if self.record_index is not None:
+            text += f" (record {self.record_index})"
+        return text
+
+    def with_record_index(self, index: int) -> MfgcanonError:
+        """A copy of this error that names the record it came from in a batch or stream."""
+        return type(self)(
+            self.message, code=self.code, path=self.path, position=self.position,
+            record_index=index, cause_type=self.cause_type,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON reports and DataFrames."""
+        return {
+            "type": type(self).__name__,
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+            "position": self.position,
+            "record_index": self.record_index,
+        }
+
+
+class DecodeError(MfgcanonError, ValueError):
+    """The bytes are not well-formed JSON / MessagePack (or are cut short)."""
+
+    code: ErrorCode = "malformed_input"
+
+
+class ValidationError(MfgcanonError, ValueError):
+    """Well-formed input that breaks a rule of the canonical model."""
+
+    code: ErrorCode = "invalid_value"
+
+
+class UnitError(MfgcanonError, ValueError):
+    """An unknown unit code, or a conversion that cannot be done exactly."""
+
+    code: ErrorCode = "unknown_unit"
+
+
+class EncodeError(MfgcanonError, TypeError):
+    """A value that cannot be written in the requested format."""
+
+    code: ErrorCode = "unencodable_value"
+
+
+class EventError(MfgcanonError, ValueError):
+    """An event cannot be built from the given entity (for example it lacks its business key)."""
+
+    code: ErrorCode = "missing_identity"

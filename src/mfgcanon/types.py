@@ -1,0 +1,59 @@
+"""Constrained field types shared by every model version.
+
+Each constraint lives here once, as an ``Annotated`` alias, so the codec, the exported JSON Schema
+and Avro schema, the hypothesis strategies and the docs all read the same rule. msgspec refuses
+numeric bounds on ``Decimal`` (``Meta(ge=0)`` raises), so the sign and finiteness of decimals are
+checked by the few structs that hold them; the ``pattern`` below states the same rule to external
+JSON Schema validators, which otherwise accept any string for ``format: decimal``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from msgspec import Meta
+
+# Decimal strings as the JSON codec writes them (msgspec keeps the Decimal's own form, so the
+# exponent form must be allowed too).
+UNSIGNED_DECIMAL_PATTERN = r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+SIGNED_DECIMAL_PATTERN = r"^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+UNIT_CODE_PATTERN = r"^[A-Z0-9]{2,3}$"
+
+# Avro decimal logical type for every canonical decimal: 38 digits, 9 after the point. Wide enough for
+# SAP QUAN(13,3), FLTP characteristics and 9-place lab measurements; the Avro writer refuses more.
+DECIMAL_AVRO = {"precision": 38, "scale": 9}
+
+
+def doc(text: str) -> Meta:
+    """A field description: it feeds the JSON Schema, the Avro ``doc`` and the docs site."""
+    return Meta(description=text)
+
+
+Identifier = Annotated[str, Meta(min_length=1, max_length=255)]
+"""A business key as the source shows it to people (SAP keys without ALPHA leading zeros)."""
+
+Code = Annotated[str, Meta(min_length=1, max_length=64)]
+"""A short code from a source code list (status, reason, type) kept verbatim."""
+
+UnitCode = Annotated[str, Meta(min_length=2, max_length=3, extra_json_schema={"pattern": UNIT_CODE_PATTERN})]
+"""A UN/CEFACT Recommendation 20 unit code; membership is checked against ``mfgcanon.units``."""
+
+Instant = Annotated[datetime, Meta(tz=True)]
+"""A timezone-aware instant. Mappers and event builders write UTC; binary codecs carry UTC."""
+
+CalendarDate = date
+"""A business date with no time of day (posting date), in the plant's calendar."""
+
+UnsignedDecimal = Annotated[
+    Decimal,
+    Meta(extra_json_schema={"pattern": UNSIGNED_DECIMAL_PATTERN}, extra={"avro": DECIMAL_AVRO}),
+]
+"""A finite decimal >= 0 (checked by the owning struct); written as a JSON string, never a float."""
+
+SignedDecimal = Annotated[
+    Decimal,
+    Meta(extra_json_schema={"pattern": SIGNED_DECIMAL_PATTERN}, extra={"avro": DECIMAL_AVRO}),
+]
+"""A finite decimal of either sign (measured values, limits); written as a JSON string."""

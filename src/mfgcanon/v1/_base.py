@@ -1,0 +1,59 @@
+"""Struct configuration every v1 type shares, and the checks msgspec cannot express natively.
+
+* ``frozen``: canonical values are facts or snapshots; a mapper builds a new one instead of mutating.
+* ``kw_only``: field order is never part of the contract (msgspec does not inherit it: every class
+  passes it again, and a test checks).
+* ``gc=False``: canonical values never form reference cycles, so the collector can skip them; this
+  halves the cost of decoding large batches.
+* ``omit_defaults``: absent optional fields stay absent on the wire (smaller NDJSON, same meaning).
+* ``forbid_unknown_fields`` stays off: old readers must accept what newer writers add.
+
+Entities (the things an event carries or a file holds) add an explicit, stable ``tag`` in the ``kind``
+field; nested value objects and lines carry none, since their type is fixed by where they appear.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import NoReturn
+
+import msgspec
+
+
+class Record(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
+    """Base of every v1 struct (value objects, lines and entities)."""
+
+
+class Entity(Record, frozen=True, kw_only=True, tag_field="kind"):
+    """Base of every top-level v1 entity; subclasses set ``tag=`` to their stable wire name."""
+
+
+def reject(field: str, message: str, code: str) -> NoReturn:
+    """Fail a ``__post_init__`` check so the codec can name the field and the error code.
+
+    msgspec reports the path of the struct whose hook failed; the ``[code] field:`` prefix lets
+    :mod:`mfgcanon.codecs` extend that path to the field and keep a stable error code.
+    """
+    raise ValueError(f"[{code}] {field}: {message}")
+
+
+def check_unsigned(field: str, value: Decimal) -> None:
+    """A quantity-like decimal must be finite and not negative (negative zero included)."""
+    if value.is_signed() or not value.is_finite():
+        if not value.is_finite():
+            reject(field, f"{value} is not a finite decimal", "non_finite_decimal")
+        reject(field, f"{value} is negative; the direction of a quantity lives in its type",
+               "negative_quantity")
+
+
+def check_finite(field: str, value: Decimal | None) -> None:
+    if value is not None and not value.is_finite():
+        reject(field, f"{value} is not a finite decimal", "non_finite_decimal")
+
+
+def check_window(start: datetime | None, end: datetime | None, end_field: str, start_field: str) -> None:
+    """An interval must not end before it starts (naive values are the decoder's to reject)."""
+    if (start is not None and end is not None and start.tzinfo is not None and end.tzinfo is not None
+            and end < start):
+        reject(end_field, f"ends before {start_field}", "constraint_violation")

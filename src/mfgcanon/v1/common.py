@@ -1,0 +1,153 @@
+"""Value objects every v1 entity uses: quantities, properties, provenance and locations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+import msgspec
+
+from mfgcanon import units
+from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
+from mfgcanon.v1._base import Record, check_unsigned, reject
+
+_KNOWN_UNITS = units.KNOWN_CODES
+
+
+class Quantity(Record, frozen=True, kw_only=True):
+    """An amount in a UN/CEFACT Rec 20 unit. Never negative: the entity's type says which way it moves."""
+
+    value: Annotated[UnsignedDecimal, doc("The amount: a finite decimal >= 0, written as a JSON string.")]
+    uom: Annotated[UnitCode, doc("UN/CEFACT Recommendation 20 unit code, e.g. KGM, H87, LTR, HUR.")]
+    source_uom: Annotated[str | None, doc("The source system's own unit code where it differs (SAP ST).")] = None
+
+    def __post_init__(self) -> None:
+        # One hook for every quantity in the model; kept to two cheap calls on the happy path.
+        value = self.value
+        if value.is_signed() or not value.is_finite():
+            check_unsigned("value", value)
+        if self.uom not in _KNOWN_UNITS:
+            reject("uom", f"unknown unit code {self.uom!r}: not a registered UN/CEFACT Rec 20 code",
+                   "unknown_unit")
+
+    def to(self, uom: str, *, material: units.ConversionSource | None = None,
+           places: int | None = None) -> Quantity:
+        """This quantity in another unit: exact, through a material's own factors where needed."""
+        value = units.convert_value(self.value, self.uom, uom, material=material, places=places)
+        return Quantity(value=value, uom=uom)
+
+
+class PropertyType(enum.StrEnum):
+    """How to read a :class:`Property` value."""
+
+    STRING = "string"
+    DECIMAL = "decimal"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+
+
+class Property(Record, frozen=True, kw_only=True):
+    """A vendor or plant value with no canonical field, under a namespaced name (``sap.control_key``).
+
+    The value is always a string on the wire, typed by ``data_type``, so every format carries it alike.
+    """
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=255),
+                    doc("Namespaced name: '<system>.<field>', e.g. 'sap.control_key'.")]
+    value: Annotated[str | None, doc("The value as text; read it with data_type.")] = None
+    data_type: Annotated[PropertyType, doc("How to read value.")] = PropertyType.STRING
+    uom: Annotated[UnitCode | None, doc("Rec 20 unit of a numeric value, if any.")] = None
+
+    def __post_init__(self) -> None:
+        if self.value is not None and self.data_type is not PropertyType.STRING:
+            try:
+                self.typed_value()
+            except (ValueError, InvalidOperation):
+                reject("value", f"{self.value!r} is not a valid {self.data_type.value}", "invalid_value")
+
+    def typed_value(self) -> str | Decimal | int | bool | date | datetime | None:
+        """The value as the Python type ``data_type`` names."""
+        raw = self.value
+        if raw is None:
+            return None
+        kind = self.data_type
+        if kind is PropertyType.DECIMAL:
+            number = Decimal(raw)
+            if not number.is_finite():
+                raise ValueError(raw)
+            return number
+        if kind is PropertyType.INTEGER:
+            return int(raw)
+        if kind is PropertyType.BOOLEAN:
+            if raw not in ("true", "false"):
+                raise ValueError(raw)
+            return raw == "true"
+        if kind is PropertyType.DATE:
+            return date.fromisoformat(raw)
+        if kind is PropertyType.DATETIME:
+            moment = datetime.fromisoformat(raw)
+            if moment.tzinfo is None:
+                raise ValueError(raw)
+            return moment
+        return raw
+
+
+class SourceRef(Record, frozen=True, kw_only=True):
+    """Where a canonical value came from: the system and document, for audit and idempotency."""
+
+    system: Annotated[Identifier, doc("Source system name as configured, e.g. 'S4H-100'.")]
+    document_type: Annotated[str | None, doc("Document type, e.g. 'IDOC:LOIPRO05'.")] = None
+    document_id: Annotated[str | None, doc("Identity of the source document: IDoc number, OData key, BOD id.")] = None
+    line: Annotated[str | None, doc("Line or item within the document, where one document holds many records.")] = None
+    revision: Annotated[str | None, doc("Source change counter, when a document is resent.")] = None
+    received_at: Annotated[Instant | None, doc("When mfgcanon received the document.")] = None
+
+
+class Location(Record, frozen=True, kw_only=True):
+    """A place within a plant: storage location and bin, or work center and equipment."""
+
+    plant: Annotated[Identifier, doc("Plant (site) code, e.g. SAP WERKS.")]
+    storage_location: Annotated[Identifier | None, doc("Storage location, e.g. SAP LGORT; ISA-95 storage zone.")] = None
+    bin: Annotated[Identifier | None, doc("Storage bin or unit within the storage location.")] = None
+    work_center_id: Annotated[Identifier | None, doc("Work center, e.g. SAP ARBPL.")] = None
+    equipment_id: Annotated[Identifier | None, doc("Equipment or line (ISA-95 equipment).")] = None
+
+
+class StockStatus(enum.StrEnum):
+    """Usability of stock (SAP stock types; ISA-95 lot disposition)."""
+
+    UNRESTRICTED = "unrestricted"
+    QUALITY_INSPECTION = "quality_inspection"
+    BLOCKED = "blocked"
+    RESTRICTED = "restricted"
+    OTHER = "other"
+
+
+class ActivityKind(enum.StrEnum):
+    """What a booked or planned activity time is for."""
+
+    SETUP = "setup"
+    MACHINE = "machine"
+    LABOR = "labor"
+    TEARDOWN = "teardown"
+    OTHER = "other"
+
+
+class ActivityTime(Record, frozen=True, kw_only=True):
+    """A planned standard value or a booked activity duration (SAP VGW01..06 / ISM01..06)."""
+
+    activity: Annotated[ActivityKind, doc("What the time was spent on.")]
+    duration: Annotated[Quantity, doc("The time, in a time unit (HUR, MIN, SEC).")]
+    activity_type_code: Annotated[Code | None, doc("Source activity type, e.g. SAP LSTAR.")] = None
+
+    def __post_init__(self) -> None:
+        if units.get(self.duration.uom).dimension != "time":
+            reject("duration", f"{self.duration.uom} is not a unit of time", "constraint_violation")
+
+
+Properties = Annotated[list[Property], doc("Vendor or plant values with no canonical field.")]
+Source = Annotated[SourceRef | None, doc("Provenance: source system and document.")]

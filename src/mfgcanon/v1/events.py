@@ -1,0 +1,407 @@
+"""CloudEvents 1.0 envelopes for the v1 business events, and helpers that build them from entities.
+
+Every event class is a tagged struct: the CloudEvents ``type`` attribute *is* the msgspec tag, so a
+stream of mixed events decodes straight into the right classes. ``type`` reads
+``mfgcanon.<name>.v1``: the major version is part of the contract, a breaking change is a new type.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import typing
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+
+import msgspec
+
+from mfgcanon import events as _ev
+from mfgcanon.errors import EventError
+from mfgcanon.types import Identifier, Instant, doc
+from mfgcanon.v1 import __schema_version__
+from mfgcanon.v1._base import Record, reject
+from mfgcanon.v1.confirmation import ProductionConfirmation
+from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement, MovementType
+from mfgcanon.v1.lot import GenealogyLink, MaterialLot
+from mfgcanon.v1.material import Material
+from mfgcanon.v1.order import ProductionOrder
+from mfgcanon.v1.quality import InspectedItem, Nonconformance, NonconformanceKind, QualityInspection
+from mfgcanon.v1.shipment import ShipmentReadiness
+
+MAJOR = 1
+SCHEMA_URN = "urn:mfgcanon:schema:v1:"
+
+AnyEntity = (ProductionOrder | ProductionConfirmation | MaterialMovement | InventoryBalance | Material
+             | MaterialLot | GenealogyLink | QualityInspection | Nonconformance | ShipmentReadiness)
+
+
+class CloudEvent(Record, frozen=True, kw_only=True, tag_field="type"):
+    """The CloudEvents 1.0 envelope shared by every v1 event (structured JSON mode)."""
+
+    NAME: ClassVar[str] = ""  # set by each event class, e.g. "production_order.released"
+
+    id: Annotated[uuid.UUID, doc("UUIDv5 of idempotencykey: the same source document gives the same id.")]
+    source: Annotated[Identifier, doc("Producer context, urn:mfgcanon:{source system}[:{plant}].")]
+    specversion: Annotated[Literal["1.0"], doc("CloudEvents specification version.")]
+    time: Annotated[Instant, doc("When the business event occurred (UTC).")]
+    subject: Annotated[Identifier, doc("Business key of the event, e.g. production-order/1710/1000123.")]
+    datacontenttype: Annotated[Literal["application/json"], doc("Media type of data.")] = "application/json"
+    dataschema: Annotated[str | None, doc("URI of the JSON Schema of this event type and major version.")] = None
+    partitionkey: Annotated[Identifier, doc("Kafka message key: the order for order-scoped events, "
+                                            "material|lot for lot-scoped ones.")]
+    idempotencykey: Annotated[Identifier, doc("system|document type|document id|line|event type|revision.")]
+    sourcesystem: Annotated[Identifier, doc("Source system name, as configured in the mapper's context.")]
+    plant: Annotated[Identifier | None, doc("Plant the event belongs to.")] = None
+    schemaversion: Annotated[str, doc("Semantic version of the schema of data.")]
+    sequence: Annotated[str | None, doc("Zero-padded, lexicographically ordered sequence within the source.")] = None
+    recordedtime: Annotated[Instant | None, doc("When the event was recorded (>= time).")] = None
+    traceparent: Annotated[str | None, doc("W3C trace context.")] = None
+    correlationid: Annotated[str | None, doc("Id shared by the events of one business process.")] = None
+    causationid: Annotated[str | None, doc("Id of the event or command that caused this one.")] = None
+
+    @classmethod
+    def event_type(cls) -> str:
+        """The CloudEvents ``type`` of this class, e.g. ``mfgcanon.production_order.released.v1``."""
+        return f"{_ev.TYPE_PREFIX}.{cls.NAME}.v{MAJOR}"
+
+
+class ProductionOrderReleased(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.production_order.released.v1"):
+    """An order was released to the shop floor (SAP LOIPRO on release)."""
+
+    NAME = "production_order.released"
+    data: Annotated[ProductionOrder, doc("The order as released.")]
+
+
+class ProductionOrderUpdated(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.production_order.updated.v1"):
+    """A released order changed (quantities, dates, operations, components)."""
+
+    NAME = "production_order.updated"
+    data: Annotated[ProductionOrder, doc("The order after the change.")]
+
+
+class ProductionOrderCompleted(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.production_order.completed.v1"):
+    """An order was technically completed or closed."""
+
+    NAME = "production_order.completed"
+    data: Annotated[ProductionOrder, doc("The order at completion.")]
+
+
+class ProductionOrderCancelled(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.production_order.cancelled.v1"):
+    """An order was cancelled or flagged for deletion."""
+
+    NAME = "production_order.cancelled"
+    data: Annotated[ProductionOrder, doc("The order at cancellation.")]
+
+
+class ProductionConfirmed(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.production.confirmed.v1"):
+    """Yield, scrap and times were confirmed for an order operation."""
+
+    NAME = "production.confirmed"
+    data: Annotated[ProductionConfirmation, doc("The confirmation.")]
+
+
+class _MovementEvent(CloudEvent, frozen=True, kw_only=True):
+    ALLOWED: ClassVar[frozenset[MovementType]] = frozenset()
+    data: Annotated[MaterialMovement, doc("The goods movement.")]
+
+    def __post_init__(self) -> None:
+        if self.data.movement_type not in self.ALLOWED:
+            allowed = ", ".join(sorted(kind.value for kind in self.ALLOWED))
+            reject("data", f"movement_type {self.data.movement_type.value!r} does not fit {self.NAME} "
+                   f"(expected {allowed})", "constraint_violation")
+
+
+class MaterialIssued(_MovementEvent, frozen=True, kw_only=True, tag="mfgcanon.material.issued.v1"):
+    """Material was issued (consumed) to an order (SAP 261; its reversal 262)."""
+
+    NAME = "material.issued"
+    ALLOWED = frozenset({MovementType.GOODS_ISSUE})
+
+
+class MaterialScrapped(_MovementEvent, frozen=True, kw_only=True, tag="mfgcanon.material.scrapped.v1"):
+    """Stock was scrapped (SAP 551; its reversal 552)."""
+
+    NAME = "material.scrapped"
+    ALLOWED = frozenset({MovementType.SCRAP})
+
+
+class InventoryReceived(_MovementEvent, frozen=True, kw_only=True, tag="mfgcanon.inventory.received.v1"):
+    """Goods were received into stock, from an order or a supplier (SAP 101, 531; reversals 102, 532)."""
+
+    NAME = "inventory.received"
+    ALLOWED = frozenset({MovementType.GOODS_RECEIPT})
+
+
+class InventoryMoved(_MovementEvent, frozen=True, kw_only=True, tag="mfgcanon.inventory.moved.v1"):
+    """Any other stock movement: transfer, status change, adjustment, return, shipment issue."""
+
+    NAME = "inventory.moved"
+    ALLOWED = frozenset(set(MovementType) - {MovementType.GOODS_ISSUE, MovementType.SCRAP,
+                                             MovementType.GOODS_RECEIPT})
+
+
+class InventoryBalanceReported(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.inventory.balance_reported.v1"):
+    """A stock snapshot for one bucket (material, location, lot, status)."""
+
+    NAME = "inventory.balance_reported"
+    data: Annotated[InventoryBalance, doc("The balance.")]
+
+
+class _HoldEvent(CloudEvent, frozen=True, kw_only=True):
+    ACTIVE: ClassVar[bool] = True
+    data: Annotated[Nonconformance, doc("The hold, as a nonconformance of category 'hold'.")]
+
+    def __post_init__(self) -> None:
+        hold = self.data.hold
+        if self.data.category is not NonconformanceKind.HOLD or hold is None or hold.is_active != self.ACTIVE:
+            state = "active" if self.ACTIVE else "released"
+            reject("data", f"{self.NAME} needs a nonconformance of category 'hold' with an {state} hold",
+                   "constraint_violation")
+
+
+class QualityHoldPlaced(_HoldEvent, frozen=True, kw_only=True, tag="mfgcanon.quality.hold_placed.v1"):
+    """Items were put on quality hold."""
+
+    NAME = "quality.hold_placed"
+    ACTIVE = True
+
+
+class QualityHoldReleased(_HoldEvent, frozen=True, kw_only=True, tag="mfgcanon.quality.hold_released.v1"):
+    """A quality hold was lifted."""
+
+    NAME = "quality.hold_released"
+    ACTIVE = False
+
+
+class NonconformanceReported(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.quality.nonconformance_reported.v1"):
+    """A defect, deviation or complaint was reported."""
+
+    NAME = "quality.nonconformance_reported"
+    data: Annotated[Nonconformance, doc("The nonconformance.")]
+
+
+class InspectionCompleted(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.quality.inspection_completed.v1"):
+    """An inspection finished, with results and (usually) a usage decision."""
+
+    NAME = "quality.inspection_completed"
+    data: Annotated[QualityInspection, doc("The inspection.")]
+
+
+class ShipmentReady(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.shipment.ready.v1"):
+    """Goods are packed, released and staged for shipping."""
+
+    NAME = "shipment.ready"
+    data: Annotated[ShipmentReadiness, doc("The readiness fact.")]
+
+
+class MaterialUpserted(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.material.upserted.v1"):
+    """A material master record was created or changed (SAP MATMAS)."""
+
+    NAME = "material.upserted"
+    data: Annotated[Material, doc("The material.")]
+
+
+class LotUpserted(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.lot.upserted.v1"):
+    """A lot (batch) was created or changed (SAP BATMAS)."""
+
+    NAME = "lot.upserted"
+    data: Annotated[MaterialLot, doc("The lot.")]
+
+
+class GenealogyLinked(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.genealogy.linked.v1"):
+    """An input item was linked to an output item."""
+
+    NAME = "genealogy.linked"
+    data: Annotated[GenealogyLink, doc("The link.")]
+
+
+Event = (ProductionOrderReleased | ProductionOrderUpdated | ProductionOrderCompleted | ProductionOrderCancelled
+         | ProductionConfirmed | MaterialIssued | MaterialScrapped | InventoryReceived | InventoryMoved
+         | InventoryBalanceReported | QualityHoldPlaced | QualityHoldReleased | NonconformanceReported
+         | InspectionCompleted | ShipmentReady | MaterialUpserted | LotUpserted | GenealogyLinked)
+"""Every v1 event: decode a mixed stream with ``mfgcanon.codecs.decode(buf, type=Event)``."""
+
+EVENT_TYPES: tuple[type[CloudEvent], ...] = (
+    ProductionOrderReleased, ProductionOrderUpdated, ProductionOrderCompleted, ProductionOrderCancelled,
+    ProductionConfirmed, MaterialIssued, MaterialScrapped, InventoryReceived, InventoryMoved,
+    InventoryBalanceReported, QualityHoldPlaced, QualityHoldReleased, NonconformanceReported,
+    InspectionCompleted, ShipmentReady, MaterialUpserted, LotUpserted, GenealogyLinked,
+)
+ENTITY_TYPES: tuple[type[msgspec.Struct], ...] = (
+    ProductionOrder, ProductionConfirmation, MaterialMovement, InventoryBalance, Material, MaterialLot,
+    GenealogyLink, QualityInspection, Nonconformance, ShipmentReadiness,
+)
+
+_MOVEMENT_EVENTS: dict[MovementType, type[CloudEvent]] = {
+    kind: event_cls
+    for event_cls in (MaterialIssued, MaterialScrapped, InventoryReceived, InventoryMoved)
+    for kind in event_cls.ALLOWED
+}
+
+E = TypeVar("E", bound=CloudEvent)
+
+
+def _order_keys(plant: str, order_id: str) -> tuple[str, str]:
+    return _ev.subject("production-order", plant, order_id), f"{plant}|{order_id}"
+
+
+def _lot_keys(material_id: str, lot_id: str) -> tuple[str, str]:
+    return _ev.subject("lot", material_id, lot_id), f"{material_id}|{lot_id}"
+
+
+def _material_keys(material_id: str) -> tuple[str, str]:
+    return _ev.subject("material", material_id), material_id
+
+
+def _item_keys(item: InspectedItem, plant: str, fallback: tuple[str, str]) -> tuple[str, str]:
+    if item.material_id and item.lot_id:
+        return _lot_keys(item.material_id, item.lot_id)
+    if item.order_id:
+        return _order_keys(plant, item.order_id)
+    if item.material_id:
+        return _material_keys(item.material_id)
+    return fallback
+
+
+def keys_for(data: AnyEntity) -> tuple[str, str]:
+    """The CloudEvents ``subject`` and ``partitionkey`` for an entity, after reference section 7.4."""
+    if isinstance(data, ProductionOrder):
+        return _order_keys(data.plant, data.order_id)
+    if isinstance(data, ProductionConfirmation):
+        subject, key = _order_keys(data.plant, data.order_id)
+        if data.operation_id:
+            subject = f"{subject}/op/{_ev.segment(data.operation_id)}"
+        return subject, key
+    if isinstance(data, MaterialMovement):
+        if data.order_id:
+            return _order_keys(data.plant, data.order_id)
+        if data.lot_id:
+            return _lot_keys(data.material_id, data.lot_id)
+        return _material_keys(data.material_id)
+    if isinstance(data, InventoryBalance):
+        if data.lot_id:
+            return _lot_keys(data.material_id, data.lot_id)
+        return _material_keys(data.material_id)
+    if isinstance(data, Material):
+        return _material_keys(data.material_id)
+    if isinstance(data, MaterialLot):
+        return _lot_keys(data.material_id, data.lot_id)
+    if isinstance(data, GenealogyLink):
+        if data.parent.lot_id:
+            return _lot_keys(data.parent.material_id, data.parent.lot_id)
+        return _material_keys(data.parent.material_id)
+    if isinstance(data, QualityInspection):
+        fallback = (_ev.subject("inspection", data.plant, data.inspection_id), f"{data.plant}|{data.inspection_id}")
+        return _item_keys(data.inspected, data.plant, fallback)
+    if isinstance(data, Nonconformance):
+        fallback = (_ev.subject("nonconformance", data.plant, data.nonconformance_id),
+                    f"{data.plant}|{data.nonconformance_id}")
+        return _item_keys(data.affected, data.plant, fallback)
+    if isinstance(data, ShipmentReadiness):
+        return _ev.subject("shipment", data.plant, data.readiness_id), f"{data.plant}|{data.readiness_id}"
+    raise EventError(f"{type(data).__name__} is not a v1 entity", code="missing_identity")
+
+
+def _occurred_at(data: AnyEntity) -> datetime | None:
+    """The business time an entity carries, used as the event ``time`` when none is given."""
+    if isinstance(data, MaterialMovement | GenealogyLink):
+        return data.occurred_at
+    if isinstance(data, ProductionConfirmation):
+        return data.ended_at or data.recorded_at
+    if isinstance(data, InventoryBalance):
+        return data.snapshot_at
+    if isinstance(data, ShipmentReadiness):
+        return data.ready_at
+    if isinstance(data, ProductionOrder):
+        return data.released_at
+    if isinstance(data, QualityInspection):
+        return data.decided_at
+    if isinstance(data, Nonconformance):
+        if data.hold is not None:
+            return data.hold.released_at or data.hold.placed_at
+        return data.detected_at
+    return None
+
+
+def _plant_of(data: AnyEntity) -> str | None:
+    plant = getattr(data, "plant", None)
+    return plant if isinstance(plant, str) else None
+
+
+def _content_digest(data: AnyEntity) -> str:
+    """A stable digest of an entity's content, for entities with no source document id."""
+    return hashlib.sha256(msgspec.json.encode(data, order="sorted")).hexdigest()[:32]
+
+
+def build_event(
+    event_cls: type[E],
+    data: AnyEntity,
+    *,
+    source_system: str | None = None,
+    time: datetime | None = None,
+    recorded_at: datetime | None = None,
+    sequence: str | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    traceparent: str | None = None,
+) -> E:
+    """Wrap an entity in its event envelope, with the deterministic id, subject and partition key.
+
+    The idempotency key comes from ``data.source`` (system, document type, document id, line,
+    revision). Without a source document id, it falls back to a digest of the entity's content, so
+    the same content still gives the same id.
+    """
+    expected = data_type(event_cls)
+    if not isinstance(data, expected):
+        raise EventError(f"{event_cls.__name__} carries a {expected.__name__}, got {type(data).__name__}",
+                         code="constraint_violation", path="$.data")
+    source = getattr(data, "source", None)
+    system = source_system or (source.system if source is not None else None)
+    if not system:
+        raise EventError(f"{type(data).__name__} has no source system: set data.source or pass source_system=",
+                         path="$.data.source.system")
+    event_type = event_cls.event_type()
+    if source is not None and source.document_id:
+        key = _ev.idempotency_key(system=system, document_type=source.document_type,
+                                  document_id=source.document_id, line=source.line,
+                                  event_type=event_type, revision=source.revision)
+    else:
+        key = _ev.idempotency_key(system=system, document_type="content", document_id=_content_digest(data),
+                                  line=None, event_type=event_type, revision=None)
+    occurred = time or _occurred_at(data) or datetime.now(UTC)
+    if occurred.tzinfo is None:
+        raise EventError("event time must be timezone-aware", code="naive_datetime", path="$.time")
+    subject, partition_key = keys_for(data)
+    plant = _plant_of(data)
+    try:
+        return event_cls(  # type: ignore[call-arg]  # `data` is declared on each subclass
+            id=_ev.event_id(key), source=_ev.source_uri(system, plant), specversion="1.0",
+            time=occurred.astimezone(UTC), subject=subject, partitionkey=partition_key,
+            dataschema=f"{SCHEMA_URN}{event_cls.NAME}", idempotencykey=key, sourcesystem=system, plant=plant,
+            schemaversion=__schema_version__,
+            sequence=sequence, recordedtime=recorded_at, traceparent=traceparent,
+            correlationid=correlation_id, causationid=causation_id, data=data,
+        )
+    except ValueError as exc:
+        raise EventError(str(exc).split("] ", 1)[-1], code="constraint_violation", path="$.data") from None
+
+
+@functools.cache
+def data_type(event_cls: type[CloudEvent]) -> type[msgspec.Struct]:
+    """The entity class an event type carries in ``data``."""
+    hint: type[msgspec.Struct] = typing.get_type_hints(event_cls)["data"]
+    return hint
+
+
+def movement_event(movement: MaterialMovement, **kwargs: Any) -> CloudEvent:
+    """The event a goods movement belongs in: issued, scrapped, received or moved."""
+    return build_event(_MOVEMENT_EVENTS[movement.movement_type], movement, **kwargs)
+
+
+def hold_event(nonconformance: Nonconformance, **kwargs: Any) -> CloudEvent:
+    """Hold placed or released, by the hold's state; other nonconformances are 'reported'."""
+    hold = nonconformance.hold
+    if nonconformance.category is NonconformanceKind.HOLD and hold is not None:
+        return build_event(QualityHoldPlaced if hold.is_active else QualityHoldReleased, nonconformance, **kwargs)
+    return build_event(NonconformanceReported, nonconformance, **kwargs)

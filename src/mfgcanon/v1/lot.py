@@ -1,0 +1,101 @@
+"""Lots (batches), their sub-lots (containers, handling units) and genealogy between them."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import msgspec
+
+from mfgcanon.types import Code, Identifier, Instant, doc
+from mfgcanon.v1._base import Entity, Record, reject
+from mfgcanon.v1.common import Location, Properties, Quantity, Source
+
+
+class LotStatus(enum.StrEnum):
+    RELEASED = "released"
+    QUARANTINE = "quarantine"
+    BLOCKED = "blocked"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CONSUMED = "consumed"
+    OTHER = "other"
+
+
+class LotOrigin(enum.StrEnum):
+    PRODUCED = "produced"
+    PURCHASED = "purchased"
+    OTHER = "other"
+
+
+class MaterialSubLot(Record, frozen=True, kw_only=True):
+    """A container, handling unit or serialised unit within a lot (ISA-95 MaterialSubLot)."""
+
+    sub_lot_id: Annotated[Identifier, doc("Container, HU, SSCC or serial number.")]
+    quantity: Annotated[Quantity | None, doc("Quantity in this sub-lot.")] = None
+    status: Annotated[LotStatus | None, doc("Status of this sub-lot.")] = None
+    status_source_code: Annotated[Code | None, doc("Source status, verbatim.")] = None
+    location: Annotated[Location | None, doc("Where the sub-lot is.")] = None
+    parent_sub_lot_id: Annotated[Identifier | None, doc("Enclosing sub-lot (a box on a pallet).")] = None
+    properties: Properties = msgspec.field(default_factory=list)
+
+
+class MaterialLot(Entity, frozen=True, kw_only=True, tag="material_lot"):
+    """A lot or batch of one material: a snapshot. SAP batches are unique per material, so the
+    natural key is (``material_id``, ``lot_id``)."""
+
+    lot_id: Annotated[Identifier, doc("Lot or batch number (CHARG).")]
+    material_id: Annotated[Identifier, doc("Material of the lot (MATNR).")]
+    plant: Annotated[Identifier | None, doc("Plant, where the lot is plant-specific.")] = None
+    status: Annotated[LotStatus, doc("Quality or usage status.")] = LotStatus.RELEASED
+    status_source_code: Annotated[Code | None, doc("Source status, verbatim (SAP ZUSTD).")] = None
+    quantity: Annotated[Quantity | None, doc("Current total quantity, where known.")] = None
+    manufactured_at: Annotated[Instant | None, doc("Date of manufacture (HSDAT).")] = None
+    expires_at: Annotated[Instant | None, doc("Shelf-life expiry (VFDAT).")] = None
+    retest_at: Annotated[Instant | None, doc("Next inspection date (QNDAT).")] = None
+    origin: Annotated[LotOrigin | None, doc("Made in-house or bought.")] = None
+    producing_order_id: Annotated[Identifier | None, doc("Order that produced it (AUFNR).")] = None
+    supplier_id: Annotated[Identifier | None, doc("Supplier (LIFNR).")] = None
+    supplier_lot_id: Annotated[Identifier | None, doc("Supplier's own batch number (LICHA).")] = None
+    sub_lots: Annotated[list[MaterialSubLot], doc("Containers or handling units of the lot.")] = msgspec.field(
+        default_factory=list)
+    properties: Properties = msgspec.field(default_factory=list)
+    source: Source = None
+
+
+class GenealogyRelationship(enum.StrEnum):
+    CONSUMED_INTO = "consumed_into"
+    ASSEMBLED_INTO = "assembled_into"
+    SPLIT_FROM = "split_from"
+    MERGED_INTO = "merged_into"
+    RELABELED_AS = "relabeled_as"
+    OTHER = "other"
+
+
+class LotItem(Record, frozen=True, kw_only=True):
+    """One side of a genealogy link: a material, optionally narrowed to a lot, sub-lot or serial."""
+
+    material_id: Annotated[Identifier, doc("Material.")]
+    lot_id: Annotated[Identifier | None, doc("Lot.")] = None
+    sub_lot_id: Annotated[Identifier | None, doc("Sub-lot or container.")] = None
+    serial_number: Annotated[Identifier | None, doc("Serial number.")] = None
+
+
+class GenealogyLink(Entity, frozen=True, kw_only=True, tag="genealogy_link"):
+    """A fact linking an input item to an output item: 'child' went into 'parent'."""
+
+    link_id: Annotated[Identifier, doc("Key of the link, derived deterministically from its inputs.")]
+    relationship: Annotated[GenealogyRelationship, doc("How the child relates to the parent.")]
+    parent: Annotated[LotItem, doc("The output item.")]
+    child: Annotated[LotItem, doc("The input item.")]
+    quantity: Annotated[Quantity | None, doc("Quantity of the child used.")] = None
+    plant: Annotated[Identifier | None, doc("Plant where it happened.")] = None
+    order_id: Annotated[Identifier | None, doc("Order in whose context it happened.")] = None
+    operation_id: Annotated[Identifier | None, doc("Operation in whose context it happened.")] = None
+    occurred_at: Annotated[Instant, doc("When the link was made.")]
+    properties: Properties = msgspec.field(default_factory=list)
+    source: Source = None
+
+    def __post_init__(self) -> None:
+        if self.parent == self.child:
+            reject("child", "a lot item cannot be linked to itself", "constraint_violation")

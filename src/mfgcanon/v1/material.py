@@ -1,0 +1,119 @@
+"""The item master: what a material is, in which units it is counted and how they convert."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from fractions import Fraction
+from typing import Annotated
+
+import msgspec
+
+from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
+from mfgcanon.v1._base import Entity, Record, reject
+from mfgcanon.v1.common import Properties, Quantity, Source
+
+
+class MaterialType(enum.StrEnum):
+    RAW = "raw"
+    SEMI_FINISHED = "semi_finished"
+    FINISHED = "finished"
+    PACKAGING = "packaging"
+    CONSUMABLE = "consumable"
+    SPARE_PART = "spare_part"
+    SERVICE = "service"
+    OTHER = "other"
+
+
+class MaterialStatus(enum.StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+    OBSOLETE = "obsolete"
+    OTHER = "other"
+
+
+class ProcurementType(enum.StrEnum):
+    MAKE = "make"
+    BUY = "buy"
+    BOTH = "both"
+    OTHER = "other"
+
+
+class UnitConversion(Record, frozen=True, kw_only=True):
+    """An alternative unit: one ``uom`` holds ``numerator / denominator`` base units (SAP MARM UMREZ/UMREN)."""
+
+    uom: Annotated[UnitCode, doc("The alternative unit (Rec 20).")]
+    numerator: Annotated[UnsignedDecimal, doc("Base units in `denominator` alternative units (SAP UMREZ).")]
+    denominator: Annotated[UnsignedDecimal, doc("Alternative units that hold `numerator` base units (SAP UMREN).")]
+
+    def __post_init__(self) -> None:
+        for name, number in (("numerator", self.numerator), ("denominator", self.denominator)):
+            if not number.is_finite() or number <= 0:
+                reject(name, f"{number} must be a finite decimal > 0", "constraint_violation")
+
+
+class LocalizedText(Record, frozen=True, kw_only=True):
+    """A text in one language."""
+
+    language: Annotated[str, msgspec.Meta(min_length=2, max_length=35),
+                        doc("BCP 47 / ISO 639 language code, e.g. 'en', 'de'.")]
+    text: Annotated[str, doc("The text.")]
+
+
+class MaterialPlantData(Record, frozen=True, kw_only=True):
+    """The plant-specific view of a material (SAP MARC)."""
+
+    plant: Annotated[Identifier, doc("Plant code.")]
+    procurement_type: Annotated[ProcurementType | None, doc("Made in-house, bought, or both.")] = None
+    procurement_type_source_code: Annotated[Code | None, doc("Source code for procurement type (SAP BESKZ).")] = None
+    storage_location: Annotated[Identifier | None, doc("Default storage location for production or issue.")] = None
+    is_backflush: Annotated[bool | None, doc("Components are issued automatically on confirmation.")] = None
+    status: Annotated[MaterialStatus | None, doc("Plant-specific status.")] = None
+    status_source_code: Annotated[Code | None, doc("Source plant status (SAP MMSTA).")] = None
+    mrp_controller: Annotated[Code | None, doc("Planner responsible (SAP DISPO).")] = None
+
+
+class Material(Entity, frozen=True, kw_only=True, tag="material"):
+    """A material master record: raw material, intermediate, finished good, packaging."""
+
+    material_id: Annotated[Identifier, doc("Material number as people see it (SAP MATNR without ALPHA zeros).")]
+    description: Annotated[str | None, doc("Short text in the source's default language.")] = None
+    descriptions: Annotated[list[LocalizedText], doc("Short texts per language.")] = msgspec.field(
+        default_factory=list)
+    base_uom: Annotated[UnitCode, doc("Unit stock is kept in (Rec 20).")]
+    material_type: Annotated[MaterialType, doc("Canonical material type.")] = MaterialType.OTHER
+    material_type_source_code: Annotated[Code | None, doc("Source material type (SAP MTART).")] = None
+    material_group: Annotated[Code | None, doc("Material group or class (SAP MATKL).")] = None
+    revision: Annotated[Code | None, doc("Engineering revision or version.")] = None
+    is_lot_managed: Annotated[bool, doc("Stock is managed in lots (SAP XCHPF).")] = False
+    is_serialized: Annotated[bool, doc("Units carry serial numbers.")] = False
+    shelf_life: Annotated[Quantity | None, doc("Total shelf life, in a time unit (SAP MHDHB).")] = None
+    uom_conversions: Annotated[list[UnitConversion], doc("Alternative units and their size in base units.")] = (
+        msgspec.field(default_factory=list))
+    status: Annotated[MaterialStatus, doc("Cross-plant status.")] = MaterialStatus.ACTIVE
+    status_source_code: Annotated[Code | None, doc("Source status (SAP MSTAE).")] = None
+    is_deleted: Annotated[bool, doc("Flagged for deletion in the source (SAP LVORM).")] = False
+    plant_data: Annotated[list[MaterialPlantData], doc("Plant-specific views.")] = msgspec.field(
+        default_factory=list)
+    effective_from: Annotated[Instant | None, doc("Start of validity.")] = None
+    effective_to: Annotated[Instant | None, doc("End of validity.")] = None
+    properties: Properties = msgspec.field(default_factory=list)
+    source: Source = None
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for conversion in self.uom_conversions:
+            if conversion.uom in seen:
+                reject("uom_conversions", f"unit {conversion.uom} is declared twice", "constraint_violation")
+            seen.add(conversion.uom)
+
+    # units.ConversionSource protocol: lets Quantity.to() convert through this material's own units
+    def uom_factors(self) -> Mapping[str, Fraction]:
+        """Alternative unit -> base units in one of it, exactly."""
+        return {c.uom: Fraction(c.numerator) / Fraction(c.denominator) for c in self.uom_conversions}
+
+    def is_effective(self, at: datetime) -> bool:
+        """Whether the record is valid at an instant (open ends count as valid)."""
+        return (self.effective_from is None or self.effective_from <= at) and (
+            self.effective_to is None or at < self.effective_to)

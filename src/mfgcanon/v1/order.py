@@ -1,0 +1,139 @@
+"""Production orders: what to make, how much, when, by which operations, from which components."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Annotated
+
+import msgspec
+
+from mfgcanon.types import Code, Identifier, Instant, doc
+from mfgcanon.v1._base import Entity, Record, check_window
+from mfgcanon.v1.common import ActivityTime, Location, Properties, Quantity, Source
+
+
+class OrderStatus(enum.StrEnum):
+    """Order lifecycle (SAP system status CRTD/REL/PCNF/CNF/TECO/CLSD/DLFL; ISA-95 request state)."""
+
+    PLANNED = "planned"
+    RELEASED = "released"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    OTHER = "other"
+
+
+class OperationStatus(enum.StrEnum):
+    """Operation lifecycle, with the partial/final confirmation states ERPs track per operation."""
+
+    PLANNED = "planned"
+    RELEASED = "released"
+    IN_PROGRESS = "in_progress"
+    CONFIRMED_PARTIALLY = "confirmed_partially"
+    CONFIRMED_FINAL = "confirmed_final"
+    ON_HOLD = "on_hold"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    OTHER = "other"
+
+
+class OperationsType(enum.StrEnum):
+    """ISA-95 operations type of the order."""
+
+    PRODUCTION = "production"
+    REWORK = "rework"
+    MAINTENANCE = "maintenance"
+    QUALITY = "quality"
+    OTHER = "other"
+
+
+class MaterialUse(enum.StrEnum):
+    """Direction of a material line (ISA-95 MaterialUse)."""
+
+    CONSUMED = "consumed"
+    PRODUCED = "produced"
+    CO_PRODUCT = "co_product"
+    BY_PRODUCT = "by_product"
+    CONSUMABLE = "consumable"
+    SAMPLE = "sample"
+    OTHER = "other"
+
+
+class Operation(Record, frozen=True, kw_only=True):
+    """One routing step of an order (SAP AFVC/AFVV; ISA-95 child SegmentRequirement)."""
+
+    operation_id: Annotated[Identifier, doc("Operation number kept verbatim, e.g. '0010' (SAP VORNR).")]
+    sequence: Annotated[Annotated[int, msgspec.Meta(ge=0)] | None,
+                        doc("Execution order where it differs from the operation number.")] = None
+    parent_operation_id: Annotated[Identifier | None, doc("Superior operation of a sub-operation (PVZNR).")] = None
+    description: Annotated[str | None, doc("Operation short text (LTXA1).")] = None
+    work_center_id: Annotated[Identifier | None, doc("Work center that runs it (ARBPL).")] = None
+    process_segment_id: Annotated[Identifier | None, doc("Standard operation or ISA-95 process segment.")] = None
+    control_key: Annotated[Code | None, doc("ERP control key: milestone, external, ... (STEUS).")] = None
+    planned_quantity: Annotated[Quantity | None, doc("Quantity the operation is planned for (MGVRG/MEINH).")] = None
+    planned_start_at: Annotated[Instant | None, doc("Scheduled start (SSAVD+SSAVZ in plant time, as UTC).")] = None
+    planned_end_at: Annotated[Instant | None, doc("Scheduled end (SSEDD+SSEDZ in plant time, as UTC).")] = None
+    planned_activities: Annotated[list[ActivityTime], doc("Standard values: setup, machine, labor (VGW01..06).")] = (
+        msgspec.field(default_factory=list))
+    status: Annotated[OperationStatus | None, doc("Canonical operation status.")] = None
+    status_source_code: Annotated[str | None, doc("Source status codes, verbatim.")] = None
+    properties: Properties = msgspec.field(default_factory=list)
+
+
+class MaterialRequirement(Record, frozen=True, kw_only=True):
+    """A component, co-product or by-product line of an order (SAP RESB; ISA-95 MaterialRequirement)."""
+
+    line_id: Annotated[Identifier, doc("Stable line key, e.g. reservation number and item (RSNUM/RSPOS).")]
+    material_id: Annotated[Identifier, doc("Material required.")]
+    material_use: Annotated[MaterialUse, doc("Whether the line is consumed or produced.")] = MaterialUse.CONSUMED
+    quantity: Annotated[Quantity, doc("Required quantity (BDMNG/MEINS).")]
+    operation_id: Annotated[Identifier | None, doc("Operation that consumes it (VORNR).")] = None
+    bom_item_number: Annotated[Code | None, doc("BOM item number (POSNR).")] = None
+    lot_id: Annotated[Identifier | None, doc("Pre-assigned lot (CHARG).")] = None
+    sub_lot_id: Annotated[Identifier | None, doc("Pre-assigned container or handling unit.")] = None
+    issue_location: Annotated[Location | None, doc("Where it is issued from (WERKS/LGORT).")] = None
+    required_date: Annotated[date | None, doc("Date the component is needed (BDTER).")] = None
+    is_backflush: Annotated[bool, doc("Issued automatically on confirmation (RGEKZ).")] = False
+    is_phantom: Annotated[bool, doc("Phantom assembly: exploded, never stocked (DUMPS).")] = False
+    alternative_group: Annotated[Code | None, doc("Alternative item group (ALPGR).")] = None
+    properties: Properties = msgspec.field(default_factory=list)
+
+
+class ProductionOrder(Entity, frozen=True, kw_only=True, tag="production_order"):
+    """A production (or process) order snapshot: the latest state wins, ordered by ``revision``."""
+
+    order_id: Annotated[Identifier, doc("Order number as people see it (SAP AUFNR without ALPHA zeros).")]
+    plant: Annotated[Identifier, doc("Producing plant (WERKS).")]
+    order_type: Annotated[Code | None, doc("Source order type (AUART).")] = None
+    operations_type: Annotated[OperationsType, doc("ISA-95 operations type.")] = OperationsType.PRODUCTION
+    status: Annotated[OrderStatus, doc("Canonical lifecycle status.")]
+    status_source_code: Annotated[str | None, doc("Source status codes, verbatim (e.g. 'REL PRC MACM').")] = None
+    material_id: Annotated[Identifier, doc("Material to produce (MATNR).")]
+    planned_quantity: Annotated[Quantity, doc("Total order quantity (GAMNG/GMEIN).")]
+    planned_scrap_quantity: Annotated[Quantity | None, doc("Expected scrap within the total (GASMG).")] = None
+    planned_start_at: Annotated[Instant | None, doc("Basic start (GSTRP, or GSTRS+GSUZS scheduled).")] = None
+    planned_end_at: Annotated[Instant | None, doc("Basic finish (GLTRP, or GLTRS+GLUZS scheduled).")] = None
+    scheduled_start_at: Annotated[Instant | None, doc("Scheduled start, where the source schedules separately.")] = None
+    scheduled_end_at: Annotated[Instant | None, doc("Scheduled finish.")] = None
+    priority: Annotated[Annotated[int, msgspec.Meta(ge=0, le=1000)] | None,
+                        doc("Higher is more urgent (0-1000); mappers normalise source scales.")] = None
+    routing_id: Annotated[Identifier | None, doc("Routing, recipe or production version (PLNNR / VERID).")] = None
+    bom_id: Annotated[Identifier | None, doc("Bill of materials (STLNR).")] = None
+    target_lot_id: Annotated[Identifier | None, doc("Lot the output goes to (CHARG).")] = None
+    production_line_id: Annotated[Identifier | None, doc("Line or work center for the whole order.")] = None
+    sales_order_id: Annotated[Identifier | None, doc("Make-to-order link, e.g. '4711/10' (KDAUF/KDPOS).")] = None
+    parent_order_id: Annotated[Identifier | None, doc("Parent of a split or child order.")] = None
+    operations: Annotated[list[Operation], doc("Routing steps, in operation-number order.")] = msgspec.field(
+        default_factory=list)
+    material_requirements: Annotated[list[MaterialRequirement], doc("Components, co- and by-products.")] = (
+        msgspec.field(default_factory=list))
+    revision: Annotated[str | None, doc("Source change counter; orders the updates of one order.")] = None
+    released_at: Annotated[Instant | None, doc("When the order was released to the shop floor.")] = None
+    properties: Properties = msgspec.field(default_factory=list)
+    source: Source = None
+
+    def __post_init__(self) -> None:
+        check_window(self.planned_start_at, self.planned_end_at, "planned_end_at", "planned_start_at")
