@@ -20,6 +20,7 @@ import msgspec
 
 from mfgcanon.errors import DecodeError, EncodeError, ErrorCode, MfgcanonError, ValidationError
 from mfgcanon.v1 import events as _v1_events
+from mfgcanon.v1 import events as v1_events  # public alias for the CLI and tools
 
 builtins_type = builtins.type  # `type` is shadowed by the msgspec-style keyword below
 Format = Literal["json", "msgpack"]
@@ -114,6 +115,27 @@ def decode(buf: bytes | bytearray | memoryview | str, *, type: Any = _v1_events.
     except TypeError as exc:  # not bytes-like at all
         raise DecodeError(f"cannot decode a {builtins_type(buf).__name__}: expected bytes or str",
                           code="malformed_input", cause_type=builtins_type(exc).__name__) from None
+
+
+def record_type(raw: Any) -> Any:
+    """The type to decode one parsed record as: any v1 event (has ``specversion``) or any entity (``kind``)."""
+    if isinstance(raw, dict):
+        if "specversion" in raw:
+            return _v1_events.Event
+        if "kind" in raw:
+            return _v1_events.AnyEntity
+        raise ValidationError("record is neither a CloudEvent (no 'specversion') nor an entity (no 'kind')",
+                              code="unknown_kind", path="$")
+    raise ValidationError(f"expected a JSON object, got {builtins_type(raw).__name__}", code="type_mismatch", path="$")
+
+
+def decode_record(buf: bytes | str) -> Any:
+    """Decode one JSON record whose type is not known in advance: an event or an entity, by its shape."""
+    try:
+        raw = msgspec.json.decode(buf)
+    except msgspec.DecodeError as exc:
+        raise translate(exc) from None
+    return decode(buf, type=record_type(raw))
 
 
 def encode(obj: Any, *, format: Format = "json") -> bytes:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, Protocol
+
+import msgspec
 
 from mfgcanon.errors import UnitError
 
@@ -25,18 +26,22 @@ Dimension = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """One Rec 20 unit: ``factor`` is exact, in the dimension's reference unit; ``None`` = no fixed size."""
+class Unit(msgspec.Struct, frozen=True):
+    """One Rec 20 unit: ``size`` is its exact size in the dimension's reference unit (``None``: no fixed size)."""
 
     code: str
     name: str
     dimension: Dimension
-    factor: Fraction | None
+    size: str | None
+
+    @property
+    def factor(self) -> Fraction | None:
+        """The size as an exact fraction (parsed on use: keeps ``import mfgcanon`` fast)."""
+        return None if self.size is None else Fraction(self.size)
 
 
-def _u(code: str, name: str, dimension: Dimension, factor: str | None) -> Unit:
-    return Unit(code, name, dimension, None if factor is None else Fraction(factor))
+def _u(code: str, name: str, dimension: Dimension, size: str | None) -> Unit:
+    return Unit(code=code, name=name, dimension=dimension, size=size)
 
 
 # Factors from the definitions of the units (SI brochure, NIST SP 811 for US customary units).
@@ -166,7 +171,7 @@ def register(code: str, name: str, dimension: Dimension, factor: str | Decimal |
         raise UnitError(f"{code!r} is not shaped like a Rec 20 code (2-3 upper-case letters or digits)",
                         code="unknown_unit")
     existing = _REGISTRY.get(code)
-    unit = Unit(code, name, dimension, None if factor is None else Fraction(str(factor)))
+    unit = Unit(code=code, name=name, dimension=dimension, size=None if factor is None else str(Fraction(str(factor))))
     if existing is not None and existing != unit:
         raise UnitError(f"unit {code!r} is already registered as {existing.name!r}", code="unknown_unit")
     _REGISTRY[code] = unit
@@ -212,9 +217,10 @@ def factor(from_uom: str, to_uom: str, material: ConversionSource | None = None)
 
 
 def _generic_ratio(source: Unit, target: Unit) -> Fraction | None:
-    if source.dimension != target.dimension or source.factor is None or target.factor is None:
+    source_size, target_size = source.factor, target.factor
+    if source.dimension != target.dimension or source_size is None or target_size is None:
         return None
-    return source.factor / target.factor
+    return source_size / target_size
 
 
 def _to_base(unit: Unit, material: ConversionSource) -> Fraction | None:

@@ -8,7 +8,6 @@ stream of mixed events decodes straight into the right classes. ``type`` reads
 from __future__ import annotations
 
 import functools
-import hashlib
 import typing
 import uuid
 from datetime import UTC, datetime
@@ -331,6 +330,8 @@ def _plant_of(data: AnyEntity) -> str | None:
 
 def _content_digest(data: AnyEntity) -> str:
     """A stable digest of an entity's content, for entities with no source document id."""
+    import hashlib  # only for entities without a source document id; keeps it off import time
+
     return hashlib.sha256(msgspec.json.encode(data, order="sorted")).hexdigest()[:32]
 
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Set up the project in ./.venv and run one of its jobs; needs nothing but Python 3.11+ and a package index.
+
+    python3 scripts/dev.py demo   # the main job on the bundled sample data
+    python3 scripts/dev.py test   # lint, type-check and the whole test suite
+
+The virtualenv is (re)installed only when pyproject.toml changed since the last install, so repeated
+runs start at once. Standard library only: this script runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".mfgcanon-installed"
+
+
+def run(*args: str | Path) -> None:
+    print("+", " ".join(str(a) for a in args), file=sys.stderr, flush=True)
+    completed = subprocess.run([str(a) for a in args], cwd=ROOT, check=False)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
+
+
+def setup() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"mfgcanon needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not (BIN / "python").exists():
+        run(sys.executable, "-m", "venv", VENV)
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    STAMP.write_text(wanted + "\n")
+
+
+def demo() -> None:
+    run(BIN / "mfgcanon", "validate", "examples/canonical")
+
+
+def test() -> None:
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "mypy", "--strict", "src/mfgcanon")
+    workers = ["-n", "2"] if os.cpu_count() and os.cpu_count() > 1 else []  # type: ignore[operator]
+    run(BIN / "python", "-m", "pytest", *workers, "-q", "-p", "no:cacheprovider")
+
+
+JOBS = {"demo": demo, "test": test, "setup": lambda: None}
+
+
+def main() -> None:
+    job = sys.argv[1] if len(sys.argv) > 1 else ""
+    if job not in JOBS:
+        sys.exit(f"usage: python3 scripts/dev.py {{{'|'.join(JOBS)}}}")
+    setup()
+    JOBS[job]()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""``python -m mfgcanon`` runs the command line."""
+
+from mfgcanon.cli import main
+
+main()

@@ -1,0 +1,144 @@
+"""``mfgcanon validate``: check canonical JSON / NDJSON files and report every invalid record."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+
+from mfgcanon import codecs
+from mfgcanon.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE
+from mfgcanon.errors import MfgcanonError
+
+_SUFFIXES = {".json", ".ndjson", ".jsonl"}
+
+
+class _Finding(msgspec.Struct, frozen=True):
+    file: str
+    record: int
+    line: int | None
+    code: str
+    path: str | None
+    message: str
+
+
+class _Report(msgspec.Struct):
+    version: int = 1
+    kind: str = "validation_report"
+    files: list[str] = msgspec.field(default_factory=list)
+    records: int = 0
+    valid: int = 0
+    invalid: int = 0
+    by_type: dict[str, int] = msgspec.field(default_factory=dict)
+    findings: list[_Finding] = msgspec.field(default_factory=list)
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def _records(data: bytes) -> Iterator[tuple[int, int | None, bytes]]:
+    """(record index, 1-based line or None, record bytes): a JSON array, one document, or NDJSON."""
+    stripped = data.lstrip()
+    if stripped.startswith(b"["):
+        try:
+            items = msgspec.json.decode(data)
+        except msgspec.DecodeError:
+            items = None
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                yield index, None, msgspec.json.encode(item)
+            return
+    lines = data.splitlines()
+    non_blank = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    if len(non_blank) > 1:
+        try:  # a pretty-printed single document spans lines but is not NDJSON
+            msgspec.json.decode(data)
+            yield 0, 1, data
+            return
+        except msgspec.DecodeError:
+            pass
+    for index, (number, line) in enumerate(non_blank):
+        yield index, number, line
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, codecs.v1_events.CloudEvent):
+        return value.event_type()
+    kind = value.__struct_config__.tag
+    return str(kind)
+
+
+def _check(files: list[Path], report: _Report) -> None:
+    by_type: Counter[str] = Counter()
+    for file in files:
+        data = file.read_bytes()
+        report.files.append(str(file))
+        for index, line, record in _records(data):
+            report.records += 1
+            try:
+                value = codecs.decode_record(record)
+            except MfgcanonError as exc:
+                report.invalid += 1
+                report.findings.append(_Finding(str(file), index, line, exc.code, exc.path, exc.message))
+                continue
+            report.valid += 1
+            by_type[_label(value)] += 1
+    report.by_type = dict(sorted(by_type.items()))
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per invalid record; json: a versioned report document.")
+def validate(inputs: tuple[Path, ...], output_format: str) -> None:
+    """Validate canonical events or entities in JSON, JSON-array or NDJSON files (or directories).
+
+    Exit 0 when every record is valid, 1 when any is invalid, 2 when an input cannot be read.
+    """
+    files = _expand(inputs)
+    if not files:
+        click.echo("mfgcanon validate: no .json, .ndjson or .jsonl files found", err=True)
+        sys.exit(EXIT_USAGE)
+    report = _Report()
+    try:
+        _check(files, report)
+    except OSError as exc:
+        click.echo(f"mfgcanon validate: cannot read {exc.filename}: {exc.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        click.echo(msgspec.json.encode(report).decode())
+    else:
+        for finding in report.findings:
+            where = f"{finding.file}:{finding.line}" if finding.line else f"{finding.file}[{finding.record}]"
+            click.echo(f"{where}: {finding.path or '$'}: {finding.code}: {finding.message}")
+    _summary(report)
+    sys.exit(EXIT_FOUND if report.invalid else EXIT_OK)
+
+
+def _summary(report: _Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    if report.by_type:
+        table = Table(title="valid records by type", show_edge=False)
+        table.add_column("type")
+        table.add_column("records", justify="right")
+        for name, count in report.by_type.items():
+            table.add_row(name, str(count))
+        console.print(table)
+    status = "[red]invalid records found[/red]" if report.invalid else "[green]all valid[/green]"
+    console.print(f"{len(report.files)} file(s), {report.records} record(s): {report.valid} valid, "
+                  f"{report.invalid} invalid - {status}")
