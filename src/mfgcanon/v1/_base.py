@@ -20,6 +20,8 @@ from typing import NoReturn
 
 import msgspec
 
+from mfgcanon.units import KNOWN_CODES
+
 
 class Record(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_defaults=True):
     """Base of every v1 struct (value objects, lines and entities)."""
@@ -45,6 +47,12 @@ def check_unsigned(field: str, value: Decimal) -> None:
             reject(field, f"{value} is not a finite decimal", "non_finite_decimal")
         reject(field, f"{value} is negative; the direction of a quantity lives in its type",
                "negative_quantity")
+
+
+def check_unit(field: str, code: str | None) -> None:
+    """A unit code must be registered in :mod:`mfgcanon.units` (UN/CEFACT Rec 20)."""
+    if code is not None and code not in KNOWN_CODES:
+        reject(field, f"unknown unit code {code!r}: not a registered UN/CEFACT Rec 20 code", "unknown_unit")
 
 
 def check_finite(field: str, value: Decimal | None) -> None:

@@ -11,7 +11,7 @@ import msgspec
 
 from mfgcanon import units
 from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
-from mfgcanon.v1._base import Record, check_unsigned, reject
+from mfgcanon.v1._base import Record, check_unit, check_unsigned, reject
 
 _KNOWN_UNITS = units.KNOWN_CODES
 
@@ -63,6 +63,7 @@ class Property(Record, frozen=True, kw_only=True):
     uom: Annotated[UnitCode | None, doc("Rec 20 unit of a numeric value, if any.")] = None
 
     def __post_init__(self) -> None:
+        check_unit("uom", self.uom)
         if self.value is not None and self.data_type is not PropertyType.STRING:
             try:
                 self.typed_value()

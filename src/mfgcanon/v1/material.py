@@ -11,7 +11,7 @@ from typing import Annotated
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
-from mfgcanon.v1._base import Entity, Record, reject
+from mfgcanon.v1._base import Entity, Record, check_unit, reject
 from mfgcanon.v1.common import Properties, Quantity, Source
 
 
@@ -48,6 +48,7 @@ class UnitConversion(Record, frozen=True, kw_only=True):
     denominator: Annotated[UnsignedDecimal, doc("Alternative units that hold `numerator` base units (SAP UMREN).")]
 
     def __post_init__(self) -> None:
+        check_unit("uom", self.uom)
         for name, number in (("numerator", self.numerator), ("denominator", self.denominator)):
             if not number.is_finite() or number <= 0:
                 reject(name, f"{number} must be a finite decimal > 0", "constraint_violation")
@@ -102,6 +103,7 @@ class Material(Entity, frozen=True, kw_only=True, tag="material"):
     source: Source = None
 
     def __post_init__(self) -> None:
+        check_unit("base_uom", self.base_uom)
         seen: set[str] = set()
         for conversion in self.uom_conversions:
             if conversion.uom in seen:

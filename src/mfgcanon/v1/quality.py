@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, SignedDecimal, UnitCode, doc
-from mfgcanon.v1._base import Entity, Record, check_finite, reject
+from mfgcanon.v1._base import Entity, Record, check_finite, check_unit, reject
 from mfgcanon.v1.common import Location, Properties, Quantity, Source
 
 
@@ -80,6 +80,7 @@ class InspectionResult(Record, frozen=True, kw_only=True):
     properties: Properties = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
+        check_unit("uom", self.uom)
         check_finite("measured_value", self.measured_value)
         check_finite("lower_limit", self.lower_limit)
         check_finite("upper_limit", self.upper_limit)
