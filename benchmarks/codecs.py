@@ -13,7 +13,6 @@ Timings are medians of interleaved repeats; compare the ratios, not the absolute
 from __future__ import annotations
 
 import argparse
-
 import gc
 import statistics
 import subprocess
@@ -86,7 +85,9 @@ def _pydantic_type(info: msgspec.inspect.Type, cache: dict[type, type[pydantic.B
     raise TypeError(f"no pydantic mirror for {info!r}")
 
 
-def pydantic_model(struct: type[msgspec.Struct], cache: dict[type, type[pydantic.BaseModel]]) -> type[pydantic.BaseModel]:
+def pydantic_model(
+    struct: type[msgspec.Struct], cache: dict[type, type[pydantic.BaseModel]],
+) -> type[pydantic.BaseModel]:
     """A pydantic model with the same fields, defaults and constraints as a msgspec struct."""
     if struct in cache:
         return cache[struct]

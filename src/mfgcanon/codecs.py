@@ -20,7 +20,6 @@ import msgspec
 
 from mfgcanon.errors import DecodeError, EncodeError, ErrorCode, MfgcanonError, ValidationError
 from mfgcanon.v1 import events as _v1_events
-from mfgcanon.v1 import events as v1_events  # public alias for the CLI and tools
 
 builtins_type = builtins.type  # `type` is shadowed by the msgspec-style keyword below
 Format = Literal["json", "msgpack"]

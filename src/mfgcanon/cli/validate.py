@@ -14,6 +14,7 @@ import msgspec
 from mfgcanon import codecs
 from mfgcanon.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE
 from mfgcanon.errors import MfgcanonError
+from mfgcanon.v1 import CloudEvent
 
 _SUFFIXES = {".json", ".ndjson", ".jsonl"}
 
@@ -74,10 +75,10 @@ def _records(data: bytes) -> Iterator[tuple[int, int | None, bytes]]:
 
 
 def _label(value: Any) -> str:
-    if isinstance(value, codecs.v1_events.CloudEvent):
+    """The CloudEvents type of an event, or the ``kind`` tag of an entity."""
+    if isinstance(value, CloudEvent):
         return value.event_type()
-    kind = value.__struct_config__.tag
-    return str(kind)
+    return str(value.__struct_config__.tag)
 
 
 def _check(files: list[Path], report: _Report) -> None:
