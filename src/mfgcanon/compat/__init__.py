@@ -1,0 +1,48 @@
+"""Schema compatibility checks for Avro and JSON Schema with schema-registry semantics.
+
+Works on any schema, not only mfgcanon's: it imports nothing of the model and no schema library.
+
+>>> from mfgcanon.compat import check
+>>> old = {"type": "record", "name": "R", "fields": [{"name": "a", "type": "int"}]}
+>>> new = {"type": "record", "name": "R", "fields": [{"name": "a", "type": "long"}]}
+>>> check(old, new, "FULL").is_compatible   # int -> long reads old data, but long cannot be read as int
+False
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mfgcanon.compat._check import check, check_history
+from mfgcanon.compat._errors import SchemaInputError
+from mfgcanon.compat._report import Direction, Finding, Level, Policy, Report, SchemaType
+from mfgcanon.compat._rules import (
+    AVRO_RULES,
+    COMPATIBLE_CHANGES_LENIENT,
+    COMPATIBLE_CHANGES_STRICT,
+    GENERAL_RULES,
+    JSON_RULES,
+    rule_summary,
+)
+
+__all__ = [
+    "AVRO_RULES",
+    "COMPATIBLE_CHANGES_LENIENT",
+    "COMPATIBLE_CHANGES_STRICT",
+    "GENERAL_RULES",
+    "JSON_RULES",
+    "PROJECT_POLICY",
+    "Direction",
+    "Finding",
+    "Level",
+    "Policy",
+    "Report",
+    "SchemaInputError",
+    "SchemaType",
+    "check",
+    "check_history",
+    "rule_summary",
+]
+
+# The levels mfgcanon holds its own published schemas to (see docs/compatibility.md, "Our policy").
+PROJECT_POLICY: Final[dict[str, str]] = {"AVRO": "FULL_TRANSITIVE", "JSON": "BACKWARD_TRANSITIVE"}
