@@ -85,6 +85,9 @@ def translate(exc: Exception, *, record_index: int | None = None) -> MfgcanonErr
         message = _BYTE.sub("", text).strip()
         return DecodeError(message, code=decode_code, position=int(position["position"]) if position else None,
                            record_index=record_index, cause_type=type(exc).__name__)
+    if isinstance(exc, UnicodeError):  # text that cannot be UTF-8 (lone surrogates): not JSON at all
+        return DecodeError(f"input is not valid UTF-8 text: {text}", code="malformed_input", record_index=record_index,
+                           cause_type=type(exc).__name__)
     if isinstance(exc, ValueError):  # a model hook run by a direct constructor call
         hook = _HOOK.match(text)
         if hook:
@@ -168,7 +171,11 @@ def _decode_each(lines: Iterable[bytes | str], type: Any) -> Iterator[tuple[int,
 
 
 def _split(buf: bytes | str) -> list[bytes | str]:
-    return list(buf.splitlines())
+    """NDJSON records end at ``\n`` only: ``splitlines`` also cuts at U+2028 and U+0085 (str) or a bare
+    ``\r`` (bytes), which JSON strings and whitespace may carry unescaped, splitting one record in two."""
+    if isinstance(buf, str):
+        return list(buf.split("\n"))
+    return list(buf.split(b"\n"))
 
 
 def iter_lines(lines: Iterable[bytes | str], *, type: Any = _v1_events.Event) -> Iterator[Any]:

@@ -30,6 +30,21 @@ ErrorCode = Literal[
     # encoding and events
     "unencodable_value",
     "missing_identity",
+    # mappers (vendor payloads -> canonical events and back)
+    "malformed_xml",
+    "xml_forbidden",
+    "document_too_large",
+    "malformed_payload",
+    "unsupported_message",
+    "unknown_format",
+    "ambiguous_format",
+    "missing_timezone",
+    "invalid_context",
+    "unmatched_record",
+    "source_error",
+    "unmappable_value",
+    "plugin_error",
+    "mapping_failed",
 ]
 ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
 
@@ -115,3 +130,13 @@ class EventError(MfgcanonError, ValueError):
     """An event cannot be built from the given entity (for example it lacks its business key)."""
 
     code: ErrorCode = "missing_identity"
+
+
+class MappingError(MfgcanonError, ValueError):
+    """A vendor payload (or a mapping context) that a mapper cannot turn into canonical values.
+
+    ``path`` names the source location: an XPath (``/LOIPRO05/IDOC[1]/E1AFKOL/GAMNG``) or a JSON
+    pointer (``/d/results/0/TotalQuantity``); ``position`` holds the XML line number where known.
+    """
+
+    code: ErrorCode = "mapping_failed"

@@ -12,7 +12,8 @@ class SchemaInputError(MfgcanonError, ValueError):
 
     ``code`` is a stable UPPER_SNAKE identifier (for scripts), ``path`` a pointer into the schema
     document where the problem is (``None`` when it concerns the whole input) and ``source`` the file or
-    label the schema came from. Part of the :class:`mfgcanon.errors.MfgcanonError` tree like every error the library raises.
+    label the schema came from. Part of the :class:`mfgcanon.errors.MfgcanonError` tree, like every
+    error the library raises.
     """
 
     code: str  # type: ignore[assignment]  # compat codes are UPPER_SNAKE, outside the model's ErrorCode list

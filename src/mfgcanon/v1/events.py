@@ -31,6 +31,10 @@ from mfgcanon.v1.shipment import ShipmentReadiness
 MAJOR = 1
 SCHEMA_URN = "urn:mfgcanon:schema:v1:"
 
+DerivedKey = Annotated[str, msgspec.Meta(min_length=1)]
+"""An envelope attribute composed from several business keys (subject, partition key, ...): each key may
+be 255 characters and is percent-encoded, so the composite has no fixed maximum length."""
+
 AnyEntity = (ProductionOrder | ProductionConfirmation | MaterialMovement | InventoryBalance | Material
              | MaterialLot | GenealogyLink | QualityInspection | Nonconformance | ShipmentReadiness)
 
@@ -41,15 +45,15 @@ class CloudEvent(Record, frozen=True, kw_only=True, tag_field="type"):
     NAME: ClassVar[str] = ""  # set by each event class, e.g. "production_order.released"
 
     id: Annotated[uuid.UUID, doc("UUIDv5 of idempotencykey: the same source document gives the same id.")]
-    source: Annotated[Identifier, doc("Producer context, urn:mfgcanon:{source system}[:{plant}].")]
+    source: Annotated[DerivedKey, doc("Producer context, urn:mfgcanon:{source system}[:{plant}].")]
     specversion: Annotated[Literal["1.0"], doc("CloudEvents specification version.")]
     time: Annotated[Instant, doc("When the business event occurred (UTC).")]
-    subject: Annotated[Identifier, doc("Business key of the event, e.g. production-order/1710/1000123.")]
+    subject: Annotated[DerivedKey, doc("Business key of the event, e.g. production-order/1710/1000123.")]
     datacontenttype: Annotated[Literal["application/json"], doc("Media type of data.")] = "application/json"
     dataschema: Annotated[str | None, doc("URI of the JSON Schema of this event type and major version.")] = None
-    partitionkey: Annotated[Identifier, doc("Kafka message key: the order for order-scoped events, "
+    partitionkey: Annotated[DerivedKey, doc("Kafka message key: the order for order-scoped events, "
                                             "material|lot for lot-scoped ones.")]
-    idempotencykey: Annotated[Identifier, doc("system|document type|document id|line|event type|revision.")]
+    idempotencykey: Annotated[DerivedKey, doc("system|document type|document id|line|event type|revision.")]
     sourcesystem: Annotated[Identifier, doc("Source system name, as configured in the mapper's context.")]
     plant: Annotated[Identifier | None, doc("Plant the event belongs to.")] = None
     schemaversion: Annotated[str, doc("Semantic version of the schema of data.")]
