@@ -14,20 +14,30 @@ from mfgcanon.cli import EXIT_INTERNAL
 # command name -> "module:attribute"; modules are imported lazily so `mfgcanon --help` stays fast
 _COMMANDS: dict[str, str] = {
     "validate": "mfgcanon.cli.validate:validate",
+    "convert": "mfgcanon.cli.convert:convert",
+    "schemas": "mfgcanon.cli.schemas:schemas",
     "compat": "mfgcanon.cli.compat:compat",
+    "mappers": "mfgcanon.cli.mappers:mappers",
 }
 
 
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_COMMANDS)
+        return sorted(name for name in _COMMANDS if self.get_command(ctx, name) is not None)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = _COMMANDS.get(cmd_name)
         if target is None:
             return None
         module_name, attr = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # a command whose optional extra is not installed
+            if exc.name in (None, module_name) or not (exc.name or "").startswith("mfgcanon"):
+                click.echo(f"mfgcanon {cmd_name}: unavailable ({exc}); install 'mfgcanon[all]'", err=True)
+                return None
+            raise
+        command: click.Command = getattr(module, attr)
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
