@@ -1,0 +1,118 @@
+"""JSON Schema 2020-12 exports of the canonical model, post-processed from ``msgspec.json.schema_components``.
+
+What the post-processing adds to msgspec's output, and why:
+
+* the root type is inlined at the top level with ``$schema``, ``$id`` (``urn:mfgcanon:schema:v1:<name>``,
+  the same URI events carry in ``dataschema``) and ``title``; every other type sits in ``$defs`` under
+  its class name (``#/$defs/Quantity``). Those names are part of the contract: generated code uses them.
+* ``title`` is the class name everywhere; ``description`` is the cleaned class docstring.
+* every object is closed (``additionalProperties: false``): adding an optional field is then a
+  BACKWARD-compatible change under schema-registry rules (see ``docs/schemas.md``).
+* decimal strings keep the ``pattern`` from :mod:`mfgcanon.types` and instants ``format: date-time``
+  (both come from the model's ``Meta``); instants also get a ``pattern`` that requires the UTC offset,
+  since validators do not check formats by default and would accept a naive time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from mfgcanon.schema._docs import class_doc
+from mfgcanon.v1.events import SCHEMA_URN
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+REF_TEMPLATE = "#/$defs/{name}"
+
+
+def schema_id(name: str) -> str:
+    """``urn:mfgcanon:schema:v1:<name>``: the ``$id`` of an export and the ``dataschema`` of its events."""
+    return f"{SCHEMA_URN}{name}"
+
+
+INSTANT_PATTERN = r"(Z|z|[+-][0-9]{2}:[0-9]{2})$"
+"""An instant must end in an offset. ``format: date-time`` alone is not enough: validators skip formats
+by default (jsonschema checks ``date-time`` only with an optional extra), and would accept a naive time."""
+
+
+def _close(node: Any) -> None:
+    """Close every object schema (``additionalProperties: false``) and pin instants to carry an offset."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            node["additionalProperties"] = False
+        if node.get("type") == "string" and node.get("format") == "date-time":
+            node.setdefault("pattern", INSTANT_PATTERN)
+        for value in node.values():
+            _close(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close(value)
+
+
+def _classes(tp: Any) -> dict[str, type[Any]]:
+    """Class name -> class for every struct and enum reachable from ``tp`` (for docstrings)."""
+    import msgspec.inspect as mi
+
+    found: dict[str, type[Any]] = {}
+    for info in mi.multi_type_info([tp]):
+        _collect(info, found, mi)
+    return found
+
+
+def _collect(info: Any, found: dict[str, type[Any]], mi: Any) -> None:
+    if isinstance(info, mi.Metadata):
+        _collect(info.type, found, mi)
+    elif isinstance(info, mi.StructType):
+        if info.cls.__name__ in found:
+            return
+        found[info.cls.__name__] = info.cls
+        for field in info.fields:
+            _collect(field.type, found, mi)
+    elif isinstance(info, mi.EnumType):
+        found[info.cls.__name__] = info.cls
+    elif isinstance(info, mi.UnionType):
+        for member in info.types:
+            _collect(member, found, mi)
+    elif isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
+        _collect(info.item_type, found, mi)
+    elif isinstance(info, mi.DictType):
+        _collect(info.value_type, found, mi)
+
+
+def json_schema(tp: type[Any], name: str) -> dict[str, Any]:
+    """The JSON Schema document of one entity or event class, exported under ``name``."""
+    (_root,), components = msgspec.json.schema_components([tp], ref_template=REF_TEMPLATE)
+    classes = _classes(tp)
+    defs: dict[str, Any] = {}
+    for def_name, definition in components.items():
+        definition = dict(definition)
+        definition["title"] = def_name
+        cls = classes.get(def_name)
+        text = class_doc(cls) if cls is not None else None
+        if text:
+            definition["description"] = text
+        else:
+            definition.pop("description", None)
+        defs[def_name] = definition
+    root = defs.pop(tp.__name__)
+    document: dict[str, Any] = {"$schema": DIALECT, "$id": schema_id(name), **root}
+    if defs:
+        document["$defs"] = defs
+    _close(document)
+    return document
+
+
+def names(node: Any) -> set[str]:
+    """Every ``$defs`` name a schema document references (for tests and the docs)."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            found.add(ref.removeprefix("#/$defs/"))
+        for value in node.values():
+            found |= names(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= names(value)
+    return found
