@@ -1,0 +1,44 @@
+"""Mappers: vendor payloads (SAP IDoc, SAP OData, plugins) to canonical events and back.
+
+>>> from mfgcanon import mappers
+>>> mapper = mappers.get("sap-idoc")                     # imported on first use
+>>> result = mapper.to_canonical(xml_bytes, mappers.load_context("context.toml"))
+>>> result.events, result.rejects                          # every record is one or the other
+
+Mappers register under the entry-point group ``mfgcanon.mappers`` (the built-ins too); see
+:mod:`mfgcanon.mappers.registry`. Importing this package imports no vendor module and no lxml.
+"""
+
+from __future__ import annotations
+
+from mfgcanon.mappers._base import Mapper, MappingResult, Payload, RecordError, Reject
+from mfgcanon.mappers.context import MappingContext, context_from_dict, load_context
+from mfgcanon.mappers.registry import (
+    MapperInfo,
+    MapperPluginWarning,
+    available,
+    detect,
+    get,
+    info,
+    register,
+    unregister,
+)
+
+__all__ = [
+    "Mapper",
+    "MapperInfo",
+    "MapperPluginWarning",
+    "MappingContext",
+    "MappingResult",
+    "Payload",
+    "RecordError",
+    "Reject",
+    "available",
+    "context_from_dict",
+    "detect",
+    "get",
+    "info",
+    "load_context",
+    "register",
+    "unregister",
+]

@@ -1,0 +1,189 @@
+"""Pure parsers and writers for SAP's data conventions, shared by the IDoc and OData mappers.
+
+Each function does one quirk and raises :class:`~mfgcanon.errors.MappingError` (never a dependency's
+exception) so callers can turn a bad value into a reject that names the field:
+
+* ALPHA conversion: numeric keys are left-padded with zeros inside SAP (``000001000123``) and shown
+  without them; :func:`alpha_in` strips, :func:`alpha_out` pads per target field length.
+* numbers: ``1.000``, FLTP ``1.000000000000000E+01``, trailing minus ``12.500-``.
+* dates and times: ``YYYYMMDD`` (``00000000`` = no date), ``HHMMSS`` (``240000`` = end of day), both
+  local to the plant; OData ``/Date(ms)/``, ``/Date(ms+0060)/`` and ``PT08H30M00S``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
+
+from mfgcanon.errors import MappingError
+
+_NUMBER = re.compile(r"^\s*([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*(-?)\s*$")
+_ODATA_DATE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{4}))?\)/$")
+_ODATA_TIME = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$")
+
+
+def alpha_in(value: str) -> str:
+    """External form of a key: an all-digit value loses its leading zeros (``000001000123`` -> ``1000123``).
+
+    All zeros stay ``0``; values with any non-digit are kept verbatim (apart from surrounding blanks).
+    """
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return text.lstrip("0") or "0"
+    return text
+
+
+def alpha_out(value: str, length: int | None) -> str:
+    """Internal form of a key for a padded channel: all-digit values are left-padded to ``length``."""
+    if length is None or not (value.isascii() and value.isdigit()):
+        return value
+    if len(value) > length:
+        raise MappingError(f"key {value!r} is longer than the field's {length} characters", code="unmappable_value")
+    return value.rjust(length, "0")
+
+
+def parse_decimal(text: str, *, field: str | None = None) -> Decimal:
+    """An SAP number: plain (``1.000``), FLTP exponent form, or a trailing minus (``12.500-``)."""
+    match = _NUMBER.match(text)
+    if match is None:
+        raise MappingError(f"{text!r} is not a number", code="invalid_value", path=field)
+    lead, digits, exponent, trail = match.groups()
+    if lead and trail:
+        raise MappingError(f"{text!r} has two signs", code="invalid_value", path=field)
+    try:
+        number = Decimal(digits if exponent is None else f"{digits}E{exponent}")
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
+        raise MappingError(f"{text!r} is not a number", code="invalid_value", path=field) from None
+    if not number.is_finite() or abs(number.adjusted()) > 40:
+        raise MappingError(f"{text!r} is out of range", code="invalid_value", path=field)
+    if exponent is not None:
+        number = normalize_float(number)
+    return -number if (lead == "-" or trail == "-") and number else number
+
+
+def normalize_float(number: Decimal) -> Decimal:
+    """FLTP values carry 16 significant digits of noise-free zeros: keep the value, drop the exponent form."""
+    normal = number.normalize()
+    if normal == normal.to_integral_value():
+        return normal.quantize(Decimal(1))
+    return normal
+
+
+def format_decimal(value: Decimal, places: int | None = 3) -> str:
+    """A QUAN-style number for IDocs: fixed point; refuses values that would lose digits."""
+    if places is None:
+        return format(value.normalize(), "f")
+    quantized = value.quantize(Decimal(1).scaleb(-places))
+    if quantized != value:
+        raise MappingError(
+            f"{value} has more than {places} decimal places; SAP would round it", code="unmappable_value"
+        )
+    return format(quantized, "f")
+
+
+def parse_date(text: str | None, *, field: str | None = None) -> date | None:
+    """``YYYYMMDD``; empty, blank or ``00000000`` is no date."""
+    if text is None:
+        return None
+    value = text.strip()
+    if not value or value.strip("0") == "":
+        return None
+    if len(value) != 8 or not value.isdigit():
+        raise MappingError(f"{text!r} is not a date in YYYYMMDD form", code="invalid_value", path=field)
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        raise MappingError(f"{text!r} is not a valid calendar date", code="invalid_value", path=field) from None
+
+
+def parse_time(text: str | None, *, field: str | None = None) -> tuple[time, int]:
+    """``HHMMSS`` as (time, extra days): ``240000`` is end of day, i.e. 00:00 of the next day."""
+    if text is None or not text.strip():
+        return time(0), 0
+    value = text.strip()
+    if len(value) != 6 or not value.isdigit():
+        raise MappingError(f"{text!r} is not a time in HHMMSS form", code="invalid_value", path=field)
+    if value == "240000":
+        return time(0), 1
+    hour, minute, second = int(value[:2]), int(value[2:4]), int(value[4:])
+    if hour > 23 or minute > 59 or second > 59:
+        raise MappingError(f"{text!r} is not a valid time of day", code="invalid_value", path=field)
+    return time(hour, minute, second), 0
+
+
+def local_instant(day: date, moment: time, extra_days: int, zone: tzinfo) -> datetime:
+    """A plant-local date and time as a UTC instant (DST gaps/folds resolved by zoneinfo's fold=0)."""
+    naive = datetime.combine(day + timedelta(days=extra_days), moment)
+    return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def to_local(instant: datetime, zone: tzinfo) -> tuple[str, str]:
+    """A UTC instant as plant-local ``(YYYYMMDD, HHMMSS)`` for IDoc output (never ``240000``)."""
+    local = instant.astimezone(zone)
+    return local.strftime("%Y%m%d"), local.strftime("%H%M%S")
+
+
+def parse_odata_datetime(text: str | None, *, field: str | None = None) -> datetime | None:
+    """``/Date(ms)/`` (UTC) or ``/Date(ms+0060)/`` (offset in minutes) as an aware datetime."""
+    if text is None or text == "":
+        return None
+    if not isinstance(text, str):
+        raise MappingError(f"{text!r} is not an OData date", code="invalid_value", path=field)
+    match = _ODATA_DATE.match(text.strip())
+    if match is None:
+        raise MappingError(f"{text!r} is not an OData V2 date (/Date(ms)/)", code="invalid_value", path=field)
+    millis, sign, offset = match.groups()
+    try:
+        instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(millis))
+    except OverflowError:
+        raise MappingError(f"{text!r} is out of range", code="invalid_value", path=field) from None
+    if sign:
+        minutes = int(offset)
+        if minutes >= 24 * 60:
+            raise MappingError(f"{text!r} has an offset beyond a day", code="invalid_value", path=field)
+        # The ms value is UTC; the suffix only says which offset the producer displayed it in.
+        return instant
+    return instant
+
+
+def parse_odata_date(text: str | None, *, field: str | None = None) -> date | None:
+    """An ``Edm.DateTime`` date-only field: UTC midnight encodes a local calendar date; never shift it."""
+    instant = parse_odata_datetime(text, field=field)
+    return None if instant is None else instant.date()
+
+
+def parse_odata_time(text: str | None, *, field: str | None = None) -> tuple[time, int] | None:
+    """``PT08H30M00S`` as (time, extra days); ``PT24H00M00S`` is end of day; empty -> None."""
+    if text is None or text == "":
+        return None
+    if not isinstance(text, str):
+        raise MappingError(f"{text!r} is not an OData time", code="invalid_value", path=field)
+    match = _ODATA_TIME.match(text.strip())
+    if match is None or text.strip() == "PT":
+        raise MappingError(f"{text!r} is not an OData Edm.Time (PT08H30M00S)", code="invalid_value", path=field)
+    hours = int(match[1] or 0)
+    minutes = int(match[2] or 0)
+    seconds = Decimal(match[3] or 0)
+    total = hours * 3600 + minutes * 60 + int(seconds)
+    if minutes > 59 or seconds >= 60 or total > 24 * 3600:
+        raise MappingError(f"{text!r} is not a time of day", code="invalid_value", path=field)
+    if total == 24 * 3600:
+        return time(0), 1
+    return time(total // 3600, total % 3600 // 60, total % 60), 0
+
+
+def format_odata_date(day: date) -> str:
+    """A local calendar date as ``/Date(ms)/`` at UTC midnight (SAP's Edm.DateTime convention)."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    millis = (datetime.combine(day, time(0), tzinfo=UTC) - epoch) // timedelta(milliseconds=1)
+    return f"/Date({millis})/"
+
+
+def format_odata_time(moment: time) -> str:
+    return f"PT{moment.hour:02d}H{moment.minute:02d}M{moment.second:02d}S"
+
+
+def is_flag(text: str | None) -> bool:
+    """SAP boolean: ``X`` is true; empty or absent is false."""
+    return text is not None and text.strip().upper() == "X"

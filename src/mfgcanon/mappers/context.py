@@ -1,0 +1,167 @@
+"""The mapping context: what a mapper needs to know about the source system that is not in the payload.
+
+Plant time zones (SAP IDoc and BAPI times are plant-local with no offset), unit aliases, the source
+system's name, options. A mapper never reads global settings: the same payload and context always give
+the same result.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mfgcanon import units
+from mfgcanon.errors import MappingError
+
+_KNOWN_KEYS = frozenset({"source_system", "default_timezone", "plants", "units", "options", "received_at"})
+
+
+def _zone(name: object, where: str) -> ZoneInfo:
+    if not isinstance(name, str) or not name:
+        raise MappingError(
+            f"time zone must be an IANA name such as 'Europe/Berlin', got {name!r}", code="invalid_context", path=where
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise MappingError(f"unknown IANA time zone {name!r}", code="invalid_context", path=where) from None
+
+
+@dataclass(frozen=True)
+class MappingContext:
+    """Per-connection settings for mappers (immutable; build one per source system)."""
+
+    source_system: str | None = None
+    plant_timezones: Mapping[str, ZoneInfo] = field(default_factory=dict)
+    default_timezone: ZoneInfo | None = None
+    units: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    received_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plant_timezones", MappingProxyType(dict(self.plant_timezones)))
+        object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        source_system: str | None = None,
+        plants: Mapping[str, str] | None = None,
+        default_timezone: str | None = None,
+        units: Mapping[str, str] | None = None,
+        options: Mapping[str, Any] | None = None,
+        received_at: datetime | None = None,
+    ) -> MappingContext:
+        """Convenience constructor with zone names as strings (validated here)."""
+        zones = {plant: _zone(name, f"plants.{plant}.timezone") for plant, name in (plants or {}).items()}
+        default = _zone(default_timezone, "default_timezone") if default_timezone is not None else None
+        return cls(
+            source_system=source_system,
+            plant_timezones=zones,
+            default_timezone=default,
+            units=_check_units(units or {}),
+            options=dict(options or {}),
+            received_at=received_at,
+        )
+
+    def zone_for(self, plant: str | None) -> ZoneInfo:
+        """The plant's zone, else the default zone; no zone is an error, never a guess."""
+        if plant is not None:
+            zone = self.plant_timezones.get(plant)
+            if zone is not None:
+                return zone
+        if self.default_timezone is not None:
+            return self.default_timezone
+        raise MappingError(
+            f"plant {plant!r} has no time zone in the mapping context and no default_timezone is set; "
+            f'add [plants.{plant or "PLANT"}] timezone = "Area/City" to the context file',
+            code="missing_timezone",
+        )
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return self.options.get(name, default)
+
+
+def _check_units(aliases: Mapping[str, Any], where: str = "units") -> dict[str, str]:
+    checked: dict[str, str] = {}
+    for source, target in aliases.items():
+        if not isinstance(target, str) or not units.is_known(target):
+            raise MappingError(
+                f"unit alias {source!r} -> {target!r}: the target must be a registered UN/CEFACT Rec 20 code",
+                code="invalid_context",
+                path=f"{where}.{source}",
+            )
+        checked[str(source)] = target
+    return checked
+
+
+def context_from_dict(data: Mapping[str, Any]) -> MappingContext:
+    """Build a context from parsed TOML (or any mapping); errors name the key path."""
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise MappingError(
+            f"unknown key {unknown[0]!r} (expected one of {', '.join(sorted(_KNOWN_KEYS))})",
+            code="invalid_context",
+            path=unknown[0],
+        )
+    source_system = data.get("source_system")
+    if source_system is not None and (not isinstance(source_system, str) or not source_system):
+        raise MappingError("source_system must be a non-empty string", code="invalid_context", path="source_system")
+    default = data.get("default_timezone")
+    default_zone = _zone(default, "default_timezone") if default is not None else None
+    plants = data.get("plants", {})
+    if not isinstance(plants, Mapping):
+        raise MappingError("plants must be a table of [plants.<code>] sections", code="invalid_context", path="plants")
+    zones: dict[str, ZoneInfo] = {}
+    for plant, section in plants.items():
+        if not isinstance(section, Mapping) or "timezone" not in section:
+            raise MappingError(
+                'each [plants.<code>] section needs timezone = "Area/City"',
+                code="invalid_context",
+                path=f"plants.{plant}",
+            )
+        zones[str(plant)] = _zone(section["timezone"], f"plants.{plant}.timezone")
+    aliases = data.get("units", {})
+    if not isinstance(aliases, Mapping):
+        raise MappingError("units must be a table of source unit = Rec 20 code", code="invalid_context", path="units")
+    options = data.get("options", {})
+    if not isinstance(options, Mapping):
+        raise MappingError("options must be a table", code="invalid_context", path="options")
+    received = data.get("received_at")
+    if received is not None and (not isinstance(received, datetime) or received.tzinfo is None):
+        raise MappingError(
+            "received_at must be an offset date-time (1979-05-27T07:32:00Z)", code="invalid_context", path="received_at"
+        )
+    return MappingContext(
+        source_system=source_system,
+        plant_timezones=zones,
+        default_timezone=default_zone,
+        units=_check_units(aliases),
+        options=dict(options),
+        received_at=received,
+    )
+
+
+def load_context(path: str | Path) -> MappingContext:
+    """Read a context TOML file; a bad file gives a :class:`MappingError` naming the file and key."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"cannot read context file {file}: {exc}", code="invalid_context") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"{file}: not valid TOML: {exc}", code="invalid_context") from None
+    try:
+        return context_from_dict(data)
+    except MappingError as exc:
+        raise MappingError(f"{file}: {exc.message}", code=exc.code, path=exc.path) from None

@@ -1,0 +1,225 @@
+"""SAP code lists (units, movement types, statuses, QM codes) read from ``mappings/sap/``, and the
+small helpers both SAP mappers use to build validated canonical values and events."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from mfgcanon import codecs
+from mfgcanon.errors import MappingError
+from mfgcanon.mappers._base import MappingResult
+from mfgcanon.mappers._data import load, table
+from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1.common import ActivityKind, Quantity, StockStatus
+from mfgcanon.v1.events import (
+    AnyEntity,
+    CloudEvent,
+    ProductionOrderCancelled,
+    ProductionOrderCompleted,
+    ProductionOrderReleased,
+    ProductionOrderUpdated,
+    build_event,
+)
+from mfgcanon.v1.inventory import MovementType
+from mfgcanon.v1.order import OperationStatus, OrderStatus
+
+UNITS = "sap/units.toml"
+MOVEMENTS = "sap/movement_types.toml"
+STATUSES = "sap/statuses.toml"
+QUALITY = "sap/quality.toml"
+MASTER = "sap/master_data.toml"
+
+ORDER_EVENTS: dict[str, type[CloudEvent]] = {
+    "released": ProductionOrderReleased,
+    "updated": ProductionOrderUpdated,
+    "completed": ProductionOrderCompleted,
+    "cancelled": ProductionOrderCancelled,
+}
+
+
+@functools.cache
+def _inbound_units() -> dict[str, str]:
+    return {str(k).upper(): str(v) for k, v in table(UNITS, "inbound").items()}
+
+
+def unit_in(code: str, context: MappingContext, *, iso: str | None = None, field: str | None = None) -> str:
+    """An SAP unit (internal, commercial or ISO spelling) as a Rec 20 code; the context's aliases win."""
+    text = code.strip()
+    alias = context.units.get(text)
+    if alias is not None:
+        return alias
+    found = _inbound_units().get(text.upper())
+    if found is not None:
+        return found
+    if iso:
+        iso_text = iso.strip()
+        alias = context.units.get(iso_text) or _inbound_units().get(iso_text.upper())
+        if alias is not None:
+            return alias
+    raise MappingError(
+        f"unknown SAP unit {text!r}: add it to [units] in the mapping context (source unit = Rec 20 code)",
+        code="unknown_unit",
+        path=field,
+    )
+
+
+def unit_out(quantity_uom: str, source_uom: str | None, channel: str, context: MappingContext) -> str:
+    """The SAP spelling of a Rec 20 unit for a channel (``internal`` for IDoc/BAPI, ``commercial`` for OData).
+
+    The quantity's own ``source_uom`` is used when it maps back to the same Rec 20 code, so a value read
+    from SAP goes back in the spelling it came in.
+    """
+    if source_uom:
+        try:
+            if unit_in(source_uom, context) == quantity_uom:
+                return source_uom
+        except MappingError:
+            pass
+    for source, target in context.units.items():
+        if target == quantity_uom:
+            return source
+    found = table(UNITS, "outbound", channel).get(quantity_uom)
+    if isinstance(found, str):
+        return found
+    raise MappingError(
+        f"no SAP unit known for Rec 20 code {quantity_uom!r}; add it to [units] in the mapping context",
+        code="unknown_unit",
+    )
+
+
+def quantity(
+    value: Decimal, unit: str, context: MappingContext, *, iso: str | None = None, field: str | None = None
+) -> Quantity:
+    """A canonical quantity; a negative value is refused (direction lives in the entity's type)."""
+    if value.is_signed() and value != 0:
+        raise MappingError(
+            f"negative quantity {value}: canonical quantities are >= 0 and the direction is "
+            "in the movement or entity type",
+            code="negative_quantity",
+            path=field,
+        )
+    rec20 = unit_in(unit, context, iso=iso, field=field)
+    return Quantity(value=abs(value), uom=rec20, source_uom=None if unit.strip() == rec20 else unit.strip())
+
+
+@functools.cache
+def movement_types() -> dict[str, dict[str, Any]]:
+    return {str(k): v for k, v in table(MOVEMENTS, "types").items()}
+
+
+def movement_in(code: str, *, field: str | None = None) -> dict[str, Any]:
+    """The canonical meaning of an SAP movement type (unknown types map to ``other``)."""
+    entry = movement_types().get(code.strip())
+    if entry is None:
+        return {"movement_type": "other", "reversal": False}
+    return entry
+
+
+def movement_out(
+    movement_type: MovementType,
+    is_reversal: bool,
+    source_code: str | None,
+    from_status: StockStatus | None = None,
+    to_status: StockStatus | None = None,
+) -> str:
+    """The SAP movement type for a canonical movement: its own source code when consistent, else the
+    standard one for the type (261 issue, 101 receipt, 551 scrap, 311 transfer, ...)."""
+    types = movement_types()
+    if source_code:
+        entry = types.get(source_code)
+        if entry is None or (
+            entry["movement_type"] == movement_type.value and bool(entry.get("reversal", False)) == is_reversal
+        ):
+            return source_code
+        raise MappingError(
+            f"movement type {source_code} means {entry['movement_type']}"
+            f"{' reversal' if entry.get('reversal') else ''}, not {movement_type.value}"
+            f"{' reversal' if is_reversal else ''}",
+            code="unmappable_value",
+        )
+    for code, entry in types.items():
+        if entry["movement_type"] != movement_type.value or bool(entry.get("reversal", False)) != is_reversal:
+            continue
+        if movement_type is MovementType.STATUS_CHANGE and (
+            entry.get("from_status") != (from_status.value if from_status else None)
+            or entry.get("to_status") != (to_status.value if to_status else None)
+        ):
+            continue
+        return code
+    raise MappingError(
+        f"no SAP movement type for {movement_type.value}{' reversal' if is_reversal else ''}", code="unmappable_value"
+    )
+
+
+def gm_code(bwart: str) -> str:
+    entry = movement_types().get(bwart)
+    if entry is None or "gm_code" not in entry:
+        raise MappingError(f"no goods-movement code (GM_CODE) known for movement type {bwart}", code="unmappable_value")
+    return str(entry["gm_code"])
+
+
+@functools.cache
+def _status_codes() -> dict[str, str]:
+    return {str(k): str(v) for k, v in table(STATUSES, "codes").items()}
+
+
+def short_status(code: str) -> str:
+    """``I0002`` -> ``REL``; short names pass through; unknown codes come back unchanged."""
+    return _status_codes().get(code, code)
+
+
+def _first(shorts: Iterable[str]) -> str | None:
+    active = set(shorts)
+    for name in load(STATUSES).get("precedence", []):
+        if name in active:
+            return str(name)
+    return None
+
+
+def order_status(shorts: Iterable[str]) -> OrderStatus:
+    top = _first(shorts)
+    if top is None:
+        return OrderStatus.OTHER
+    return OrderStatus(table(STATUSES, "order").get(top, "other"))
+
+
+def operation_status(shorts: Iterable[str]) -> OperationStatus | None:
+    codes = list(shorts)
+    if not codes:
+        return None
+    top = _first(codes)
+    return OperationStatus(table(STATUSES, "operation").get(top, "other")) if top else OperationStatus.OTHER
+
+
+def order_event(status: OrderStatus) -> type[CloudEvent]:
+    return ORDER_EVENTS[str(table(STATUSES, "event").get(status.value, "updated"))]
+
+
+def code_of(file: str, section: str, key: str, default: str = "other") -> str:
+    return str(table(file, *section.split(".")).get(key, default))
+
+
+def activity_kind(slot: int) -> ActivityKind:
+    return ActivityKind(code_of(MASTER, "activity_slots", str(slot)))
+
+
+def activity_slot(kind: ActivityKind, used: set[int]) -> int:
+    """The first free confirmation slot (1..6) for an activity kind."""
+    slots = table(MASTER, "activity_slots")
+    for slot in range(1, 7):
+        if slot not in used and slots.get(str(slot)) == kind.value:
+            return slot
+    raise MappingError(f"no free SAP activity slot for a second {kind.value!r} activity", code="unmappable_value")
+
+
+def emit(
+    result: MappingResult, event_cls: type[CloudEvent], entity: AnyEntity, *, records: int = 1, time: Any = None
+) -> CloudEvent:
+    """Validate an entity, wrap it in its event and add it to the result (errors propagate as rejects)."""
+    checked = codecs.validate(entity)
+    event = build_event(event_cls, checked, time=time)
+    result.add_event(event, records=records)
+    return event

@@ -1,0 +1,1208 @@
+"""SAP IDoc XML <-> canonical events.
+
+Inbound (``to_canonical``): LOIPRO (01-05) production orders, MATMAS material masters, BATMAS batches,
+MBGMCR goods movements and PPCC2PRETTICKET time tickets. Outbound (``from_canonical``): confirmations
+as PPCC2PRETTICKET02 and goods movements as MBGMCR03.
+
+Parsing is namespace- and order-agnostic: file-port XML (no namespace), SOAP-delivered XML
+(``urn:sap-com:document:sap:idoc:soap:messages``), extension roots (``ZLOIPRO05``) and several ``IDOC``
+elements per document are all read the same way. One *record* is one order header, material, batch,
+goods-movement item or time ticket; each either becomes an event or a reject that names its XPath and
+line. Documents with an unsupported message type (``LOIWCS``, RFC responses) give one
+``unsupported_message`` reject per IDoc rather than being dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from mfgcanon.errors import MappingError
+from mfgcanon.mappers import _sap
+from mfgcanon.mappers import sap_common as sc
+from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
+from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml
+from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1.common import (
+    ActivityTime,
+    Location,
+    Property,
+    PropertyType,
+    Quantity,
+    SourceRef,
+    StockStatus,
+)
+from mfgcanon.v1.confirmation import ProductionConfirmation
+from mfgcanon.v1.events import (
+    CloudEvent,
+    InventoryMoved,
+    InventoryReceived,
+    LotUpserted,
+    MaterialIssued,
+    MaterialScrapped,
+    MaterialUpserted,
+    ProductionConfirmed,
+    ProductionOrderCancelled,
+    ProductionOrderCompleted,
+    ProductionOrderReleased,
+    ProductionOrderUpdated,
+    movement_event,
+)
+from mfgcanon.v1.inventory import MaterialMovement, MovementType
+from mfgcanon.v1.lot import LotStatus, MaterialLot
+from mfgcanon.v1.material import (
+    LocalizedText,
+    Material,
+    MaterialPlantData,
+    MaterialStatus,
+    MaterialType,
+    ProcurementType,
+    UnitConversion,
+)
+from mfgcanon.v1.order import MaterialRequirement, MaterialUse, Operation, ProductionOrder
+
+SOAP_NS = "urn:sap-com:document:sap:idoc:soap:messages"
+_SNIFF = re.compile(rb"<(?:[\w.-]+:)?IDOC[\s>/]")
+_SNIFF_TEXT = re.compile(r"<(?:[\w.-]+:)?IDOC[\s>/]")
+
+# Field lengths for ALPHA padding on the way out (erp-formats.md 0.3 and 1.6): None = never padded.
+PAD = {
+    "AUFNR": 12,
+    "MATNR": 18,
+    "MATNR_LONG": 40,
+    "RSNUM": 10,
+    "RSPOS": 4,
+    "RUECK": 10,
+    "CHARG": None,
+    "OPERATION": 4,
+    "MOVE_REAS": 4,
+}
+
+
+class _Seg:
+    """One segment: its leaf fields as text and its child segments by name (built in one pass)."""
+
+    __slots__ = ("el", "f", "kids")
+
+    def __init__(self, el: Any) -> None:
+        self.el = el
+        self.f: dict[str, str] = {}
+        self.kids: dict[str, list[_Seg]] = {}
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            name = tag.rpartition("}")[2]
+            if len(child):
+                self.kids.setdefault(name, []).append(_Seg(child))
+            else:
+                self.f[name] = child.text or ""
+
+    def text(self, name: str) -> str | None:
+        value = self.f.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def one(self, name: str) -> _Seg | None:
+        found = self.kids.get(name)
+        return found[0] if found else None
+
+    def all(self, name: str) -> list[_Seg]:
+        return self.kids.get(name, [])
+
+    def where(self, name: str | None = None) -> tuple[str, int | None]:
+        """XPath (namespace-free, 1-based positions) and line of this segment or one of its fields."""
+        path = xpath(self.el)
+        if name is None:
+            return path, self.el.sourceline
+        for child in self.el:
+            if local_name(child.tag) == name:
+                return f"{path}/{name}", child.sourceline
+        return f"{path}/{name}", self.el.sourceline
+
+
+def xpath(el: Any) -> str:
+    parts: list[str] = []
+    node = el
+    while node is not None:
+        name = local_name(node.tag)
+        parent = node.getparent()
+        if parent is None:
+            parts.append(name)
+            break
+        same = [c for c in parent if local_name(c.tag) == name]
+        parts.append(f"{name}[{same.index(node) + 1}]" if len(same) > 1 else name)
+        node = parent
+    return "/" + "/".join(reversed(parts))
+
+
+def _fail(seg: _Seg, name: str, exc: MappingError) -> MappingError:
+    where, line = seg.where(name)
+    return MappingError(exc.message, code=exc.code, path=where, position=line)
+
+
+class _Reader:
+    """Field readers bound to a context; every failure names the segment field it came from."""
+
+    def __init__(self, context: MappingContext) -> None:
+        self.ctx = context
+        self.keep_zeros = bool(context.option("keep_leading_zeros", False))
+
+    def key(self, seg: _Seg, name: str) -> str | None:
+        value = seg.text(name)
+        if value is None:
+            return None
+        return value if self.keep_zeros else _sap.alpha_in(value)
+
+    def material(self, seg: _Seg, short: str = "MATNR", long: str = "MATNR_LONG") -> str | None:
+        """Prefer the 40-character field; S/4HANA leaves the 18-character one out when it does not fit."""
+        value = seg.text(long) or seg.text(short)
+        if value is None:
+            return None
+        return value if self.keep_zeros else _sap.alpha_in(value)
+
+    def dec(self, seg: _Seg, name: str) -> Decimal | None:
+        value = seg.text(name)
+        if value is None:
+            return None
+        try:
+            return _sap.parse_decimal(value)
+        except MappingError as exc:
+            raise _fail(seg, name, exc) from None
+
+    def qty(
+        self,
+        seg: _Seg,
+        value: str,
+        unit: str,
+        iso: str | None = None,
+        *,
+        unit_seg: _Seg | None = None,
+        default_unit: str | None = None,
+    ) -> Quantity | None:
+        number = self.dec(seg, value)
+        if number is None:
+            return None
+        useg = unit_seg or seg
+        code = useg.text(unit) or (useg.text(iso) if iso else None) or default_unit
+        if code is None:
+            raise _fail(seg, unit, MappingError(f"{value} has no unit ({unit} is empty)", code="missing_field"))
+        try:
+            return sc.quantity(number, code, self.ctx, iso=useg.text(iso) if iso else None)
+        except MappingError as exc:
+            raise _fail(seg, value if exc.code == "negative_quantity" else unit, exc) from None
+
+    def day(self, seg: _Seg, name: str) -> date | None:
+        try:
+            return _sap.parse_date(seg.f.get(name))
+        except MappingError as exc:
+            raise _fail(seg, name, exc) from None
+
+    def instant(
+        self, seg: _Seg, date_field: str, time_field: str | None, zone: Callable[[], tzinfo]
+    ) -> datetime | None:
+        day = self.day(seg, date_field)
+        if day is None:
+            return None
+        try:
+            moment, extra = _sap.parse_time(seg.f.get(time_field) if time_field else None)
+        except MappingError as exc:
+            raise _fail(seg, time_field or date_field, exc) from None
+        try:
+            found = zone()
+        except MappingError as exc:
+            raise _fail(seg, date_field, exc) from None
+        return _sap.local_instant(day, moment, extra, found)
+
+
+def _zone(context: MappingContext, plant: str | None) -> Callable[[], tzinfo]:
+    return lambda: context.zone_for(plant)
+
+
+def _prop(
+    name: str, value: str | None, kind: PropertyType = PropertyType.STRING, uom: str | None = None
+) -> Property | None:
+    if value is None:
+        return None
+    return Property(name=name, value=value, data_type=kind, uom=uom)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _props(*items: Property | None) -> list[Property]:
+    return [item for item in items if item is not None]
+
+
+def _plain(number: Decimal | None) -> str | None:
+    return None if number is None else format(_sap.normalize_float(number), "f")
+
+
+class _Idoc:
+    """One ``IDOC`` element: its control record and its position in the document."""
+
+    def __init__(self, el: Any, root_name: str, index: int) -> None:
+        self.el = el
+        self.seg = _Seg(el)
+        control = self.seg.one("EDI_DC40")
+        self.control: dict[str, str] = control.f if control is not None else {}
+        self.root_name = root_name
+        self.index = index
+
+    def c(self, name: str) -> str | None:
+        value = self.control.get(name)
+        return value.strip() or None if value is not None else None
+
+    @property
+    def basic_type(self) -> str:
+        return (self.c("IDOCTYP") or self.c("CUSTOMED_EXT_DOC_TYPE") or self.root_name).upper()
+
+    @property
+    def message_type(self) -> str:
+        """MESTYP, else derived from the basic type or root (``ZLOIPRO05`` -> ``LOIPRO``)."""
+        explicit = self.c("MESTYP")
+        if explicit:
+            return explicit.upper()
+        name = self.basic_type
+        for known in _HANDLED:
+            if name.startswith((known, "Z" + known)):
+                return known
+        return re.sub(r"\d+$", "", name)
+
+    def source(self, context: MappingContext, *, line: str | None = None, fallback_id: str | None = None) -> SourceRef:
+        system = context.source_system or self.c("SNDPRN")
+        if not system:
+            raise MappingError(
+                "no source system: set source_system in the mapping context (the IDoc has no SNDPRN either)",
+                code="missing_identity",
+                path=xpath(self.el) + "/EDI_DC40",
+            )
+        docnum = self.c("DOCNUM")
+        return SourceRef(
+            system=system,
+            document_type=f"IDOC:{self.basic_type}",
+            document_id=_sap.alpha_in(docnum) if docnum else fallback_id,
+            line=line,
+            revision=self.c("SERIAL"),
+        )
+
+    def created_at(self, context: MappingContext, plant: str | None) -> datetime | None:
+        """The control record's creation time (CREDAT/CRETIM), read in the plant's zone."""
+        day = _sap.parse_date(self.c("CREDAT"))
+        if day is None:
+            return None
+        moment, extra = _sap.parse_time(self.c("CRETIM"))
+        return _sap.local_instant(day, moment, extra, context.zone_for(plant))
+
+
+_HANDLED = ("LOIPRO", "MATMAS", "BATMAS", "MBGMCR", "PPCC2PRETTICKET")
+
+
+def _fragment(el: Any) -> str:
+    return str(etree.tostring(el, encoding="unicode"))
+
+
+class SapIdocMapper:
+    """SAP IDoc XML: LOIPRO, MATMAS, BATMAS, MBGMCR, PPCC2PRETTICKET in; PPCC2PRETTICKET02, MBGMCR03 out."""
+
+    name: ClassVar[str] = "sap-idoc"
+    description: ClassVar[str] = (
+        "SAP IDoc XML: LOIPRO/MATMAS/BATMAS/MBGMCR/PPCC2PRETTICKET in, PPCC2PRETTICKET02 and MBGMCR03 out"
+    )
+    produces: ClassVar[tuple[type[Any], ...]] = (
+        ProductionOrderReleased,
+        ProductionOrderUpdated,
+        ProductionOrderCompleted,
+        ProductionOrderCancelled,
+        MaterialUpserted,
+        LotUpserted,
+        MaterialIssued,
+        MaterialScrapped,
+        InventoryReceived,
+        InventoryMoved,
+        ProductionConfirmed,
+    )
+    accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
+    message_types: ClassVar[tuple[str, ...]] = _HANDLED
+
+    # ------------------------------------------------------------------ detection
+    def sniff(self, payload: Payload) -> bool:
+        """XML whose first 64 KB hold an ``IDOC`` element."""
+        if isinstance(payload, bytes):
+            head = payload[:65536]
+            return head.lstrip()[:1] == b"<" and _SNIFF.search(head) is not None
+        if isinstance(payload, str):
+            text = payload[:65536]
+            return text.lstrip("\ufeff \t\r\n")[:1] == "<" and _SNIFF_TEXT.search(text) is not None
+        return False
+
+    # ------------------------------------------------------------------ inbound
+    def to_canonical(self, payload: Payload, context: MappingContext | None = None) -> MappingResult:
+        ctx = context or MappingContext()
+        result = MappingResult()
+        if not isinstance(payload, bytes | str):
+            result.add_reject(
+                Reject(
+                    code="malformed_payload",
+                    reason=f"IDoc input must be XML bytes or text, not {type(payload).__name__}",
+                    location="/",
+                    payload=repr(payload)[:2000],
+                    mapper=self.name,
+                )
+            )
+            return result
+        try:
+            root = parse_xml(payload, max_bytes=int(ctx.option("max_document_bytes", DEFAULT_MAX_BYTES)))
+        except MappingError as exc:
+            text = payload if isinstance(payload, str) else payload[:1_000_000]
+            result.add_reject(
+                Reject(
+                    code=exc.code,
+                    reason=exc.message,
+                    location="/",
+                    line=exc.position,
+                    payload=text if len(text) <= 1_000_000 else text[:1_000_000],
+                    mapper=self.name,
+                )
+            )
+            return result
+        root_name = local_name(root.tag)
+        idocs = [child for child in root if local_name(child.tag) == "IDOC"]
+        if root_name == "IDOC":
+            idocs = [root]
+        if not idocs:
+            result.add_reject(
+                Reject(
+                    code="unsupported_message",
+                    reason=f"root element <{root_name}> holds no IDOC element: not an IDoc document",
+                    location=f"/{root_name}",
+                    line=root.sourceline,
+                    payload=_fragment(root)[:1_000_000],
+                    mapper=self.name,
+                )
+            )
+            return result
+        for index, el in enumerate(idocs, start=1):
+            idoc = _Idoc(el, root_name, index)
+            handler = _HANDLERS.get(idoc.message_type)
+            if handler is None:
+                where = xpath(el)
+                result.add_reject(
+                    Reject(
+                        code="unsupported_message",
+                        location=where,
+                        line=el.sourceline,
+                        payload=_fragment(el),
+                        reason=f"IDoc message type {idoc.message_type!r} ({idoc.basic_type}) is not supported by "
+                        f"{self.name} (supported: {', '.join(_HANDLED)})",
+                        mapper=self.name,
+                    )
+                )
+                continue
+            handler(self, idoc, ctx, result)
+        return result
+
+    def _guard(self, result: MappingResult, seg: _Seg, work: Callable[[], object]) -> None:
+        """Run one record's mapping; any failure becomes a reject for that record."""
+        try:
+            work()
+        except Exception as exc:
+            where, line = seg.where()
+            result.add_reject(
+                reject_from_error(exc, location=where, payload=_fragment(seg.el), line=line, mapper=self.name)
+            )
+
+    # LOIPRO ----------------------------------------------------------------
+    def _loipro(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
+        headers = idoc.seg.all("E1AFKOL")
+        if not headers:
+            self._empty(idoc, "E1AFKOL", result)
+        for header in headers:
+            self._guard(result, header, lambda h=header: self._order(idoc, h, ctx, result))  # type: ignore[misc]
+
+    def _order(self, idoc: _Idoc, h: _Seg, ctx: MappingContext, result: MappingResult) -> None:
+        r = _Reader(ctx)
+        plant = h.text("WERKS")
+        order_id = r.key(h, "AUFNR")
+        material_id = r.material(h)
+        if not order_id or not plant or not material_id:
+            missing = "AUFNR" if not order_id else "WERKS" if not plant else "MATNR_LONG"
+            raise _fail(h, missing, MappingError(f"order header has no {missing}", code="missing_field"))
+        zone = _zone(ctx, plant)
+        item = h.one("E1AFPOL")
+        stats = [s.text("STAT") for s in h.all("E1JSTKL")]
+        raw_status = [s for s in stats if s]
+        status = sc.order_status(sc.short_status(s) for s in raw_status)
+        planned = r.qty(h, "GAMNG", "GMEIN")
+        if planned is None:
+            raise _fail(h, "GAMNG", MappingError("order header has no total quantity GAMNG", code="missing_field"))
+        scrap = r.qty(h, "GASMG", "GMEIN")
+        operations: list[Operation] = []
+        components: list[MaterialRequirement] = []
+        for sequence in h.all("E1AFFLL"):
+            for op in sequence.all("E1AFVOL"):
+                operations.append(self._operation(r, op, zone))
+                vornr = op.text("VORNR")
+                for position, comp in enumerate(op.all("E1RESBL"), start=1):
+                    components.append(self._component(r, comp, plant, vornr, position))
+        sales_order = None
+        kdauf = (item.text("KDAUF") if item else None) or h.text("KDAUF")
+        if kdauf:
+            kdpos = (item.text("KDPOS") if item else None) or h.text("KDPOS")
+            sales_order = f"{_sap.alpha_in(kdauf)}/{_sap.alpha_in(kdpos)}" if kdpos and kdpos.strip("0") else kdauf
+        properties = _props(
+            _prop("sap.order_category", h.text("AUTYP")),
+            _prop("sap.mrp_controller", h.text("DISPO")),
+            _prop("sap.production_supervisor", h.text("FEVOR")),
+            _prop("sap.production_version", item.text("VERID") if item else None),
+            _prop("sap.receiving_storage_location", item.text("LGORT") if item else None),
+            _prop("sap.actual_release_date", _iso(r.day(h, "FTRMI")), PropertyType.DATE),
+            _prop(
+                "sap.serial_numbers",
+                ",".join(s.text("SERNR") or "" for s in item.all("E1AFSER")) or None if item else None,
+            ),
+        )
+        for char in h.all("E1VCCHR"):
+            name = char.text("ATNAM")
+            if name:
+                properties.append(
+                    Property(name=f"sap.characteristic.{name}", value=char.text("ATWRT_LONG") or char.text("ATWRT"))
+                )
+        order = ProductionOrder(
+            order_id=order_id,
+            plant=plant,
+            order_type=h.text("AUART"),
+            status=status,
+            status_source_code=" ".join(raw_status) or None,
+            material_id=material_id,
+            planned_quantity=planned,
+            planned_scrap_quantity=scrap if scrap is not None and scrap.value else None,
+            planned_start_at=r.instant(h, "GSTRP", "GSUZP", zone),
+            planned_end_at=r.instant(h, "GLTRP", "GLUZP", zone),
+            scheduled_start_at=r.instant(h, "GSTRS", "GSUZS", zone),
+            scheduled_end_at=r.instant(h, "GLTRS", "GLUZS", zone),
+            routing_id=r.key(h, "PLNNR"),
+            bom_id=r.key(h, "STLNR"),
+            target_lot_id=item.text("CHARG") if item else None,
+            sales_order_id=sales_order,
+            parent_order_id=lead if (lead := r.key(h, "LEAD_AUFNR")) and lead != order_id else None,
+            operations=operations,
+            material_requirements=components,
+            revision=idoc.c("SERIAL"),
+            properties=properties,
+            source=idoc.source(ctx, fallback_id=order_id),
+        )
+        sc.emit(result, sc.order_event(status), order, time=idoc.created_at(ctx, plant))
+
+    def _operation(self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo]) -> Operation:
+        vornr = op.text("VORNR")
+        if not vornr:
+            raise _fail(op, "VORNR", MappingError("operation has no number VORNR", code="missing_field"))
+        activities: list[ActivityTime] = []
+        for slot in range(1, 7):
+            if not r.dec(op, f"VGW0{slot}"):  # zero standard values often come without a unit
+                continue
+            value = r.qty(op, f"VGW0{slot}", f"VGE0{slot}")
+            if value is not None:
+                activities.append(
+                    ActivityTime(
+                        activity=sc.activity_kind(slot), duration=value, activity_type_code=op.text(f"LAR0{slot}")
+                    )
+                )
+        ext = op.one("E1AFVOL2")
+        ref = op.one("E1AFREF")
+        stats = [s.text("STAT") for s in op.all("E1JSTVL")]
+        raw = [s for s in stats if s]
+        processing = r.dec(op, "BEARZ")
+        props = _props(
+            _prop("sap.confirmation_number", r.key(ext, "RUECK") if ext else None),
+            _prop("sap.work_center_internal_id", op.text("ARBID")),
+            _prop("sap.standard_value_key", op.text("VGWTS")),
+            _prop("sap.mes_operation_id", (ref.text("MES_OPERID") if ref else None) or op.text("ME_OPERATION_ID")),
+            _prop(
+                "sap.processing_time",
+                _plain(processing),
+                PropertyType.DECIMAL,
+                sc.unit_in(op.text("BEAZE") or "MIN", r.ctx),
+            )
+            if processing
+            else None,
+        )
+        start = r.instant(op, "SSAVD", "SSAVZ", zone) if op.text("SSAVD") else r.instant(op, "FSAVD", "FSAVZ", zone)
+        end = r.instant(op, "SSEDD", "SSEDZ", zone) if op.text("SSEDD") else r.instant(op, "FSEDD", "FSEDZ", zone)
+        return Operation(
+            operation_id=vornr,
+            description=op.text("LTXA1"),
+            work_center_id=op.text("ARBPL"),
+            control_key=op.text("STEUS"),
+            planned_quantity=r.qty(op, "MGVRG", "MEINH"),
+            planned_start_at=start,
+            planned_end_at=end,
+            planned_activities=activities,
+            status=sc.operation_status(sc.short_status(s) for s in raw),
+            status_source_code=" ".join(raw) or None,
+            properties=props,
+        )
+
+    def _component(self, r: _Reader, c: _Seg, plant: str, vornr: str | None, position: int) -> MaterialRequirement:
+        material_id = r.material(c)
+        if not material_id:
+            raise _fail(c, "MATNR_LONG", MappingError("component has no material", code="missing_field"))
+        quantity = r.qty(c, "BDMNG", "MEINS")
+        if quantity is None:
+            raise _fail(c, "BDMNG", MappingError("component has no required quantity BDMNG", code="missing_field"))
+        rsnum, rspos = r.key(c, "RSNUM"), r.key(c, "RSPOS")
+        line_id = f"{rsnum}/{rspos}" if rsnum and rspos else f"{vornr or '-'}/{c.text('POSNR') or position}"
+        bwart = c.text("BWART")
+        use = MaterialUse.CONSUMED
+        if c.text("SHKZG") == "S":
+            use = MaterialUse.BY_PRODUCT if bwart == "531" else MaterialUse.CO_PRODUCT
+        werks = c.text("WERKS") or plant
+        return MaterialRequirement(
+            line_id=line_id,
+            material_id=material_id,
+            material_use=use,
+            quantity=quantity,
+            operation_id=vornr,
+            bom_item_number=c.text("POSNR"),
+            lot_id=c.text("CHARG"),
+            issue_location=Location(plant=werks, storage_location=c.text("LGORT")),
+            required_date=r.day(c, "BDTER"),
+            is_backflush=_sap.is_flag(c.f.get("RGEKZ")),
+            is_phantom=_sap.is_flag(c.f.get("DUMPS")),
+            alternative_group=c.text("ALPGR"),
+            properties=_props(_prop("sap.movement_type", bwart), _prop("sap.item_category", c.text("POSTP"))),
+        )
+
+    def _empty(self, idoc: _Idoc, segment: str, result: MappingResult) -> None:
+        result.add_reject(
+            Reject(
+                code="missing_field",
+                reason=f"{idoc.message_type} IDoc without a {segment} segment",
+                location=xpath(idoc.el),
+                line=idoc.el.sourceline,
+                payload=_fragment(idoc.el),
+                mapper=self.name,
+            )
+        )
+
+    # MATMAS ----------------------------------------------------------------
+    def _matmas(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
+        segments = idoc.seg.all("E1MARAM")
+        if not segments:
+            self._empty(idoc, "E1MARAM", result)
+        for seg in segments:
+            self._guard(result, seg, lambda s=seg: self._material(idoc, s, ctx, result))  # type: ignore[misc]
+
+    def _material(self, idoc: _Idoc, m: _Seg, ctx: MappingContext, result: MappingResult) -> None:
+        r = _Reader(ctx)
+        material_id = r.material(m)
+        if not material_id:
+            raise _fail(m, "MATNR", MappingError("material segment has no MATNR", code="missing_field"))
+        base = m.text("MEINS")
+        if not base:
+            raise _fail(m, "MEINS", MappingError("material has no base unit MEINS", code="missing_field"))
+        try:
+            base_uom = sc.unit_in(base, ctx)
+        except MappingError as exc:
+            raise _fail(m, "MEINS", exc) from None
+        language = str(ctx.option("language", "EN")).lower()
+        texts: list[LocalizedText] = []
+        for t in m.all("E1MAKTM"):
+            text = t.f.get("MAKTX", "").strip()
+            lang = (t.text("SPRAS_ISO") or sc.code_of(sc.MASTER, "language", t.text("SPRAS") or "", "")).lower()
+            if text and lang:
+                texts.append(LocalizedText(language=lang, text=text))
+        description = next((t.text for t in texts if t.language == language), texts[0].text if texts else None)
+        conversions: list[UnitConversion] = []
+        for u in m.all("E1MARMM"):
+            code = u.text("MEINH")
+            if not code:
+                continue
+            try:
+                uom = sc.unit_in(code, ctx)
+            except MappingError as exc:
+                raise _fail(u, "MEINH", exc) from None
+            if uom == base_uom:
+                continue
+            num, den = r.dec(u, "UMREZ"), r.dec(u, "UMREN")
+            if num is None or den is None:
+                raise _fail(u, "UMREZ", MappingError("unit conversion needs UMREZ and UMREN", code="missing_field"))
+            conversions.append(UnitConversion(uom=uom, numerator=num, denominator=den))
+        plants: list[MaterialPlantData] = []
+        for p in m.all("E1MARCM"):
+            werks = p.text("WERKS")
+            if not werks:
+                continue
+            beskz = p.text("BESKZ")
+            plants.append(
+                MaterialPlantData(
+                    plant=werks,
+                    procurement_type=ProcurementType(sc.code_of(sc.MASTER, "procurement_type", beskz))
+                    if beskz
+                    else None,
+                    procurement_type_source_code=beskz,
+                    storage_location=p.text("LGPRO"),
+                    status=MaterialStatus.OTHER if p.text("MMSTA") else None,
+                    status_source_code=p.text("MMSTA"),
+                    mrp_controller=p.text("DISPO"),
+                )
+            )
+        mtart = m.text("MTART")
+        shelf = r.dec(m, "MHDHB")
+        custom: list[Property] = []
+        for block in m.all("CustomData"):
+            for data in block.all("Data"):
+                attribute = data.text("attribute")
+                if attribute:
+                    custom.append(Property(name=f"sap.custom.{attribute}", value=data.text("value")))
+        gross = r.dec(m, "BRGEW")
+        weight_unit = m.text("GEWEI")
+        material = Material(
+            material_id=material_id,
+            description=description,
+            descriptions=texts,
+            base_uom=base_uom,
+            material_type=MaterialType(sc.code_of(sc.MASTER, "material_type", mtart or "")),
+            material_type_source_code=mtart,
+            material_group=m.text("MATKL"),
+            is_lot_managed=_sap.is_flag(m.f.get("XCHPF")),
+            shelf_life=Quantity(value=shelf, uom="DAY") if shelf else None,
+            uom_conversions=conversions,
+            status=MaterialStatus.OTHER if m.text("MSTAE") else MaterialStatus.ACTIVE,
+            status_source_code=m.text("MSTAE"),
+            is_deleted=_sap.is_flag(m.f.get("LVORM")) or m.text("MSGFN") == "003",
+            plant_data=plants,
+            properties=_props(
+                _prop("sap.industry_sector", m.text("MBRSH")),
+                _prop("sap.old_material_number", m.text("BISMT")),
+                _prop("sap.gtin", m.text("EAN11")),
+                _prop("sap.gross_weight", _plain(gross), PropertyType.DECIMAL, sc.unit_in(weight_unit, ctx))
+                if gross and weight_unit
+                else None,
+            )
+            + custom,
+            source=idoc.source(ctx, fallback_id=material_id),
+        )
+        created = idoc.created_at(ctx, None) if ctx.default_timezone is not None else None
+        sc.emit(result, MaterialUpserted, material, time=created)
+
+    # BATMAS ----------------------------------------------------------------
+    def _batmas(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
+        segments = idoc.seg.all("E1BATMAS")
+        if not segments:
+            self._empty(idoc, "E1BATMAS", result)
+        for seg in segments:
+            self._guard(result, seg, lambda s=seg: self._batch(idoc, s, ctx, result))  # type: ignore[misc]
+
+    def _batch(self, idoc: _Idoc, b: _Seg, ctx: MappingContext, result: MappingResult) -> None:
+        r = _Reader(ctx)
+        material_id = r.material(b, "MATERIAL", "MATERIAL_LONG")
+        lot_id = b.text("BATCH")
+        if not material_id or not lot_id:
+            missing = "MATERIAL" if not material_id else "BATCH"
+            raise _fail(b, missing, MappingError(f"batch segment has no {missing}", code="missing_field"))
+        plant = b.text("PLANT")
+        zone = _zone(ctx, plant)
+        attrs = b.one("E1BPBATCHATT") or b
+        status_seg = b.one("E1BPBATCHSTATUS")
+        restricted = _sap.is_flag(status_seg.f.get("RESTRICTED")) if status_seg else False
+        ctrl = b.one("E1BPBATCHCTRL")
+        lot = MaterialLot(
+            lot_id=lot_id,
+            material_id=material_id,
+            plant=plant,
+            status=LotStatus.OTHER if restricted else LotStatus.RELEASED,
+            status_source_code="RESTRICTED" if restricted else None,
+            manufactured_at=r.instant(attrs, "PROD_DATE", None, zone),
+            expires_at=r.instant(attrs, "EXPIRYDATE", None, zone),
+            retest_at=r.instant(attrs, "NEXTINSPEC", None, zone),
+            supplier_id=r.key(attrs, "VENDOR"),
+            supplier_lot_id=attrs.text("VENDRBATCH"),
+            properties=_props(
+                _prop("sap.country_of_origin", attrs.text("COUNTRYORI")),
+                _prop("sap.availability_date", _iso(r.day(attrs, "AVAILABLE")), PropertyType.DATE),
+                _prop("sap.batch_class", ctrl.text("CLASS") if ctrl else None),
+                _prop(
+                    "sap.deletion_flag",
+                    "true" if _sap.is_flag(attrs.f.get("DELETEFLAG")) else None,
+                    PropertyType.BOOLEAN,
+                ),
+            ),
+            source=idoc.source(ctx, fallback_id=f"{material_id}/{lot_id}"),
+        )
+        sc.emit(result, LotUpserted, lot, time=idoc.created_at(ctx, plant) if idoc.c("CREDAT") else None)
+
+    # MBGMCR ----------------------------------------------------------------
+    def _mbgmcr(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
+        body = idoc.seg.one("E1MBGMCR") or idoc.seg  # some producers put the E1BP* segments under IDOC
+        head = body.one("E1BP2017_GM_HEAD_01")
+        items = body.all("E1BP2017_GM_ITEM_CREATE")
+        if not items:
+            self._empty(idoc, "E1BP2017_GM_ITEM_CREATE", result)
+        code_seg = body.one("E1BP2017_GM_CODE")
+        gm = code_seg.text("GM_CODE") if code_seg else None
+        ref = (head.text("REF_DOC_NO") if head else None) or idoc.c("DOCNUM") or f"IDOC{idoc.index}"
+        for number, item in enumerate(items, start=1):
+            self._guard(
+                result,
+                item,
+                lambda i=item, n=number: self._movement(  # type: ignore[misc]
+                    idoc, head, i, ctx, result, movement_id=f"{_sap.alpha_in(ref)}/{n}", line=str(n), gm=gm
+                ),
+            )
+
+    def _movement(
+        self,
+        idoc: _Idoc,
+        head: _Seg | None,
+        i: _Seg,
+        ctx: MappingContext,
+        result: MappingResult,
+        *,
+        movement_id: str,
+        line: str,
+        gm: str | None,
+        confirmation_id: str | None = None,
+        occurred: datetime | None = None,
+    ) -> CloudEvent:
+        r = _Reader(ctx)
+        plant = i.text("PLANT")
+        material_id = r.material(i, "MATERIAL", "MATERIAL_LONG")
+        bwart = i.text("MOVE_TYPE")
+        if not plant or not material_id or not bwart:
+            missing = "PLANT" if not plant else "MATERIAL" if not material_id else "MOVE_TYPE"
+            raise _fail(i, missing, MappingError(f"goods movement item has no {missing}", code="missing_field"))
+        quantity = r.qty(i, "ENTRY_QNT", "ENTRY_UOM", "ENTRY_UOM_ISO")
+        base = r.qty(i, "QUANTITY", "BASE_UOM", "BASE_UOM_ISO")
+        if quantity is None:
+            quantity, base = base, None
+        if quantity is None:
+            raise _fail(i, "ENTRY_QNT", MappingError("goods movement item has no quantity", code="missing_field"))
+        meaning = sc.movement_in(bwart)
+        kind = MovementType(meaning["movement_type"])
+        here = Location(plant=plant, storage_location=i.text("STGE_LOC"))
+        from_loc = to_loc = None
+        from_status = StockStatus(meaning["from_status"]) if "from_status" in meaning else None
+        to_status = StockStatus(meaning["to_status"]) if "to_status" in meaning else None
+        if kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN):
+            to_loc = here
+            if i.text("STCK_TYPE"):
+                to_status = StockStatus(sc.code_of(sc.MASTER, "insmk", i.text("STCK_TYPE") or ""))
+        elif kind is MovementType.TRANSFER:
+            from_loc = here
+            to_loc = Location(plant=i.text("MOVE_PLANT") or plant, storage_location=i.text("MOVE_STLOC"))
+        else:
+            from_loc = here
+        zone = _zone(ctx, plant)
+        posting = r.day(head, "PSTNG_DATE") if head else None
+        if occurred is None:
+            occurred = idoc.created_at(ctx, plant)
+        if occurred is None and head is not None:
+            occurred = r.instant(head, "DOC_DATE", None, zone)
+        if occurred is None:
+            raise _fail(
+                i,
+                "MOVE_TYPE",
+                MappingError(
+                    "no time for the movement: the control record has no CREDAT and the header no DOC_DATE",
+                    code="missing_field",
+                ),
+            )
+        rsnum, rspos = r.key(i, "RESERV_NO"), r.key(i, "RES_ITEM")
+        movement = MaterialMovement(
+            movement_id=movement_id,
+            movement_type=kind,
+            movement_type_source_code=bwart,
+            plant=plant,
+            material_id=material_id,
+            quantity=quantity,
+            base_quantity=base,
+            lot_id=i.text("BATCH"),
+            from_location=from_loc,
+            to_location=to_loc,
+            from_stock_status=from_status,
+            to_stock_status=to_status,
+            order_id=r.key(i, "ORDERID"),
+            requirement_line_id=f"{rsnum}/{rspos}" if rsnum and rspos else None,
+            confirmation_id=confirmation_id,
+            reason_code=i.text("MOVE_REAS"),
+            occurred_at=occurred,
+            posting_date=posting,
+            is_reversal=bool(meaning.get("reversal", False)),
+            properties=_props(
+                _prop("sap.gm_code", gm),
+                _prop("sap.cost_center", i.text("COSTCENTER")),
+                _prop("sap.item_text", i.text("ITEM_TEXT")),
+                _prop("sap.movement_indicator", i.text("MVT_IND")),
+                _prop("sap.final_issue", "true" if _sap.is_flag(i.f.get("WITHDRAWN")) else None, PropertyType.BOOLEAN),
+                _prop("sap.reference_document", head.text("REF_DOC_NO") if head else None),
+                _prop("sap.header_text", head.text("HEADER_TXT") if head else None),
+            ),
+            source=idoc.source(ctx, line=line, fallback_id=movement_id.rpartition("/")[0]),
+        )
+        from mfgcanon import codecs  # local: keeps the import list of the module short
+
+        checked = codecs.validate(movement)
+        event = movement_event(checked)
+        result.add_event(event)
+        return event
+
+    # PPCC2PRETTICKET --------------------------------------------------------
+    def _ppcc2(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
+        body = idoc.seg.one("E1PPCC2PRETTICKET") or idoc.seg
+        tickets = body.all("E1BP_PP_TIMETICKET")
+        movements = body.all("E1BP2017_GM_ITEM_CREATE")
+        if not tickets and not movements:
+            self._empty(idoc, "E1BP_PP_TIMETICKET", result)
+        links: dict[int, int] = {}
+        for link in body.all("E1BP_LINK_CONF_GOODSMOV"):
+            try:
+                links[int(link.text("INDEX_GOODSMOV") or "0")] = int(link.text("INDEX_CONFIRM") or "0")
+            except ValueError:
+                continue
+        confirmed: dict[int, tuple[str, datetime | None]] = {}
+        for number, ticket in enumerate(tickets, start=1):
+
+            def work(t: _Seg = ticket, n: int = number) -> None:
+                event = self._confirmation(idoc, t, ctx, result, n, [g for g, c in links.items() if c == n])
+                data = event.data  # type: ignore[attr-defined]
+                confirmed[n] = (data.confirmation_id, data.ended_at)
+
+            self._guard(result, ticket, work)
+        for number, item in enumerate(movements, start=1):
+            owner = confirmed.get(links.get(number, 0))
+            conf_id = owner[0] if owner else None
+            base_id = conf_id or _sap.alpha_in(idoc.c("DOCNUM") or f"IDOC{idoc.index}")
+            self._guard(
+                result,
+                item,
+                lambda i=item, n=number, c=conf_id, b=base_id, o=owner: self._movement(  # type: ignore[misc]
+                    idoc,
+                    None,
+                    i,
+                    ctx,
+                    result,
+                    movement_id=f"{b}/{n}",
+                    line=f"gm{n}",
+                    gm=None,
+                    confirmation_id=c,
+                    occurred=o[1] if o else None,
+                ),
+            )
+
+    def _confirmation(
+        self, idoc: _Idoc, t: _Seg, ctx: MappingContext, result: MappingResult, number: int, goods: list[int]
+    ) -> CloudEvent:
+        r = _Reader(ctx)
+        plant = t.text("PLANT")
+        order_id = r.key(t, "ORDERID")
+        if not plant or not order_id:
+            missing = "PLANT" if not plant else "ORDERID"
+            raise _fail(t, missing, MappingError(f"time ticket has no {missing}", code="missing_field"))
+        zone = _zone(ctx, plant)
+        unit = t.text("CONF_QUAN_UNIT") or t.text("CONF_QUAN_UNIT_ISO")
+        yield_qty = r.qty(t, "YIELD", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO") if unit else None
+        if yield_qty is None:
+            if not unit:
+                raise _fail(t, "CONF_QUAN_UNIT", MappingError("time ticket has no unit", code="missing_field"))
+            yield_qty = sc.quantity(Decimal(0), unit, ctx)
+        activities: list[ActivityTime] = []
+        for slot in range(1, 7):
+            value = r.qty(t, f"CONF_ACTIVITY{slot}", f"CONF_ACTI_UNIT{slot}", f"CONF_ACTI_UNIT{slot}_ISO")
+            if value is not None:
+                activities.append(ActivityTime(activity=sc.activity_kind(slot), duration=value))
+        confirmation_id = (
+            t.text("EX_IDENT")
+            or r.key(t, "CONF_NO")
+            or f"{order_id}/{t.text('OPERATION') or '-'}/{_sap.alpha_in(idoc.c('DOCNUM') or '0')}/{number}"
+        )
+        operation = t.text("OPERATION")
+        personnel = r.key(t, "PERS_NO")
+        confirmation = ProductionConfirmation(
+            confirmation_id=confirmation_id,
+            order_id=order_id,
+            operation_id=operation,
+            plant=plant,
+            work_center_id=t.text("WORK_CNTR"),
+            yield_quantity=yield_qty,
+            scrap_quantity=r.qty(t, "SCRAP", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
+            rework_quantity=r.qty(t, "REWORK", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
+            scrap_reason_code=t.text("DEV_REASON"),
+            is_final=t.text("FIN_CONF") in ("X", "1"),
+            clear_open_reservations=_sap.is_flag(t.f.get("CLEAR_RES")),
+            started_at=r.instant(t, "EXEC_START_DATE", "EXEC_START_TIME", zone),
+            ended_at=r.instant(t, "EXEC_FIN_DATE", "EXEC_FIN_TIME", zone),
+            posting_date=r.day(t, "POSTG_DATE"),
+            activities=activities,
+            personnel_ids=[personnel] if personnel else [],
+            material_movement_ids=[f"{confirmation_id}/{g}" for g in sorted(goods)],
+            recorded_at=r.instant(t, "EX_CREATED_DATE", "EX_CREATED_TIME", zone),
+            properties=_props(
+                _prop("sap.confirmation_text", t.text("CONF_TEXT")),
+                _prop("sap.final_confirmation_type", t.text("FIN_CONF")),
+                _prop("sap.record_type", t.text("RECORDTYPE")),
+            ),
+            source=idoc.source(ctx, line=str(number), fallback_id=confirmation_id),
+        )
+        return sc.emit(result, ProductionConfirmed, confirmation)
+
+    # ------------------------------------------------------------------ outbound
+    def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> bytes:
+        """Confirmations (with their linked movements) as PPCC2PRETTICKET02, or movements as MBGMCR03.
+
+        One call writes one XML document; a mix of confirmations and movements that belong to none of
+        them cannot share a document: call :meth:`write_documents` for that.
+        """
+        documents = self.write_documents(items, context)
+        if len(documents) != 1:
+            kinds = ", ".join(kind for kind, _ in documents) or "nothing"
+            raise MappingError(
+                f"these items need {len(documents)} IDoc documents ({kinds}); use write_documents()",
+                code="unmappable_value",
+            )
+        return documents[0][1]
+
+    def write_documents(self, items: Iterable[Any], context: MappingContext | None = None) -> list[tuple[str, bytes]]:
+        """``[(basic type, XML bytes)]``: one PPCC2PRETTICKET02 and/or one MBGMCR03 document."""
+        ctx = context or MappingContext()
+        confirmations: list[ProductionConfirmation] = []
+        movements: list[MaterialMovement] = []
+        for item in items:
+            entity = getattr(item, "data", item)
+            if isinstance(entity, ProductionConfirmation):
+                confirmations.append(entity)
+            elif isinstance(entity, MaterialMovement):
+                movements.append(entity)
+            else:
+                raise MappingError(
+                    f"{self.name} cannot write a {type(entity).__name__} (accepts "
+                    "ProductionConfirmation and MaterialMovement)",
+                    code="unmappable_value",
+                )
+        conf_ids = {c.confirmation_id for c in confirmations}
+        linked = [m for m in movements if m.confirmation_id in conf_ids]
+        loose = [m for m in movements if m.confirmation_id not in conf_ids]
+        out: list[tuple[str, bytes]] = []
+        if confirmations:
+            out.append(("PPCC2PRETTICKET02", _write_ppcc2(confirmations, linked, ctx)))
+        if loose:
+            out.append(("MBGMCR03", _write_mbgmcr(loose, ctx)))
+        return out
+
+
+# ---------------------------------------------------------------------- writers
+def _el(parent: Any, name: str, value: str | None) -> None:
+    if value is not None and value != "":
+        etree.SubElement(parent, name).text = value
+
+
+def _control(idoc: Any, basic: str, message: str, created: datetime | None, plant: str, ctx: MappingContext) -> None:
+    dc = etree.SubElement(idoc, "EDI_DC40", SEGMENT="1")
+    _el(dc, "TABNAM", "EDI_DC40")
+    _el(dc, "DIRECT", "2")
+    _el(dc, "IDOCTYP", basic)
+    _el(dc, "MESTYP", message)
+    _el(dc, "SNDPOR", ctx.option("sender_port"))
+    _el(dc, "SNDPRT", "LS")
+    _el(dc, "SNDPRN", ctx.option("sender_partner", "MFGCANON"))
+    _el(dc, "RCVPOR", ctx.option("receiver_port"))
+    _el(dc, "RCVPRT", "LS")
+    _el(dc, "RCVPRN", ctx.option("receiver_partner", ctx.source_system))
+    if created is not None:
+        day, moment = _sap.to_local(created, ctx.zone_for(plant))
+        _el(dc, "CREDAT", day)
+        _el(dc, "CRETIM", moment)
+
+
+def _qty_out(
+    parent: Any, value_field: str, unit_field: str, iso_field: str | None, q: Quantity, ctx: MappingContext
+) -> None:
+    _el(parent, value_field, _sap.format_decimal(q.value))
+    _el(parent, unit_field, sc.unit_out(q.uom, q.source_uom, "internal", ctx))
+    if iso_field:
+        _el(parent, iso_field, q.uom)
+
+
+def _prop_value(properties: list[Property], name: str) -> str | None:
+    return next((p.value for p in properties if p.name == name), None)
+
+
+def _key_out(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    return _sap.alpha_out(value, PAD.get(field))
+
+
+def _local(instant: datetime | None, plant: str, ctx: MappingContext) -> tuple[str | None, str | None]:
+    if instant is None:
+        return None, None
+    return _sap.to_local(instant, ctx.zone_for(plant))
+
+
+def _movement_item(parent: Any, m: MaterialMovement, ctx: MappingContext) -> None:
+    item = etree.SubElement(parent, "E1BP2017_GM_ITEM_CREATE", SEGMENT="1")
+    if len(m.material_id) <= 18:
+        _el(item, "MATERIAL", _key_out(m.material_id, "MATNR"))
+    _el(item, "PLANT", m.plant)
+    here = (
+        m.to_location
+        if m.movement_type in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
+        else (m.from_location)
+    )
+    _el(item, "STGE_LOC", here.storage_location if here else None)
+    _el(item, "BATCH", m.lot_id)
+    bwart = sc.movement_out(
+        m.movement_type, m.is_reversal, m.movement_type_source_code, m.from_stock_status, m.to_stock_status
+    )
+    _el(item, "MOVE_TYPE", bwart)
+    if m.movement_type is MovementType.GOODS_RECEIPT and m.to_stock_status is not None:
+        insmk = {"unrestricted": None, "quality_inspection": "X", "blocked": "S"}.get(m.to_stock_status.value)
+        _el(item, "STCK_TYPE", insmk)
+    _qty_out(item, "ENTRY_QNT", "ENTRY_UOM", "ENTRY_UOM_ISO", m.quantity, ctx)
+    if m.base_quantity is not None:
+        _qty_out(item, "QUANTITY", "BASE_UOM", "BASE_UOM_ISO", m.base_quantity, ctx)
+    _el(item, "ITEM_TEXT", _prop_value(m.properties, "sap.item_text"))
+    _el(item, "COSTCENTER", _prop_value(m.properties, "sap.cost_center"))
+    _el(item, "ORDERID", _key_out(m.order_id, "AUFNR"))
+    if m.requirement_line_id:
+        rsnum, _, rspos = m.requirement_line_id.partition("/")
+        _el(item, "RESERV_NO", _key_out(rsnum, "RSNUM"))
+        _el(item, "RES_ITEM", _key_out(rspos, "RSPOS"))
+    if _prop_value(m.properties, "sap.final_issue") == "true":
+        _el(item, "WITHDRAWN", "X")
+    if m.movement_type is MovementType.TRANSFER and m.to_location is not None:
+        _el(item, "MOVE_PLANT", m.to_location.plant)
+        _el(item, "MOVE_STLOC", m.to_location.storage_location)
+    indicator = _prop_value(m.properties, "sap.movement_indicator")
+    if indicator is None and m.order_id and bwart in ("101", "102"):
+        indicator = "F"
+    _el(item, "MVT_IND", indicator)
+    _el(item, "MOVE_REAS", _key_out(m.reason_code, "MOVE_REAS"))
+    _el(item, "MATERIAL_LONG", _key_out(m.material_id, "MATNR_LONG"))
+
+
+def _document(basic: str) -> Any:
+    return etree.Element(basic)
+
+
+def _write_mbgmcr(movements: list[MaterialMovement], ctx: MappingContext) -> bytes:
+    """MBGMCR03: one IDoc per material document, i.e. per (time, posting date, GM code) group."""
+    root = _document("MBGMCR03")
+    groups: dict[tuple[datetime, date | None, str, str], list[MaterialMovement]] = {}
+    for m in movements:
+        bwart = sc.movement_out(
+            m.movement_type, m.is_reversal, m.movement_type_source_code, m.from_stock_status, m.to_stock_status
+        )
+        ref = _prop_value(m.properties, "sap.reference_document") or m.movement_id.rpartition("/")[0] or m.movement_id
+        groups.setdefault((m.occurred_at, m.posting_date, sc.gm_code(bwart), ref), []).append(m)
+    for (occurred, posting, gm, ref), members in groups.items():
+        first = members[0]
+        idoc = etree.SubElement(root, "IDOC", BEGIN="1")
+        _control(idoc, "MBGMCR03", "MBGMCR", occurred, first.plant, ctx)
+        body = etree.SubElement(idoc, "E1MBGMCR", SEGMENT="1")
+        head = etree.SubElement(body, "E1BP2017_GM_HEAD_01", SEGMENT="1")
+        doc_day, _ = _sap.to_local(occurred, ctx.zone_for(first.plant))
+        _el(head, "PSTNG_DATE", posting.strftime("%Y%m%d") if posting else doc_day)
+        _el(head, "DOC_DATE", doc_day)
+        if len(ref) > 16:
+            raise MappingError(
+                f"reference document {ref!r} is longer than REF_DOC_NO's 16 characters", code="unmappable_value"
+            )
+        _el(head, "REF_DOC_NO", ref)
+        _el(head, "HEADER_TXT", _prop_value(first.properties, "sap.header_text"))
+        code = etree.SubElement(body, "E1BP2017_GM_CODE", SEGMENT="1")
+        _el(code, "GM_CODE", gm)
+        for m in members:
+            _movement_item(body, m, ctx)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def _write_ppcc2(
+    confirmations: list[ProductionConfirmation], linked: list[MaterialMovement], ctx: MappingContext
+) -> bytes:
+    root = _document("PPCC2PRETTICKET02")
+    idoc = etree.SubElement(root, "IDOC", BEGIN="1")
+    first = confirmations[0]
+    _control(idoc, "PPCC2PRETTICKET02", "PPCC2PRETTICKET", first.recorded_at or first.ended_at, first.plant, ctx)
+    for c in confirmations:
+        if c.reverses_confirmation_id:
+            raise MappingError(
+                "a reversal cannot be sent as a time ticket: cancel the confirmation "
+                "(BAPI_PRODORDCONF_CANCEL / CancelProdnOrdConf) instead",
+                code="unmappable_value",
+            )
+        if len(c.personnel_ids) > 1:
+            raise MappingError("a time ticket carries one personnel number (PERS_NO)", code="unmappable_value")
+        t = etree.SubElement(idoc, "E1BP_PP_TIMETICKET", SEGMENT="1")
+        _el(t, "ORDERID", _key_out(c.order_id, "AUFNR"))
+        _el(t, "OPERATION", _key_out(c.operation_id, "OPERATION"))
+        _el(t, "FIN_CONF", _prop_value(c.properties, "sap.final_confirmation_type") if c.is_final else None)
+        if c.is_final and t.find("FIN_CONF") is None:
+            _el(t, "FIN_CONF", "X")
+        _el(t, "CLEAR_RES", "X" if c.clear_open_reservations else None)
+        _el(t, "POSTG_DATE", c.posting_date.strftime("%Y%m%d") if c.posting_date else None)
+        _el(t, "DEV_REASON", c.scrap_reason_code)
+        _el(t, "CONF_TEXT", _prop_value(c.properties, "sap.confirmation_text"))
+        _el(t, "PLANT", c.plant)
+        _el(t, "WORK_CNTR", c.work_center_id)
+        _el(t, "RECORDTYPE", _prop_value(c.properties, "sap.record_type"))
+        _el(t, "CONF_QUAN_UNIT", sc.unit_out(c.yield_quantity.uom, c.yield_quantity.source_uom, "internal", ctx))
+        _el(t, "CONF_QUAN_UNIT_ISO", c.yield_quantity.uom)
+        for field, q in (("YIELD", c.yield_quantity), ("SCRAP", c.scrap_quantity), ("REWORK", c.rework_quantity)):
+            if q is None:
+                continue
+            if q.uom != c.yield_quantity.uom:
+                raise MappingError(
+                    f"{field} is in {q.uom} but the time ticket has one unit ({c.yield_quantity.uom})",
+                    code="unmappable_value",
+                )
+            _el(t, field, _sap.format_decimal(q.value))
+        used: set[int] = set()
+        for activity in c.activities:
+            if activity.activity_type_code:
+                raise MappingError(
+                    "a time ticket does not carry activity types (LSTAR); leave activity_type_code empty",
+                    code="unmappable_value",
+                )
+            slot = sc.activity_slot(activity.activity, used)
+            used.add(slot)
+            _qty_out(
+                t, f"CONF_ACTIVITY{slot}", f"CONF_ACTI_UNIT{slot}", f"CONF_ACTI_UNIT{slot}_ISO", activity.duration, ctx
+            )
+        for prefix, instant in (("EXEC_START", c.started_at), ("EXEC_FIN", c.ended_at)):
+            day, moment = _local(instant, c.plant, ctx)
+            _el(t, f"{prefix}_DATE", day)
+            _el(t, f"{prefix}_TIME", moment)
+        _el(t, "PERS_NO", _key_out(c.personnel_ids[0], "PERS_NO") if c.personnel_ids else None)
+        day, moment = _local(c.recorded_at, c.plant, ctx)
+        _el(t, "EX_CREATED_DATE", day)
+        _el(t, "EX_CREATED_TIME", moment)
+        _el(t, "EX_IDENT", c.confirmation_id)
+    index = {c.confirmation_id: n for n, c in enumerate(confirmations, start=1)}
+    for m in linked:
+        _movement_item(idoc, m, ctx)
+    for number, m in enumerate(linked, start=1):
+        link = etree.SubElement(idoc, "E1BP_LINK_CONF_GOODSMOV", SEGMENT="1")
+        _el(link, "INDEX_CONFIRM", str(index[m.confirmation_id or ""]))
+        _el(link, "INDEX_GOODSMOV", str(number))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+_HANDLERS: dict[str, Callable[[SapIdocMapper, _Idoc, MappingContext, MappingResult], None]] = {
+    "LOIPRO": SapIdocMapper._loipro,
+    "MATMAS": SapIdocMapper._matmas,
+    "BATMAS": SapIdocMapper._batmas,
+    "MBGMCR": SapIdocMapper._mbgmcr,
+    "PPCC2PRETTICKET": SapIdocMapper._ppcc2,
+}
+
+__all__ = ["SOAP_NS", "SapIdocMapper", "xpath"]

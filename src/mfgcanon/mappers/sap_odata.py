@@ -1,0 +1,1183 @@
+"""SAP S/4HANA OData V2 JSON <-> canonical events.
+
+Inbound: ``A_ProductionOrder_2`` (with expanded items, operations, components, statuses),
+``A_Product``, material documents (``A_MaterialDocumentItem`` or a header with
+``to_MaterialDocumentItem``), ``A_MatlStkInAcctMod`` stock, ``ProdnOrdConf2`` confirmations and
+inspection lots with their results and usage decision (``A_InspectionLot``, ``A_InspectionResult``,
+``A_InspLotUsageDecision``). Outbound: ``ProdnOrdConf2`` and ``A_MaterialDocumentHeader`` POST bodies.
+
+OData conventions handled: the ``d`` / ``results`` wrappers, decimals as strings, ``/Date(ms)/`` dates
+(UTC midnight encoding a local *date*: never shifted), ``PT08H30M00S`` times (plant-local, combined with
+the date in the plant's zone), commercial units with ``...ISOCode`` siblings, ``"X"``/``""`` flags.
+
+Inspection parts often arrive as separate responses: :meth:`SapODataMapper.to_canonical_many` joins
+results and usage decisions to their lot across payloads; a part whose lot never arrives is rejected
+(``unmatched_record``), never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+import msgspec
+
+from mfgcanon.errors import MappingError
+from mfgcanon.mappers import _sap
+from mfgcanon.mappers import sap_common as sc
+from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
+from mfgcanon.mappers._data import table
+from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1.common import ActivityTime, Location, Property, PropertyType, Quantity, SourceRef, StockStatus
+from mfgcanon.v1.confirmation import ProductionConfirmation
+from mfgcanon.v1.events import (
+    InspectionCompleted,
+    InventoryBalanceReported,
+    InventoryMoved,
+    InventoryReceived,
+    MaterialIssued,
+    MaterialScrapped,
+    MaterialUpserted,
+    ProductionConfirmed,
+    ProductionOrderCancelled,
+    ProductionOrderCompleted,
+    ProductionOrderReleased,
+    ProductionOrderUpdated,
+    movement_event,
+)
+from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement, MovementType
+from mfgcanon.v1.material import (
+    LocalizedText,
+    Material,
+    MaterialPlantData,
+    MaterialType,
+    ProcurementType,
+    UnitConversion,
+)
+from mfgcanon.v1.order import MaterialRequirement, Operation, ProductionOrder
+from mfgcanon.v1.quality import (
+    Evaluation,
+    InspectedItem,
+    InspectionResult,
+    InspectionStatus,
+    InspectionType,
+    QualityInspection,
+    UsageDecision,
+)
+
+_JSON = msgspec.json.Decoder()
+
+
+@dataclass
+class _Rec:
+    data: Mapping[str, Any]
+    pointer: str
+    raw: str = ""
+    header: Mapping[str, Any] | None = None
+
+
+@dataclass
+class _Inspection:
+    lots: dict[str, _Rec] = field(default_factory=dict)
+    results: dict[str, list[_Rec]] = field(default_factory=dict)
+    decisions: dict[str, _Rec] = field(default_factory=dict)
+
+
+def _fragment(data: Any) -> str:
+    try:
+        return json.dumps(data, ensure_ascii=False, default=str)[:1_000_000]
+    except (TypeError, ValueError):  # pragma: no cover - parsed JSON always dumps
+        return repr(data)[:1_000_000]
+
+
+class _Fields:
+    """Typed reads of one OData record; failures name the JSON pointer of the property."""
+
+    def __init__(self, rec: _Rec, ctx: MappingContext) -> None:
+        self.d = rec.data
+        self.p = rec.pointer
+        self.ctx = ctx
+
+    def fail(self, name: str, exc: MappingError) -> MappingError:
+        return MappingError(exc.message, code=exc.code, path=f"{self.p}/{name}")
+
+    def s(self, name: str) -> str | None:
+        value = self.d.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool | dict | list):
+            raise self.fail(name, MappingError(f"expected a string, got {type(value).__name__}", code="type_mismatch"))
+        text = str(value).strip()
+        return text or None
+
+    def key(self, name: str) -> str | None:
+        value = self.s(name)
+        if value is None or self.ctx.option("keep_leading_zeros", False):
+            return value
+        return _sap.alpha_in(value)
+
+    def flag(self, name: str) -> bool:
+        value = self.d.get(name)
+        if isinstance(value, bool):
+            return value
+        return isinstance(value, str) and value.strip().upper() == "X"
+
+    def dec(self, name: str) -> Decimal | None:
+        value = self.d.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(name, MappingError(f"{value!r} is not a number", code="type_mismatch"))
+        try:
+            number = Decimal(str(value)) if not isinstance(value, str) else _sap.parse_decimal(value)
+        except (MappingError, InvalidOperation) as exc:
+            raise self.fail(name, MappingError(f"{value!r} is not a number", code="invalid_value")) from exc
+        if not number.is_finite():
+            raise self.fail(name, MappingError(f"{value!r} is not finite", code="invalid_value"))
+        return number
+
+    def qty(self, value: str, unit: str) -> Quantity | None:
+        number = self.dec(value)
+        if number is None:
+            return None
+        code = self.s(unit) or self.s(f"{unit}ISOCode") or self.s(f"{unit}SAPCode")
+        if code is None:
+            raise self.fail(unit, MappingError(f"{value} has no unit", code="missing_field"))
+        try:
+            return sc.quantity(number, code, self.ctx, iso=self.s(f"{unit}ISOCode"))
+        except MappingError as exc:
+            raise self.fail(value if exc.code == "negative_quantity" else unit, exc) from None
+
+    def day(self, name: str) -> date | None:
+        try:
+            return _sap.parse_odata_date(self.d.get(name))
+        except MappingError as exc:
+            raise self.fail(name, exc) from None
+
+    def instant(self, date_field: str, time_field: str | None, plant: str | None) -> datetime | None:
+        day = self.day(date_field)
+        if day is None:
+            return None
+        try:
+            parsed = _sap.parse_odata_time(self.d.get(time_field)) if time_field else None
+        except MappingError as exc:
+            raise self.fail(time_field or date_field, exc) from None
+        moment, extra = parsed if parsed is not None else (datetime.min.time(), 0)
+        try:
+            zone: tzinfo = self.ctx.zone_for(plant)
+        except MappingError as exc:
+            raise self.fail(date_field, exc) from None
+        return _sap.local_instant(day, moment, extra, zone)
+
+    def offset_instant(self, name: str) -> datetime | None:
+        try:
+            return _sap.parse_odata_datetime(self.d.get(name))
+        except MappingError as exc:
+            raise self.fail(name, exc) from None
+
+    def nav(self, name: str) -> list[Mapping[str, Any]]:
+        """An expanded navigation property as a list (deferred or absent -> empty)."""
+        value = self.d.get(name)
+        if isinstance(value, Mapping):
+            if "__deferred" in value:
+                return []
+            results = value.get("results")
+            if isinstance(results, list):
+                return [r for r in results if isinstance(r, Mapping)]
+            return [value]
+        if isinstance(value, list):
+            return [r for r in value if isinstance(r, Mapping)]
+        return []
+
+
+def _p(name: str, value: str | None, kind: PropertyType = PropertyType.STRING) -> Property | None:
+    return None if value is None else Property(name=name, value=value, data_type=kind)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _ps(*items: Property | None) -> list[Property]:
+    return [item for item in items if item is not None]
+
+
+def _kind(data: Mapping[str, Any]) -> str | None:
+    """Which entity a record is, from ``__metadata.type`` or, failing that, its properties."""
+    meta = data.get("__metadata")
+    type_name = meta.get("type", "") if isinstance(meta, Mapping) else ""
+    for marker, kind in (
+        ("A_ProductionOrder_2Type", "order"),
+        ("A_ProductType", "product"),
+        ("A_MatlStkInAcctModType", "stock"),
+        ("A_MaterialDocumentItemType", "movement"),
+        ("A_MaterialDocumentHeaderType", "movement_header"),
+        ("ProdnOrdConf2Type", "confirmation"),
+        ("A_InspectionLotType", "lot"),
+        ("A_InspectionResultType", "result"),
+        ("A_InspLotUsageDecisionType", "decision"),
+    ):
+        if isinstance(type_name, str) and type_name.endswith(marker):
+            return kind
+    keys = data.keys()
+    if "ManufacturingOrder" in keys and ("TotalQuantity" in keys or "ManufacturingOrderType" in keys):
+        return "order"
+    if "MatlWrhsStkQtyInMatlBaseUnit" in keys:
+        return "stock"
+    if "to_MaterialDocumentItem" in keys or "GoodsMovementCode" in keys:
+        return "movement_header"
+    if "GoodsMovementType" in keys and ("QuantityInEntryUnit" in keys or "QuantityInBaseUnit" in keys):
+        return "movement"
+    if "ConfirmationYieldQuantity" in keys or ("OrderID" in keys and "OrderOperation" in keys):
+        return "confirmation"
+    if "InspectionLotUsageDecisionCode" in keys:
+        return "decision"
+    if "InspectionLot" in keys and "InspectionCharacteristic" in keys:
+        return "result"
+    if "InspectionLot" in keys and ("InspectionLotOrigin" in keys or "InspectionLotQuantity" in keys):
+        return "lot"
+    if "Product" in keys and ("BaseUnit" in keys or "ProductType" in keys):
+        return "product"
+    return None
+
+
+class SapODataMapper:
+    """S/4HANA OData V2 JSON: orders, products, material documents, stock, confirmations, inspections."""
+
+    name: ClassVar[str] = "sap-odata"
+    description: ClassVar[str] = (
+        "SAP S/4HANA OData V2 JSON: A_ProductionOrder_2, A_Product, material documents, "
+        "stock, ProdnOrdConf2, inspection lots in; ProdnOrdConf2 and material "
+        "document POST bodies out"
+    )
+    produces: ClassVar[tuple[type[Any], ...]] = (
+        ProductionOrderReleased,
+        ProductionOrderUpdated,
+        ProductionOrderCompleted,
+        ProductionOrderCancelled,
+        MaterialUpserted,
+        MaterialIssued,
+        MaterialScrapped,
+        InventoryReceived,
+        InventoryMoved,
+        InventoryBalanceReported,
+        ProductionConfirmed,
+        InspectionCompleted,
+    )
+    accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
+
+    def sniff(self, payload: Payload) -> bool:
+        """JSON whose records look like SAP OData V2 (``d`` wrapper or known S/4HANA property names)."""
+        data: Any = payload
+        if isinstance(payload, bytes | str):
+            head = payload[:1] if isinstance(payload, bytes) else payload.lstrip()[:1]
+            if head not in (b"{", b"[", "{", "[") and not (
+                isinstance(payload, bytes) and payload.lstrip()[:1] in b"{["
+            ):
+                return False
+            try:
+                data = _JSON.decode(payload)
+            except (msgspec.DecodeError, UnicodeDecodeError):
+                return False
+        try:
+            records = list(self._records(data, ""))
+        except MappingError:
+            return (
+                isinstance(data, Mapping) and isinstance(data.get("error"), Mapping) and "innererror" in data["error"]
+            )
+        return any(_kind(r.data) is not None for r in records[:20])
+
+    # ------------------------------------------------------------------ inbound
+    def _records(self, data: Any, pointer: str) -> Iterable[_Rec]:
+        if isinstance(data, Mapping) and "d" in data and len(data) <= 2:
+            inner = data["d"]
+            if isinstance(inner, Mapping) and isinstance(inner.get("results"), list):
+                for index, item in enumerate(inner["results"]):
+                    yield _Rec(item, f"{pointer}/d/results/{index}")
+                return
+            yield _Rec(inner, f"{pointer}/d")
+            return
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                yield _Rec(item, f"{pointer}/{index}")
+            return
+        if isinstance(data, Mapping):
+            if isinstance(data.get("error"), Mapping):
+                raise MappingError(_error_text(data["error"]), code="source_error", path=f"{pointer}/error")
+            yield _Rec(data, pointer or "")
+            return
+        raise MappingError(
+            f"expected a JSON object or array, got {type(data).__name__}", code="malformed_payload", path=pointer or "/"
+        )
+
+    def to_canonical(self, payload: Payload, context: MappingContext | None = None) -> MappingResult:
+        return self.to_canonical_many([payload], context)
+
+    def to_canonical_many(self, payloads: Sequence[Payload], context: MappingContext | None = None) -> MappingResult:
+        """Map several payloads together so inspection parts can be joined to their lot."""
+        ctx = context or MappingContext()
+        result = MappingResult()
+        inspections = _Inspection()
+        for number, payload in enumerate(payloads):
+            prefix = f"#{number}" if len(payloads) > 1 else ""
+            data: Any = payload
+            if isinstance(payload, bytes | str):
+                try:
+                    data = _JSON.decode(payload)
+                except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                    text = payload if isinstance(payload, str) else payload.decode("utf-8", "backslashreplace")
+                    result.add_reject(
+                        Reject(
+                            code="malformed_payload",
+                            reason=f"not JSON: {exc}",
+                            location=prefix or "/",
+                            payload=text[:1_000_000],
+                            mapper=self.name,
+                        )
+                    )
+                    continue
+            try:
+                records = list(self._records(data, prefix))
+            except MappingError as exc:
+                result.add_reject(
+                    Reject(
+                        code=exc.code,
+                        reason=exc.message,
+                        location=exc.path or "/",
+                        payload=_fragment(data),
+                        mapper=self.name,
+                    )
+                )
+                continue
+            for rec in records:
+                self._one(rec, ctx, result, inspections)
+        self._inspections(inspections, ctx, result)
+        return result
+
+    def _guard(self, rec: _Rec, result: MappingResult, work: Any) -> None:
+        try:
+            work()
+        except Exception as exc:
+            result.add_reject(
+                reject_from_error(exc, location=rec.pointer or "/", payload=_fragment(rec.data), mapper=self.name)
+            )
+
+    def _one(self, rec: _Rec, ctx: MappingContext, result: MappingResult, inspections: _Inspection) -> None:
+        if not isinstance(rec.data, Mapping):
+            result.add_reject(
+                Reject(
+                    code="malformed_payload",
+                    reason="a record must be a JSON object",
+                    location=rec.pointer or "/",
+                    payload=_fragment(rec.data),
+                    mapper=self.name,
+                )
+            )
+            return
+        kind = _kind(rec.data)
+        if kind == "movement_header":
+            items = _Fields(rec, ctx).nav("to_MaterialDocumentItem")
+            if not items:
+                result.add_reject(
+                    Reject(
+                        code="missing_field",
+                        reason="material document without items",
+                        location=rec.pointer or "/",
+                        payload=_fragment(rec.data),
+                        mapper=self.name,
+                    )
+                )
+            for index, item in enumerate(items):
+                sub = _Rec(item, f"{rec.pointer}/to_MaterialDocumentItem/results/{index}", header=rec.data)
+                self._guard(sub, result, lambda s=sub, n=index + 1: self._movement(s, ctx, result, n))
+            return
+        if kind in ("lot", "result", "decision"):
+            self._guard(rec, result, lambda: self._collect(rec, kind, inspections, ctx))
+            return
+        handler = {
+            "order": self._order,
+            "product": self._product,
+            "stock": self._stock,
+            "movement": lambda r, c, res: self._movement(r, c, res, 1),
+            "confirmation": self._confirmation,
+        }.get(kind or "")
+        if handler is None:
+            result.add_reject(
+                Reject(
+                    code="unsupported_message",
+                    reason="not a supported S/4HANA OData entity "
+                    "(production order, product, material document, stock, confirmation, "
+                    "inspection lot/result/usage decision)",
+                    location=rec.pointer or "/",
+                    payload=_fragment(rec.data),
+                    mapper=self.name,
+                )
+            )
+            return
+        self._guard(rec, result, lambda: handler(rec, ctx, result))
+
+    def _source(
+        self, ctx: MappingContext, doc_type: str, doc_id: str, line: str | None = None, revision: str | None = None
+    ) -> SourceRef:
+        if not ctx.source_system:
+            raise MappingError("no source system: set source_system in the mapping context", code="missing_identity")
+        return SourceRef(
+            system=ctx.source_system,
+            document_type=f"ODATA:{doc_type}",
+            document_id=doc_id,
+            line=line,
+            revision=revision,
+        )
+
+    # orders -----------------------------------------------------------------
+    def _order(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
+        f = _Fields(rec, ctx)
+        order_id = f.key("ManufacturingOrder")
+        plant = f.s("ProductionPlant") or f.s("Plant")
+        material_id = f.key("Material")
+        if not order_id or not plant or not material_id:
+            name = "ManufacturingOrder" if not order_id else "ProductionPlant" if not plant else "Material"
+            raise f.fail(name, MappingError(f"production order has no {name}", code="missing_field"))
+        quantity = f.qty("TotalQuantity", "ProductionUnit")
+        if quantity is None:
+            raise f.fail("TotalQuantity", MappingError("production order has no TotalQuantity", code="missing_field"))
+        statuses = [s for s in f.nav("to_ProductionOrderStatus") if not s.get("IsUserStatus")]
+        if statuses:
+            shorts = [str(s.get("StatusShortName") or sc.short_status(str(s.get("StatusCode", "")))) for s in statuses]
+            raw = " ".join(str(s.get("StatusCode") or "") for s in statuses).strip()
+        else:
+            mapping = table(sc.STATUSES, "odata_flags")
+            shorts = [str(code) for name, code in mapping.items() if name.startswith("Order") and f.flag(name)]
+            raw = " ".join(shorts)
+        status = sc.order_status(shorts)
+        operations: list[Operation] = []
+        for index, op in enumerate(f.nav("to_ProductionOrderOperation")):
+            operations.append(
+                self._operation(
+                    _Fields(_Rec(op, f"{rec.pointer}/to_ProductionOrderOperation/results/{index}"), ctx), plant
+                )
+            )
+        components: list[MaterialRequirement] = []
+        for index, comp in enumerate(f.nav("to_ProductionOrderComponent")):
+            components.append(
+                self._component(
+                    _Fields(_Rec(comp, f"{rec.pointer}/to_ProductionOrderComponent/results/{index}"), ctx), plant
+                )
+            )
+        items = f.nav("to_ProductionOrderItem")
+        lot = (
+            _Fields(_Rec(items[0], f"{rec.pointer}/to_ProductionOrderItem/results/0"), ctx).s("Batch")
+            if items
+            else None
+        )
+        sales = f.key("SalesOrder")
+        sales_item = f.key("SalesOrderItem")
+        order = ProductionOrder(
+            order_id=order_id,
+            plant=plant,
+            order_type=f.s("ManufacturingOrderType"),
+            status=status,
+            status_source_code=raw or None,
+            material_id=material_id,
+            planned_quantity=quantity,
+            planned_scrap_quantity=scrap
+            if (scrap := f.qty("MfgOrderPlannedScrapQty", "ProductionUnit")) and scrap.value
+            else None,
+            planned_start_at=f.instant("MfgOrderPlannedStartDate", "MfgOrderPlannedStartTime", plant),
+            planned_end_at=f.instant("MfgOrderPlannedEndDate", "MfgOrderPlannedEndTime", plant),
+            scheduled_start_at=f.instant("MfgOrderScheduledStartDate", "MfgOrderScheduledStartTime", plant),
+            scheduled_end_at=f.instant("MfgOrderScheduledEndDate", "MfgOrderScheduledEndTime", plant),
+            target_lot_id=lot,
+            sales_order_id=(f"{sales}/{sales_item}" if sales_item and sales_item != "0" else sales) if sales else None,
+            operations=operations,
+            material_requirements=components,
+            revision=f.s("LastChangeDateTime"),
+            properties=_ps(
+                _p("sap.order_category", f.s("ManufacturingOrderCategory")),
+                _p("sap.mrp_controller", f.s("MRPController")),
+                _p("sap.production_supervisor", f.s("ProductionSupervisor")),
+                _p("sap.production_version", f.s("ProductionVersion")),
+                _p("sap.receiving_storage_location", f.s("StorageLocation")),
+                _p("sap.actual_release_date", _iso(f.day("MfgOrderActualReleaseDate")), PropertyType.DATE),
+            ),
+            source=self._source(ctx, "A_ProductionOrder_2", order_id, revision=f.s("LastChangeDateTime")),
+        )
+        sc.emit(result, sc.order_event(status), order)
+
+    def _operation(self, f: _Fields, plant: str) -> Operation:
+        number = f.s("ManufacturingOrderOperation")
+        if not number:
+            raise f.fail("ManufacturingOrderOperation", MappingError("operation has no number", code="missing_field"))
+        activities: list[ActivityTime] = []
+        for slot in range(1, 7):
+            if not f.dec(f"WorkCenterStandardWorkQty{slot}"):
+                continue
+            duration = f.qty(f"WorkCenterStandardWorkQty{slot}", f"WorkCenterStandardWorkQtyUnit{slot}")
+            if duration is not None:
+                activities.append(ActivityTime(activity=sc.activity_kind(slot), duration=duration))
+        mapping = table(sc.STATUSES, "odata_flags")
+        shorts = [str(code) for name, code in mapping.items() if name.startswith("Operation") and f.flag(name)]
+        return Operation(
+            operation_id=number,
+            description=f.s("MfgOrderOperationText"),
+            work_center_id=f.s("WorkCenter"),
+            control_key=f.s("OperationControlProfile"),
+            planned_quantity=f.qty("OpPlannedTotalQuantity", "OperationUnit"),
+            planned_start_at=f.instant("OpErlstSchedldExecStrtDte", "OpErlstSchedldExecStrtTme", plant),
+            planned_end_at=f.instant("OpErlstSchedldExecEndDte", "OpErlstSchedldExecEndTme", plant),
+            planned_activities=activities,
+            status=sc.operation_status(shorts),
+            status_source_code=" ".join(shorts) or None,
+            properties=_ps(_p("sap.work_center_internal_id", f.s("WorkCenterInternalID"))),
+        )
+
+    def _component(self, f: _Fields, plant: str) -> MaterialRequirement:
+        material_id = f.key("Material")
+        quantity = f.qty("RequiredQuantity", "BaseUnit")
+        if not material_id or quantity is None:
+            name = "Material" if not material_id else "RequiredQuantity"
+            raise f.fail(name, MappingError(f"component has no {name}", code="missing_field"))
+        reservation, item = f.key("Reservation"), f.key("ReservationItem")
+        return MaterialRequirement(
+            line_id=f"{reservation}/{item}" if reservation and item else f.s("BillOfMaterialItemNumber") or material_id,
+            material_id=material_id,
+            quantity=quantity,
+            operation_id=f.s("ManufacturingOrderOperation"),
+            bom_item_number=f.s("BillOfMaterialItemNumber"),
+            lot_id=f.s("Batch"),
+            issue_location=Location(plant=f.s("Plant") or plant, storage_location=f.s("StorageLocation")),
+            required_date=f.day("MatlCompRequirementDate"),
+            is_backflush=f.flag("MatlCompIsMarkedForBackflush"),
+            is_phantom=f.flag("MaterialComponentIsPhantomItem"),
+            properties=_ps(
+                _p("sap.movement_type", f.s("GoodsMovementType")), _p("sap.item_category", f.s("BOMItemCategory"))
+            ),
+        )
+
+    # products ---------------------------------------------------------------
+    def _product(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
+        f = _Fields(rec, ctx)
+        material_id = f.key("Product")
+        base = f.s("BaseUnit") or f.s("BaseUnitISOCode")
+        if not material_id or not base:
+            name = "Product" if not material_id else "BaseUnit"
+            raise f.fail(name, MappingError(f"product has no {name}", code="missing_field"))
+        try:
+            base_uom = sc.unit_in(base, ctx, iso=f.s("BaseUnitISOCode"))
+        except MappingError as exc:
+            raise f.fail("BaseUnit", exc) from None
+        texts = [
+            LocalizedText(language=str(d.get("Language", "")).lower(), text=str(d.get("ProductDescription", "")))
+            for d in f.nav("to_Description")
+            if d.get("Language") and d.get("ProductDescription")
+        ]
+        language = str(ctx.option("language", "EN")).lower()
+        conversions: list[UnitConversion] = []
+        for index, u in enumerate(f.nav("to_ProductUnitsOfMeasure")):
+            uf = _Fields(_Rec(u, f"{rec.pointer}/to_ProductUnitsOfMeasure/results/{index}"), ctx)
+            code = uf.s("AlternativeUnit")
+            if not code:
+                continue
+            try:
+                uom = sc.unit_in(code, ctx)
+            except MappingError as exc:
+                raise uf.fail("AlternativeUnit", exc) from None
+            num, den = uf.dec("QuantityNumerator"), uf.dec("QuantityDenominator")
+            if uom != base_uom and num and den:
+                conversions.append(UnitConversion(uom=uom, numerator=num, denominator=den))
+        plants = []
+        for p in f.nav("to_Plant"):
+            beskz = str(p.get("ProcurementType") or "") or None
+            plants.append(
+                MaterialPlantData(
+                    plant=str(p.get("Plant")),
+                    procurement_type=ProcurementType(sc.code_of(sc.MASTER, "procurement_type", beskz))
+                    if beskz
+                    else None,
+                    procurement_type_source_code=beskz,
+                    storage_location=str(p.get("ProductionInvtryManagedLoc") or "") or None,
+                    mrp_controller=str(p.get("MRPResponsible") or "") or None,
+                )
+            )
+        mtart = f.s("ProductType")
+        material = Material(
+            material_id=material_id,
+            description=next((t.text for t in texts if t.language == language), texts[0].text if texts else None),
+            descriptions=texts,
+            base_uom=base_uom,
+            material_type=MaterialType(sc.code_of(sc.MASTER, "material_type", mtart or "")),
+            material_type_source_code=mtart,
+            material_group=f.s("ProductGroup"),
+            is_lot_managed=f.flag("IsBatchManagementRequired"),
+            uom_conversions=conversions,
+            is_deleted=f.flag("IsMarkedForDeletion"),
+            plant_data=plants,
+            properties=_ps(_p("sap.industry_sector", f.s("IndustrySector")), _p("sap.gtin", f.s("ProductStandardID"))),
+            source=self._source(
+                ctx,
+                "A_Product",
+                material_id,
+                revision=str(d) if (d := f.offset_instant("LastChangeDateTime")) else None,
+            ),
+        )
+        sc.emit(result, MaterialUpserted, material, time=f.offset_instant("LastChangeDateTime"))
+
+    # stock ------------------------------------------------------------------
+    def _stock(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
+        f = _Fields(rec, ctx)
+        material_id, plant = f.key("Material"), f.s("Plant")
+        quantity = f.qty("MatlWrhsStkQtyInMatlBaseUnit", "MaterialBaseUnit")
+        if not material_id or not plant or quantity is None:
+            name = "Material" if not material_id else "Plant" if not plant else "MatlWrhsStkQtyInMatlBaseUnit"
+            raise f.fail(name, MappingError(f"stock record has no {name}", code="missing_field"))
+        stock_type = f.s("InventoryStockType")
+        snapshot = ctx.received_at or datetime.now(UTC)
+        bucket = "|".join(
+            str(rec.data.get(k) or "")
+            for k in (
+                "Material",
+                "Plant",
+                "StorageLocation",
+                "Batch",
+                "InventorySpecialStockType",
+                "InventoryStockType",
+            )
+        )
+        balance = InventoryBalance(
+            material_id=material_id,
+            plant=plant,
+            location=Location(plant=plant, storage_location=f.s("StorageLocation")) if f.s("StorageLocation") else None,
+            lot_id=f.s("Batch"),
+            stock_status=StockStatus(sc.code_of(sc.MASTER, "stock_type", stock_type or "01")),
+            stock_status_source_code=stock_type,
+            quantity=quantity,
+            snapshot_at=snapshot,
+            properties=_ps(_p("sap.special_stock_type", f.s("InventorySpecialStockType"))),
+            source=self._source(ctx, "A_MatlStkInAcctMod", bucket, revision=format(quantity.value, "f")),
+        )
+        sc.emit(result, InventoryBalanceReported, balance)
+
+    # movements ---------------------------------------------------------------
+    def _movement(self, rec: _Rec, ctx: MappingContext, result: MappingResult, number: int) -> None:
+        f = _Fields(rec, ctx)
+        h = _Fields(_Rec(rec.header or {}, rec.pointer.rsplit("/to_MaterialDocumentItem", 1)[0]), ctx)
+        plant, material_id, bwart = f.s("Plant"), f.key("Material"), f.s("GoodsMovementType")
+        if not plant or not material_id or not bwart:
+            name = "Plant" if not plant else "Material" if not material_id else "GoodsMovementType"
+            raise f.fail(name, MappingError(f"material document item has no {name}", code="missing_field"))
+        quantity = f.qty("QuantityInEntryUnit", "EntryUnit")
+        base = f.qty("QuantityInBaseUnit", "MaterialBaseUnit")
+        if quantity is None:
+            quantity, base = base, None
+        if quantity is None:
+            raise f.fail(
+                "QuantityInEntryUnit", MappingError("material document item has no quantity", code="missing_field")
+            )
+        meaning = sc.movement_in(bwart)
+        kind = MovementType(meaning["movement_type"])
+        here = Location(plant=plant, storage_location=f.s("StorageLocation"))
+        receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
+        document = f.key("MaterialDocument") or h.key("MaterialDocument")
+        year = f.s("MaterialDocumentYear") or h.s("MaterialDocumentYear")
+        item_no = f.key("MaterialDocumentItem") or str(number)
+        reference = h.s("ReferenceDocument") or f.s("ReferenceDocument")
+        doc_id = f"{document}/{year}" if document and year else (reference or "POST")
+        occurred = (
+            h.instant("CreationDate", "CreationTime", plant)
+            or h.instant("DocumentDate", None, plant)
+            or f.instant("DocumentDate", None, plant)
+        )
+        if occurred is None:
+            occurred = ctx.received_at or datetime.now(UTC)
+            result.warnings.append(f"{rec.pointer}: no document date; occurred_at set to the receipt time")
+        rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
+        movement = MaterialMovement(
+            movement_id=f"{doc_id}/{item_no}",
+            movement_type=kind,
+            movement_type_source_code=bwart,
+            plant=plant,
+            material_id=material_id,
+            quantity=quantity,
+            base_quantity=base,
+            lot_id=f.s("Batch"),
+            from_location=None if receipt else here,
+            to_location=here
+            if receipt
+            else (
+                Location(
+                    plant=f.s("IssuingOrReceivingPlant") or plant, storage_location=f.s("IssuingOrReceivingStorageLoc")
+                )
+                if kind is MovementType.TRANSFER
+                else None
+            ),
+            from_stock_status=StockStatus(meaning["from_status"]) if "from_status" in meaning else None,
+            to_stock_status=StockStatus(meaning["to_status"]) if "to_status" in meaning else None,
+            order_id=f.key("ManufacturingOrder") or f.key("OrderID"),
+            requirement_line_id=f"{rsv}/{rsv_item}" if rsv and rsv_item and rsv_item != "0" else None,
+            reason_code=f.s("GoodsMovementReasonCode"),
+            occurred_at=occurred,
+            posting_date=h.day("PostingDate") or f.day("PostingDate"),
+            is_reversal=bool(meaning.get("reversal", False)) or f.flag("GoodsMovementIsCancelled"),
+            properties=_ps(
+                _p("sap.gm_code", h.s("GoodsMovementCode")),
+                _p("sap.cost_center", f.s("CostCenter")),
+                _p("sap.item_text", f.s("MaterialDocumentItemText")),
+                _p("sap.reference_document", reference),
+                _p("sap.header_text", h.s("MaterialDocumentHeaderText")),
+                _p("sap.debit_credit", f.s("DebitCreditCode")),
+            ),
+            source=self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
+        )
+        from mfgcanon import codecs
+
+        result.add_event(movement_event(codecs.validate(movement)))
+
+    # confirmations -----------------------------------------------------------
+    def _confirmation(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
+        f = _Fields(rec, ctx)
+        order_id, plant = f.key("OrderID"), f.s("Plant") or ctx.option("default_plant")
+        if not order_id or not plant:
+            name = "OrderID" if not order_id else "Plant"
+            raise f.fail(
+                name,
+                MappingError(
+                    f"confirmation has no {name} (set options.default_plant for POST bodies without Plant)"
+                    if name == "Plant"
+                    else f"confirmation has no {name}",
+                    code="missing_field",
+                ),
+            )
+        group, count = f.key("ConfirmationGroup"), f.key("ConfirmationCount")
+        confirmation_id = f"{group}/{count}" if group and count else f.s("ExternalSystemConfirmation")
+        if not confirmation_id:
+            raise f.fail(
+                "ConfirmationGroup",
+                MappingError(
+                    "confirmation has neither ConfirmationGroup/Count nor ExternalSystemConfirmation",
+                    code="missing_identity",
+                ),
+            )
+        yield_qty = f.qty("ConfirmationYieldQuantity", "ConfirmationUnit")
+        if yield_qty is None:
+            raise f.fail("ConfirmationYieldQuantity", MappingError("no yield quantity", code="missing_field"))
+        activities: list[ActivityTime] = []
+        for slot in range(1, 7):
+            duration = f.qty(f"OpConfirmedWorkQuantity{slot}", f"OpWorkQuantityUnit{slot}")
+            if duration is not None:
+                activities.append(ActivityTime(activity=sc.activity_kind(slot), duration=duration))
+        goods = f.nav("to_ProdnOrdConfMatlDocItm")
+        movement_ids = [f"{confirmation_id}/{n}" for n in range(1, len(goods) + 1)]
+        personnel = f.key("Personnel")
+        ended = f.instant("ConfirmedExecutionEndDate", "ConfirmedExecutionEndTime", plant)
+        confirmation = ProductionConfirmation(
+            confirmation_id=confirmation_id,
+            order_id=order_id,
+            operation_id=f.s("OrderOperation"),
+            plant=plant,
+            work_center_id=f.s("WorkCenter"),
+            yield_quantity=yield_qty,
+            scrap_quantity=f.qty("ConfirmationScrapQuantity", "ConfirmationUnit"),
+            rework_quantity=f.qty("ConfirmationReworkQuantity", "ConfirmationUnit"),
+            scrap_reason_code=f.s("VarianceReasonCode"),
+            is_final=f.flag("IsFinalConfirmation") or f.s("FinalConfirmationType") == "X",
+            clear_open_reservations=f.flag("OpenReservationsIsCleared"),
+            started_at=f.instant("ConfirmedExecutionStartDate", "ConfirmedExecutionStartTime", plant),
+            ended_at=ended,
+            posting_date=f.day("PostingDate"),
+            activities=activities,
+            personnel_ids=[personnel] if personnel else [],
+            material_movement_ids=movement_ids,
+            recorded_at=f.instant("ConfirmationExternalEntryDate", "ConfirmationExternalEntryTime", plant)
+            or f.instant("ConfirmationEntryDate", "ConfirmationEntryTime", plant),
+            properties=_ps(
+                _p("sap.confirmation_text", f.s("ConfirmationText")),
+                _p("sap.record_type", f.s("OrderConfirmationRecordType")),
+                _p("sap.external_system_confirmation", f.s("ExternalSystemConfirmation")),
+            ),
+            source=self._source(ctx, "ProdnOrdConf2", confirmation_id),
+        )
+        sc.emit(result, ProductionConfirmed, confirmation)
+        for index, item in enumerate(goods):
+            sub = _Rec(item, f"{rec.pointer}/to_ProdnOrdConfMatlDocItm/results/{index}", header={})
+            data = dict(item)
+            data.setdefault("ManufacturingOrder", item.get("OrderID"))
+            sub.data = data
+
+            def work(s: _Rec = sub, n: int = index + 1) -> None:
+                sf = _Fields(s, ctx)
+                self._linked_movement(sf, ctx, result, confirmation, n, ended)
+
+            self._guard(sub, result, work)
+
+    def _linked_movement(
+        self,
+        f: _Fields,
+        ctx: MappingContext,
+        result: MappingResult,
+        confirmation: ProductionConfirmation,
+        number: int,
+        ended: datetime | None,
+    ) -> None:
+        plant, material_id, bwart = f.s("Plant") or confirmation.plant, f.key("Material"), f.s("GoodsMovementType")
+        quantity = f.qty("QuantityInEntryUnit", "EntryUnit")
+        if not material_id or not bwart or quantity is None:
+            name = "Material" if not material_id else "GoodsMovementType" if not bwart else "QuantityInEntryUnit"
+            raise f.fail(name, MappingError(f"goods movement has no {name}", code="missing_field"))
+        meaning = sc.movement_in(bwart)
+        kind = MovementType(meaning["movement_type"])
+        here = Location(plant=plant, storage_location=f.s("StorageLocation"))
+        receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
+        rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
+        movement = MaterialMovement(
+            movement_id=f"{confirmation.confirmation_id}/{number}",
+            movement_type=kind,
+            movement_type_source_code=bwart,
+            plant=plant,
+            material_id=material_id,
+            quantity=quantity,
+            lot_id=f.s("Batch"),
+            from_location=None if receipt else here,
+            to_location=here if receipt else None,
+            order_id=f.key("OrderID") or confirmation.order_id,
+            requirement_line_id=f"{rsv}/{rsv_item}" if rsv and rsv_item else None,
+            confirmation_id=confirmation.confirmation_id,
+            occurred_at=ended or confirmation.recorded_at or ctx.received_at or datetime.now(UTC),
+            posting_date=confirmation.posting_date,
+            is_reversal=bool(meaning.get("reversal", False)),
+            source=self._source(ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)),
+        )
+        from mfgcanon import codecs
+
+        result.add_event(movement_event(codecs.validate(movement)))
+
+    # inspections ---------------------------------------------------------------
+    def _collect(self, rec: _Rec, kind: str, inspections: _Inspection, ctx: MappingContext) -> None:
+        f = _Fields(rec, ctx)
+        lot = f.key("InspectionLot")
+        if not lot:
+            raise f.fail("InspectionLot", MappingError("record has no InspectionLot", code="missing_field"))
+        if kind == "lot":
+            inspections.lots[lot] = rec
+            for index, item in enumerate(f.nav("to_InspectionResult")):
+                inspections.results.setdefault(lot, []).append(
+                    _Rec(item, f"{rec.pointer}/to_InspectionResult/results/{index}")
+                )
+            for item in f.nav("to_InspLotUsageDecision"):
+                inspections.decisions[lot] = _Rec(item, f"{rec.pointer}/to_InspLotUsageDecision")
+        elif kind == "result":
+            inspections.results.setdefault(lot, []).append(rec)
+        else:
+            inspections.decisions[lot] = rec
+
+    def _inspections(self, inspections: _Inspection, ctx: MappingContext, result: MappingResult) -> None:
+        for lot_id, lot in inspections.lots.items():
+            parts = [lot, *inspections.results.pop(lot_id, [])]
+            decision = inspections.decisions.pop(lot_id, None)
+            if decision is not None:
+                parts.append(decision)
+            try:
+                self._inspection(lot, parts, decision, ctx, result)
+            except Exception as exc:
+                rejected = reject_from_error(
+                    exc, location=lot.pointer or "/", payload=_fragment(lot.data), mapper=self.name
+                )
+                result.add_reject(rejected)
+                for part in parts[1:]:
+                    result.add_reject(
+                        Reject(
+                            code=rejected.code,
+                            reason=f"its inspection lot {lot_id} was rejected: {rejected.reason}",
+                            location=part.pointer or "/",
+                            payload=_fragment(part.data),
+                            mapper=self.name,
+                        )
+                    )
+        for lot_id, recs in inspections.results.items():
+            for rec in recs:
+                result.add_reject(
+                    Reject(
+                        code="unmatched_record",
+                        reason=f"inspection result for lot {lot_id} has no "
+                        "A_InspectionLot in this batch: convert it together with the lot",
+                        location=rec.pointer or "/",
+                        payload=_fragment(rec.data),
+                        mapper=self.name,
+                    )
+                )
+        for lot_id, rec in inspections.decisions.items():
+            result.add_reject(
+                Reject(
+                    code="unmatched_record",
+                    reason=f"usage decision for lot {lot_id} has no "
+                    "A_InspectionLot in this batch: convert it together with the lot",
+                    location=rec.pointer or "/",
+                    payload=_fragment(rec.data),
+                    mapper=self.name,
+                )
+            )
+
+    def _inspection(
+        self, lot: _Rec, parts: list[_Rec], decision: _Rec | None, ctx: MappingContext, result: MappingResult
+    ) -> None:
+        f = _Fields(lot, ctx)
+        plant = f.s("Plant")
+        if not plant:
+            raise f.fail("Plant", MappingError("inspection lot has no Plant", code="missing_field"))
+        status_data = f.nav("to_InspectionLotWithStatus")
+        st = _Fields(_Rec(status_data[0], f"{lot.pointer}/to_InspectionLotWithStatus"), ctx) if status_data else f
+        cancelled = st.flag("InspLotStatusCanceled")
+        completed = (
+            st.flag("InspLotStatusInspCompleted") or f.flag("InspectionLotHasUsageDecision") or decision is not None
+        )
+        if not completed and not cancelled:
+            raise MappingError(
+                "inspection lot is not completed yet (no usage decision, InspLotStatusInspCompleted "
+                "not set): no InspectionCompleted event",
+                code="unsupported_message",
+                path=lot.pointer,
+            )
+        results: list[InspectionResult] = []
+        for rec in parts[1 : len(parts) - (1 if decision is not None else 0)]:
+            rf = _Fields(rec, ctx)
+            char = rf.key("InspectionCharacteristic")
+            if not char:
+                raise rf.fail(
+                    "InspectionCharacteristic", MappingError("result has no characteristic", code="missing_field")
+                )
+            measured = (
+                rf.dec("InspResultFrmtdMeanValue")
+                if rf.s("InspResultFrmtdMeanValue")
+                else (rf.dec("InspectionResultMeanValue") if rf.flag("InspectionResultHasMeanValue") else None)
+            )
+            code_group, code = rf.s("CharacteristicAttributeCodeGrp"), rf.s("CharacteristicAttributeCode")
+            valuation = rf.s("InspectionValuationResult") or ""
+            results.append(
+                InspectionResult(
+                    characteristic_id=char,
+                    description=rf.s("InspectionResultText"),
+                    measured_value=measured,
+                    value_text=f"{code_group}/{code}" if code_group and code else None,
+                    evaluation=Evaluation(sc.code_of(sc.QUALITY, "evaluation", valuation)),
+                    evaluation_source_code=valuation or None,
+                    measured_at=rf.instant("InspectionEndDate", "InspectionEndTime", plant),
+                    properties=_ps(_p("sap.inspector", rf.s("Inspector")), _p("sap.defect_class", rf.s("DefectClass"))),
+                )
+            )
+        ud = ud_code = decided_at = decided_by = None
+        if decision is not None:
+            df = _Fields(decision, ctx)
+            ud_code = df.s("InspectionLotUsageDecisionCode")
+            valuation = df.s("InspLotUsageDecisionValuation") or ""
+            name = table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "") or table(
+                sc.QUALITY, "usage_decision", "valuation"
+            ).get(valuation, "other")
+            ud = UsageDecision(str(name))
+            decided_at = df.instant("InspectionLotUsageDecidedOn", "InspLotUsageDecisionTime", plant)
+            decided_by = df.s("InspectionLotUsageDecidedBy")
+        origin = f.s("InspectionLotOrigin")
+        lot_qty = f.qty("InspectionLotQuantity", "InspectionLotQuantityUnit")
+        inspection = QualityInspection(
+            inspection_id=f.key("InspectionLot") or "",
+            plant=plant,
+            inspection_type=InspectionType(sc.code_of(sc.QUALITY, "inspection_type", origin or "")),
+            inspection_type_source_code=origin,
+            inspected=InspectedItem(
+                material_id=f.key("Material"), lot_id=f.s("Batch"), order_id=f.key("ManufacturingOrder")
+            ),
+            status=InspectionStatus.CANCELLED if cancelled else InspectionStatus.COMPLETED,
+            results=results,
+            usage_decision=ud,
+            usage_decision_source_code=ud_code,
+            decided_at=decided_at,
+            decided_by=decided_by,
+            properties=_ps(
+                _p(
+                    "sap.inspection_lot_quantity", format(lot_qty.value, "f") if lot_qty else None, PropertyType.DECIMAL
+                ),
+                _p("sap.inspection_lot_text", f.s("InspectionLotText")),
+            ),
+            source=self._source(
+                ctx,
+                "A_InspectionLot",
+                f.key("InspectionLot") or "",
+                revision=str(d) if (d := f.offset_instant("ChangedDateTime")) else None,
+            ),
+        )
+        sc.emit(result, InspectionCompleted, inspection, records=len(parts), time=decided_at)
+
+    # ------------------------------------------------------------------ outbound
+    def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> Any:
+        """POST bodies: one ``ProdnOrdConf2`` per confirmation (linked movements deep-inserted) and one
+        ``A_MaterialDocumentHeader`` per group of other movements. One body comes back as a dict,
+        several as a list."""
+        ctx = context or MappingContext()
+        confirmations: list[ProductionConfirmation] = []
+        movements: list[MaterialMovement] = []
+        for item in items:
+            entity = getattr(item, "data", item)
+            if isinstance(entity, ProductionConfirmation):
+                confirmations.append(entity)
+            elif isinstance(entity, MaterialMovement):
+                movements.append(entity)
+            else:
+                raise MappingError(f"{self.name} cannot write a {type(entity).__name__}", code="unmappable_value")
+        ids = {c.confirmation_id for c in confirmations}
+        bodies: list[dict[str, Any]] = [
+            _confirmation_body(c, [m for m in movements if m.confirmation_id == c.confirmation_id], ctx)
+            for c in confirmations
+        ]
+        groups: dict[tuple[date, str, str], list[MaterialMovement]] = {}
+        for m in movements:
+            if m.confirmation_id in ids:
+                continue
+            bwart = sc.movement_out(
+                m.movement_type, m.is_reversal, m.movement_type_source_code, m.from_stock_status, m.to_stock_status
+            )
+            ref = next((p.value for p in m.properties if p.name == "sap.reference_document" and p.value), None) or (
+                m.movement_id.rpartition("/")[0] or m.movement_id
+            )
+            local_day = m.occurred_at.astimezone(ctx.zone_for(m.plant)).date()
+            groups.setdefault((m.posting_date or local_day, sc.gm_code(bwart), ref), []).append(m)
+        for (posting, gm, ref), members in groups.items():
+            doc_day = members[0].occurred_at.astimezone(ctx.zone_for(members[0].plant)).date()
+            bodies.append(
+                {
+                    "GoodsMovementCode": gm,
+                    "PostingDate": _sap.format_odata_date(posting),
+                    "DocumentDate": _sap.format_odata_date(doc_day),
+                    "ReferenceDocument": ref[:16],
+                    "to_MaterialDocumentItem": {"results": [_item_body(m, ctx) for m in members]},
+                }
+            )
+        return bodies[0] if len(bodies) == 1 else bodies
+
+
+def _error_text(error: Mapping[str, Any]) -> str:
+    message = error.get("message")
+    text = message.get("value") if isinstance(message, Mapping) else message
+    return f"SAP returned an error {error.get('code')!r}: {text}"
+
+
+def _num(value: Decimal) -> str:
+    """Edm.Decimal as a JSON string, fixed point (``12.75``, never ``1.275E+1``)."""
+    return format(value.normalize(), "f")
+
+
+def _unit(q: Quantity, ctx: MappingContext) -> str:
+    return sc.unit_out(q.uom, q.source_uom, "commercial", ctx)
+
+
+def _item_body(m: MaterialMovement, ctx: MappingContext) -> dict[str, Any]:
+    receipt = m.movement_type in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
+    here = m.to_location if receipt else m.from_location
+    body: dict[str, Any] = {
+        "Material": m.material_id,
+        "Plant": m.plant,
+        "GoodsMovementType": sc.movement_out(
+            m.movement_type, m.is_reversal, m.movement_type_source_code, m.from_stock_status, m.to_stock_status
+        ),
+        "EntryUnit": _unit(m.quantity, ctx),
+        "QuantityInEntryUnit": _num(m.quantity.value),
+    }
+    if here is not None and here.storage_location:
+        body["StorageLocation"] = here.storage_location
+    if m.lot_id:
+        body["Batch"] = m.lot_id
+    if m.order_id:
+        body["ManufacturingOrder"] = m.order_id
+        if receipt:
+            body["GoodsMovementRefDocType"] = "F"
+    if m.requirement_line_id:
+        reservation, _, item = m.requirement_line_id.partition("/")
+        body["Reservation"], body["ReservationItem"] = reservation, item
+    if m.reason_code:
+        body["GoodsMovementReasonCode"] = m.reason_code
+    for prop, key in (("sap.cost_center", "CostCenter"), ("sap.item_text", "MaterialDocumentItemText")):
+        value = next((p.value for p in m.properties if p.name == prop and p.value), None)
+        if value:
+            body[key] = value
+    if m.movement_type is MovementType.TRANSFER and m.to_location is not None:
+        body["IssuingOrReceivingPlant"] = m.to_location.plant
+        if m.to_location.storage_location:
+            body["IssuingOrReceivingStorageLoc"] = m.to_location.storage_location
+    return body
+
+
+def _confirmation_body(
+    c: ProductionConfirmation, linked: list[MaterialMovement], ctx: MappingContext
+) -> dict[str, Any]:
+    if c.reverses_confirmation_id:
+        raise MappingError(
+            "a reversal is posted with CancelProdnOrdConf, not as a ProdnOrdConf2 body", code="unmappable_value"
+        )
+    zone = ctx.zone_for(c.plant)
+    body: dict[str, Any] = {"OrderID": c.order_id, "Plant": c.plant}
+    if c.operation_id:
+        body["OrderOperation"] = c.operation_id
+    body["IsFinalConfirmation"] = c.is_final
+    if c.is_final:
+        body["FinalConfirmationType"] = "X"
+    body["OpenReservationsIsCleared"] = c.clear_open_reservations
+    if c.posting_date:
+        body["PostingDate"] = _sap.format_odata_date(c.posting_date)
+    for prefix, instant in (
+        ("ConfirmedExecutionStart", c.started_at),
+        ("ConfirmedExecutionEnd", c.ended_at),
+        ("ConfirmationExternalEntry", c.recorded_at),
+    ):
+        if instant is not None:
+            local = instant.astimezone(zone)
+            body[f"{prefix}Date"] = _sap.format_odata_date(local.date())
+            body[f"{prefix}Time"] = _sap.format_odata_time(local.time())
+    if c.work_center_id:
+        body["WorkCenter"] = c.work_center_id
+    body["ConfirmationUnit"] = _unit(c.yield_quantity, ctx)
+    body["ConfirmationUnitISOCode"] = c.yield_quantity.uom
+    for key, q in (
+        ("ConfirmationYieldQuantity", c.yield_quantity),
+        ("ConfirmationScrapQuantity", c.scrap_quantity),
+        ("ConfirmationReworkQuantity", c.rework_quantity),
+    ):
+        if q is None:
+            continue
+        if q.uom != c.yield_quantity.uom:
+            raise MappingError(
+                f"{key} is in {q.uom}, the confirmation unit is {c.yield_quantity.uom}", code="unmappable_value"
+            )
+        body[key] = _num(q.value)
+    if c.scrap_reason_code:
+        body["VarianceReasonCode"] = c.scrap_reason_code
+    text = next((p.value for p in c.properties if p.name == "sap.confirmation_text" and p.value), None)
+    if text:
+        body["ConfirmationText"] = text
+    used: set[int] = set()
+    for activity in c.activities:
+        if activity.activity_type_code:
+            raise MappingError(
+                "ProdnOrdConf2 does not carry activity types; leave activity_type_code empty", code="unmappable_value"
+            )
+        slot = sc.activity_slot(activity.activity, used)
+        used.add(slot)
+        body[f"OpWorkQuantityUnit{slot}"] = _unit(activity.duration, ctx)
+        body[f"OpConfirmedWorkQuantity{slot}"] = _num(activity.duration.value)
+    if len(c.personnel_ids) > 1:
+        raise MappingError("ProdnOrdConf2 carries one Personnel number", code="unmappable_value")
+    if c.personnel_ids:
+        body["Personnel"] = c.personnel_ids[0]
+    body["ExternalSystemConfirmation"] = c.confirmation_id
+    if linked:
+        items = []
+        for m in linked:
+            item = _item_body(m, ctx)
+            item["OrderID"] = item.pop("ManufacturingOrder", c.order_id)
+            item.pop("GoodsMovementRefDocType", None)
+            items.append(item)
+        body["to_ProdnOrdConfMatlDocItm"] = {"results": items}
+    return body
+
+
+__all__ = ["SapODataMapper"]

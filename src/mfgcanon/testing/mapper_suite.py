@@ -1,0 +1,151 @@
+"""A contract test suite for mappers: plugin authors subclass it and supply fixtures.
+
+.. code-block:: python
+
+    from mfgcanon.testing.mapper_suite import MapperContract
+
+    class TestMyMapper(MapperContract):
+        @pytest.fixture
+        def mapper(self):
+            return MyMapper()
+
+        @pytest.fixture
+        def sample_payloads(self):
+            return [("order.json", Path("tests/data/order.json").read_bytes())]
+
+Optional fixtures: ``context`` (a :class:`~mfgcanon.mappers.MappingContext`), ``garbage_payloads``
+(inputs that must be rejected, never raise), ``expect_no_rejects`` (default ``True``: the samples are
+expected to convert cleanly).
+
+Checks: every event validates and survives an encode/decode round trip; events are of the types the
+mapper declares; counts add up; rejects carry a code, a location and the payload; garbage gives
+rejects, not exceptions; event ids are deterministic on re-run; ``sniff`` recognises the samples;
+where ``from_canonical`` exists, writing the canonical values and reading them back is stable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from mfgcanon import codecs
+from mfgcanon.errors import ERROR_CODES
+from mfgcanon.mappers import Mapper, MappingContext, MappingResult
+from mfgcanon.v1.events import Event
+
+GARBAGE: tuple[bytes | str, ...] = (
+    b"",
+    b"\x00\xff\xfe garbage",
+    "not a payload at all",
+    b"{",
+    b"[1, 2",
+    b"<",
+    b"<a><b></a>",
+    b"{}",
+    b"[]",
+    b"null",
+    b"42",
+    "\ud800".encode("utf-8", "surrogatepass"),
+    b"<?xml version='1.0'?><root/>",
+    b'{"d": {"results": [1, "x", null]}}',
+)
+
+
+def _strip_source(entity: Any) -> Any:
+    return msgspec.structs.replace(entity, source=None) if hasattr(entity, "source") else entity
+
+
+class MapperContract:
+    """Base class of the mapper contract tests; see the module docstring for the fixtures to supply."""
+
+    @pytest.fixture
+    def context(self) -> MappingContext:
+        return MappingContext.build(source_system="CONTRACT-TEST", default_timezone="UTC")
+
+    @pytest.fixture
+    def garbage_payloads(self) -> list[bytes | str]:
+        return list(GARBAGE)
+
+    @pytest.fixture
+    def expect_no_rejects(self) -> bool:
+        return True
+
+    def _run(self, mapper: Mapper, payload: Any, context: MappingContext) -> MappingResult:
+        result = mapper.to_canonical(payload, context)
+        assert isinstance(result, MappingResult)
+        result.assert_balanced()
+        return result
+
+    def test_protocol(self, mapper: Mapper) -> None:
+        assert isinstance(mapper, Mapper)
+        assert isinstance(mapper.name, str)
+        assert mapper.name
+        assert mapper.produces, "a mapper declares the event types it produces"
+
+    def test_samples_validate_and_balance(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext, expect_no_rejects: bool
+    ) -> None:
+        assert sample_payloads, "supply at least one sample payload"
+        for name, payload in sample_payloads:
+            result = self._run(mapper, payload, context)
+            if expect_no_rejects:
+                assert not result.rejects, f"{name}: {[r.to_dict() for r in result.rejects]}"
+            for event in result.events:
+                assert type(event) in mapper.produces, f"{name}: {type(event).__name__} not declared in produces"
+                assert codecs.validate(event) == event
+                assert codecs.decode(codecs.encode(event), type=Event) == event
+                assert event.time.utcoffset() is not None
+
+    def test_event_ids_are_deterministic(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext
+    ) -> None:
+        for name, payload in sample_payloads:
+            first = [e.id for e in self._run(mapper, payload, context).events]
+            second = [e.id for e in self._run(mapper, payload, context).events]
+            assert first == second, name
+            assert len(set(first)) == len(first), f"{name}: two events share an id"
+
+    def test_sniff_recognises_samples(self, mapper: Mapper, sample_payloads: list[tuple[str, Any]]) -> None:
+        for name, payload in sample_payloads:
+            assert mapper.sniff(payload), name
+
+    def test_garbage_gives_rejects(self, mapper: Mapper, garbage_payloads: list[Any], context: MappingContext) -> None:
+        for payload in garbage_payloads:
+            result = self._run(mapper, payload, context)  # must not raise
+            assert result.records_in >= 1 or not result.events, repr(payload)
+            for reject in result.rejects:
+                self.check_reject(reject)
+
+    def check_reject(self, reject: Any) -> None:
+        assert reject.code in ERROR_CODES, reject.code
+        assert reject.reason
+        assert reject.location.startswith(("/", "#")), reject.location
+        assert isinstance(reject.payload, str | bytes)
+
+    def test_round_trip_is_stable(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext
+    ) -> None:
+        """canonical -> vendor -> canonical gives the same values, and a second pass changes nothing."""
+        if not getattr(mapper, "accepts", ()):
+            pytest.skip(f"{mapper.name} is inbound only")
+        checked = 0
+        for name, payload in sample_payloads:
+            data = [getattr(e, "data", None) for e in self._run(mapper, payload, context).events]
+            entities = [d for d in data if isinstance(d, tuple(mapper.accepts))]
+            if not entities:
+                continue
+            once = self.round_trip(mapper, entities, context)
+            twice = self.round_trip(mapper, once, context)
+            assert sorted(map(repr, map(_strip_source, once))) == sorted(map(repr, map(_strip_source, twice))), name
+            assert len(once) == len(entities), name
+            checked += 1
+        if not checked:
+            pytest.skip("no sample converts to a type from_canonical accepts")
+
+    def round_trip(self, mapper: Mapper, entities: list[Any], context: MappingContext) -> list[Any]:
+        payload = mapper.from_canonical(entities, context)
+        result = self._run(mapper, payload, context)
+        assert not result.rejects, [r.to_dict() for r in result.rejects]
+        return [e.data for e in result.events]  # type: ignore[attr-defined]

@@ -1,0 +1,442 @@
+"""SAP IDoc mapper: composed samples, the real S/4HANA documents, every quirk, outbound and round trips."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mfgcanon.mappers import MappingContext, get
+from mfgcanon.testing.mapper_suite import MapperContract
+from mfgcanon.v1 import (
+    ActivityKind,
+    ActivityTime,
+    Location,
+    MaterialMovement,
+    MovementType,
+    OrderStatus,
+    ProductionConfirmation,
+    ProductionOrder,
+    Quantity,
+)
+
+from .conftest import FIXTURES, sample
+
+MAPPER = get("sap-idoc")
+IDOC_SAMPLES = sorted(FIXTURES.glob("idoc_*.xml"))
+
+
+class TestSapIdocContract(MapperContract):
+    @pytest.fixture
+    def mapper(self):  # type: ignore[no-untyped-def]
+        return MAPPER
+
+    @pytest.fixture
+    def context(self) -> MappingContext:
+        return MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
+
+    @pytest.fixture
+    def sample_payloads(self) -> list[tuple[str, bytes]]:
+        return [(p.name, p.read_bytes()) for p in IDOC_SAMPLES]
+
+
+def test_loipro_sample(ctx: MappingContext) -> None:
+    result = MAPPER.to_canonical(sample("idoc_loipro05_production_order.xml"), ctx)
+    assert not result.rejects
+    (event,) = result.events
+    order = event.data
+    assert isinstance(order, ProductionOrder)
+    assert type(event).__name__ == "ProductionOrderReleased"
+    assert order.order_id == "1000123"  # ALPHA zeros stripped from 000001000123
+    assert order.planned_quantity == Quantity(value=Decimal(100), uom="H87", source_uom="ST")
+    assert order.planned_end_at == datetime(2024, 1, 18, 8, 0, tzinfo=UTC)  # 20240117 240000 in Los Angeles
+    assert [c.line_id for c in order.material_requirements] == ["98765/1", "98765/2"]
+    assert order.material_requirements[1].quantity.uom == "KGM"
+    assert order.target_lot_id == "FG24011601"
+    assert order.bom_id == "4711"
+
+
+def test_real_loipro05_original(sap_real: Path, ctx: MappingContext) -> None:
+    result = MAPPER.to_canonical((sap_real / "LOIPRO05_Original.xml").read_bytes(), ctx)
+    assert not result.rejects, [r.to_dict() for r in result.rejects]
+    (event,) = result.events
+    order = event.data
+    assert order.order_id == "1895938"
+    assert order.material_id == "D2O_EVOGUARD_DOUBLE_SEAT_VALVE_V1"  # only MATNR_LONG is present
+    assert order.plant == "HZ001"
+    # GLTRP 20231204 + GLUZP 240000 = midnight at the end of 4 Dec in Berlin
+    assert order.planned_end_at == datetime(2023, 12, 4, 23, 0, tzinfo=UTC)
+    assert order.planned_start_at == datetime(2023, 12, 3, 23, 0, tzinfo=UTC)
+    assert [op.operation_id for op in order.operations] == ["0060", "0070", "0080"]
+    assert len(order.material_requirements) == 12
+    assert {c.operation_id for c in order.material_requirements} == {"0060"}
+    assert order.material_requirements[0].line_id == "1950857/1"  # RSNUM 0001950857 padded in the real IDoc
+    assert order.status is OrderStatus.RELEASED
+    assert order.status_source_code is not None
+    assert order.status_source_code.startswith("I0002 I0016")
+    assert type(event).__name__ == "ProductionOrderReleased"
+    assert order.sales_order_id == "6094/10"
+    props = {p.name: p.value for p in order.operations[0].properties}
+    assert props["sap.confirmation_number"] == "352237"
+    assert props["sap.processing_time"] == "10"  # FLTP 1.000000000000000E+01
+    chars = {p.name: p.value for p in order.properties if p.name.startswith("sap.characteristic.")}
+    assert chars["sap.characteristic.D2O_HEAD_KIT_COVER"] == "BLUE"
+    assert event.sourcesystem == "S4H-100"
+    assert event.source == "urn:mfgcanon:S4H-100:HZ001"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "LOIPRO05_Original.xml",
+        "LOIPRO05_Enriched.xml",
+        "nonsap-erp_LOIPRO05.xml",
+        "nonsap-erp_R1CH01007_RAW_MAT_IDOC.xml",
+        "nonsap-erp_R1MF00012_RAW_MAT_IDOC.xml",
+        "nonsap-erp_S1SP02677_FINISHED_MAT_IDOC.xml",
+    ],
+)
+def test_every_real_loipro_and_matmas_converts(sap_real: Path, ctx: MappingContext, name: str) -> None:
+    result = MAPPER.to_canonical((sap_real / name).read_bytes(), ctx)
+    assert not result.rejects, [r.to_dict() for r in result.rejects]
+    assert len(result.events) == 1
+    result.assert_balanced()
+
+
+@pytest.mark.parametrize("name", ["nonsap-erp_LOIWCS03.xml", "PRODORDCONF_CREATE_TT_RESPONSE.xml"])
+def test_out_of_scope_real_documents_are_rejected_clearly(sap_real: Path, ctx: MappingContext, name: str) -> None:
+    result = MAPPER.to_canonical((sap_real / name).read_bytes(), ctx)
+    assert [r.code for r in result.rejects] == ["unsupported_message"]
+    assert not result.events
+
+
+def test_lenient_producer_fallbacks(sap_real: Path, ctx: MappingContext) -> None:
+    order = MAPPER.to_canonical((sap_real / "nonsap-erp_LOIPRO05.xml").read_bytes(), ctx).events[0].data
+    assert order.order_id == "208277437"
+    assert order.material_requirements[0].quantity == Quantity(value=Decimal("3560.1"), uom="CMT", source_uom="CM")
+    assert order.material_requirements[0].line_id == "0010/0010"  # no RSNUM/RSPOS: operation/BOM item
+
+
+def _loipro(body: str, root: str = "LOIPRO05", ns: str = "") -> bytes:
+    attr = f' xmlns="{ns}"' if ns else ""
+    return (
+        f'<{root}{attr}><IDOC BEGIN="1"><EDI_DC40><DOCNUM>0000000000000042</DOCNUM><MESTYP>LOIPRO</MESTYP>'
+        f"<CREDAT>20240115</CREDAT><CRETIM>120000</CRETIM></EDI_DC40>{body}</IDOC></{root}>"
+    ).encode()
+
+
+HEADER = (
+    "<E1AFKOL><AUFNR>000001000123</AUFNR><WERKS>1710</WERKS><MATNR>000000000000004711</MATNR>"
+    "<GAMNG>{qty}</GAMNG><GMEIN>{unit}</GMEIN><GSTRP>20240116</GSTRP><GSUZP>060000</GSUZP>{extra}"
+    "<E1JSTKL><STAT>I0002</STAT></E1JSTKL></E1AFKOL>"
+)
+
+
+def _header(qty: str = "10.000", unit: str = "ST", extra: str = "") -> str:
+    return HEADER.format(qty=qty, unit=unit, extra=extra)
+
+
+@pytest.mark.parametrize(
+    ("root", "ns"),
+    [
+        ("LOIPRO05", ""),
+        ("LOIPRO05", "urn:sap-com:document:sap:idoc:soap:messages"),
+        ("ZLOIPRO05", ""),
+        ("LOIPRO01", "urn:example:other"),
+    ],
+)
+def test_namespace_and_extension_roots(ctx: MappingContext, root: str, ns: str) -> None:
+    result = MAPPER.to_canonical(_loipro(_header(), root, ns), ctx)
+    assert not result.rejects
+    assert result.events[0].data.order_id == "1000123"
+
+
+def test_numeric_matnr_loses_zeros_and_long_field_wins(ctx: MappingContext) -> None:
+    order = MAPPER.to_canonical(_loipro(_header()), ctx).events[0].data
+    assert order.material_id == "4711"
+    long = _header().replace("<GAMNG>", "<MATNR_LONG>0000000000000000000000000000000000004711-X</MATNR_LONG><GAMNG>")
+    assert (
+        MAPPER.to_canonical(_loipro(long), ctx).events[0].data.material_id
+        == "0000000000000000000000000000000000004711-X"
+    )
+
+
+def test_keep_leading_zeros_option() -> None:
+    ctx = MappingContext.build(source_system="S", default_timezone="UTC", options={"keep_leading_zeros": True})
+    assert MAPPER.to_canonical(_loipro(_header()), ctx).events[0].data.order_id == "000001000123"
+
+
+def test_several_idocs_in_one_document(ctx: MappingContext) -> None:
+    one = _loipro(_header()).decode()
+    inner = one[one.index("<IDOC") : one.index("</LOIPRO05>")]
+    doc = f"<LOIPRO05>{inner}{inner.replace('000001000123', '000001000124')}</LOIPRO05>".encode()
+    result = MAPPER.to_canonical(doc, ctx)
+    assert [e.data.order_id for e in result.events] == ["1000123", "1000124"]
+
+
+def test_trailing_minus_quantity_is_rejected_with_its_location(ctx: MappingContext) -> None:
+    result = MAPPER.to_canonical(_loipro(_header(qty="12.500-")), ctx)
+    (reject,) = result.rejects
+    assert reject.code == "negative_quantity"
+    assert reject.location == "/LOIPRO05/IDOC/E1AFKOL/GAMNG"
+    assert reject.line == 1
+    assert "<AUFNR>000001000123</AUFNR>" in str(reject.payload)
+
+
+def test_unknown_unit_and_context_alias(ctx: MappingContext) -> None:
+    result = MAPPER.to_canonical(_loipro(_header(unit="ZZZ")), ctx)
+    assert [r.code for r in result.rejects] == ["unknown_unit"]
+    assert result.rejects[0].location.endswith("/GMEIN")
+    aliased = MappingContext.build(source_system="S", plants={"1710": "UTC"}, units={"ZZZ": "BX"})
+    assert MAPPER.to_canonical(_loipro(_header(unit="ZZZ")), aliased).events[0].data.planned_quantity.uom == "BX"
+
+
+def test_plant_without_zone_is_a_reject() -> None:
+    result = MAPPER.to_canonical(_loipro(_header()), MappingContext(source_system="S"))
+    assert [r.code for r in result.rejects] == ["missing_timezone"]
+    assert result.rejects[0].location.endswith("/GSTRP")
+
+
+def test_no_date_and_end_of_day(ctx: MappingContext) -> None:
+    extra = "<GLTRP>20240117</GLTRP><GLUZP>240000</GLUZP><GSTRS>00000000</GSTRS>"
+    order = MAPPER.to_canonical(_loipro(_header(extra=extra)), ctx).events[0].data
+    assert order.scheduled_start_at is None
+    assert order.planned_end_at == datetime(2024, 1, 18, 8, 0, tzinfo=UTC)
+
+
+def test_status_precedence(ctx: MappingContext) -> None:
+    teco = _header().replace(
+        "<E1JSTKL><STAT>I0002</STAT></E1JSTKL>",
+        "<E1JSTKL><STAT>I0002</STAT></E1JSTKL><E1JSTKL><STAT>I0045</STAT></E1JSTKL>",
+    )
+    event = MAPPER.to_canonical(_loipro(teco), ctx).events[0]
+    assert event.data.status is OrderStatus.COMPLETED
+    assert type(event).__name__ == "ProductionOrderCompleted"
+    dlfl = teco.replace("I0045", "I0076")
+    assert type(MAPPER.to_canonical(_loipro(dlfl), ctx).events[0]).__name__ == "ProductionOrderCancelled"
+
+
+def test_matmas_sample(ctx: MappingContext) -> None:
+    material = MAPPER.to_canonical(sample("idoc_matmas05_material.xml"), ctx).events[0].data
+    assert material.base_uom == "H87"
+    assert material.description == "Centrifugal pump assembly 2 kW"
+    assert [(c.uom, c.numerator, c.denominator) for c in material.uom_conversions] == [("CT", 4, 1)]
+    assert material.plant_data[0].procurement_type is not None
+    assert material.shelf_life == Quantity(value=Decimal(730), uom="DAY")
+
+
+def test_mbgmcr_samples(ctx: MappingContext) -> None:
+    issued = MAPPER.to_canonical(sample("idoc_mbgmcr03_goods_issue_261.xml"), ctx).events
+    assert [e.data.movement_id for e in issued] == ["MES-GI-000981/1", "MES-GI-000981/2"]
+    first = issued[0].data
+    assert first.order_id == "1000123"
+    assert first.requirement_line_id == "98765/1"
+    assert first.movement_type is MovementType.GOODS_ISSUE
+    assert first.from_location is not None
+    assert first.occurred_at == datetime(2024, 1, 16, 18, 15, tzinfo=UTC)
+    scrap = MAPPER.to_canonical(sample("idoc_mbgmcr03_scrap_551.xml"), ctx).events[0]
+    assert type(scrap).__name__ == "MaterialScrapped"
+
+
+def test_ppcc2_links_movements(ctx: MappingContext) -> None:
+    events = MAPPER.to_canonical(sample("idoc_ppcc2pretticket02_confirmation.xml"), ctx).events
+    confirmation, movement = events[0].data, events[1].data
+    assert confirmation.confirmation_id == "3f2b9c1e-7d41-4c8e-9a55-0b6f1d2e8a90"
+    assert confirmation.material_movement_ids == [movement.movement_id]
+    assert movement.confirmation_id == confirmation.confirmation_id
+    assert [a.activity for a in confirmation.activities] == [
+        ActivityKind.SETUP,
+        ActivityKind.MACHINE,
+        ActivityKind.LABOR,
+    ]
+
+
+def test_outbound_pads_keys_and_uses_gm_codes(ctx: MappingContext) -> None:
+    movements = [e.data for e in MAPPER.to_canonical(sample("idoc_mbgmcr03_goods_issue_261.xml"), ctx).events]
+    xml = MAPPER.from_canonical(movements, ctx)
+    assert b"<ORDERID>000001000123</ORDERID>" in xml
+    assert b"<RESERV_NO>0000098765</RESERV_NO>" in xml
+    assert b"<GM_CODE>03</GM_CODE>" in xml
+    assert b"<ENTRY_UOM>ST</ENTRY_UOM>" in xml
+    assert b"<BATCH>L24-0042</BATCH>" in xml  # CHARG is never padded
+
+
+@pytest.mark.parametrize(
+    ("bwart", "gm"), [("261", "03"), ("262", "03"), ("101", "02"), ("102", "02"), ("531", "05"), ("551", "03")]
+)
+def test_gm_code_per_movement_type(ctx: MappingContext, bwart: str, gm: str) -> None:
+    from mfgcanon.mappers import sap_common
+
+    meaning = sap_common.movement_in(bwart)
+    movement = _movement(MovementType(meaning["movement_type"]), bool(meaning.get("reversal")), bwart)
+    xml = MAPPER.from_canonical([movement], ctx)
+    assert f"<GM_CODE>{gm}</GM_CODE>".encode() in xml
+    assert MAPPER.to_canonical(xml, ctx).events[0].data.movement_type_source_code == bwart
+
+
+def _movement(kind: MovementType, reversal: bool = False, code: str | None = None, **kw: object) -> MaterialMovement:
+    receipt = kind is MovementType.GOODS_RECEIPT
+    loc = Location(plant="1710", storage_location="171C")
+    values: dict[str, object] = {
+        "movement_id": "REF-1/1",
+        "movement_type": kind,
+        "movement_type_source_code": code,
+        "plant": "1710",
+        "material_id": "RM-2001",
+        "quantity": Quantity(value=Decimal("2.5"), uom="KGM", source_uom="KG"),
+        "from_location": None if receipt else loc,
+        "to_location": loc if receipt else None,
+        "occurred_at": datetime(2024, 1, 16, 18, 0, tzinfo=UTC),
+        "is_reversal": reversal,
+    }
+    values.update(kw)
+    return MaterialMovement(**values)  # type: ignore[arg-type]
+
+
+SAP_UNITS = st.sampled_from([("ST", "H87"), ("KG", "KGM"), ("G", "GRM"), ("L", "LTR"), ("M", "MTR"), ("EA", "EA")])
+DECIMALS = st.decimals(min_value=Decimal(0), max_value=Decimal("99999999"), places=3, allow_nan=False)
+KEYS = st.from_regex(r"[A-Z][A-Z0-9-]{0,11}", fullmatch=True)
+INSTANTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)).map(
+    lambda d: d.replace(microsecond=0, tzinfo=UTC)
+)
+
+
+def _qty(pair: tuple[str, str], value: Decimal) -> Quantity:
+    sap, rec20 = pair
+    return Quantity(value=value, uom=rec20, source_uom=None if sap == rec20 else sap)
+
+
+@st.composite
+def movements(draw: st.DrawFn) -> MaterialMovement:
+    code = draw(st.sampled_from(["261", "262", "101", "102", "531", "551", "552", "311", "321", "344"]))
+    from mfgcanon.mappers import sap_common
+
+    meaning = sap_common.movement_in(code)
+    kind = MovementType(meaning["movement_type"])
+    loc = Location(plant="1710", storage_location=draw(st.sampled_from(["171A", "171C"])))
+    receipt = kind is MovementType.GOODS_RECEIPT
+    return MaterialMovement(
+        movement_id=f"{draw(KEYS)}/1",
+        movement_type=kind,
+        movement_type_source_code=code,
+        plant="1710",
+        material_id=draw(st.one_of(KEYS, st.integers(1, 10**17).map(str))),
+        quantity=_qty(draw(SAP_UNITS), draw(DECIMALS)),
+        lot_id=draw(st.none() | KEYS),
+        from_location=None if receipt else loc,
+        to_location=loc
+        if receipt
+        else (Location(plant="1710", storage_location="171B") if kind is MovementType.TRANSFER else None),
+        order_id=draw(st.none() | st.integers(1, 10**11).map(str)),
+        occurred_at=draw(INSTANTS),
+        posting_date=draw(st.none() | st.dates(date(2000, 1, 1), date(2090, 1, 1))),
+        reason_code=draw(st.none() | st.sampled_from(["0001", "0002"])),
+        is_reversal=bool(meaning.get("reversal")),
+    )
+
+
+CARRIED = (
+    "movement_type",
+    "movement_type_source_code",
+    "plant",
+    "material_id",
+    "quantity",
+    "lot_id",
+    "order_id",
+    "occurred_at",
+    "reason_code",
+    "is_reversal",
+    "from_location",
+    "to_location",
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(movements(), min_size=1, max_size=4))
+def test_mbgmcr_round_trip(items: list[MaterialMovement]) -> None:
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "Europe/Berlin"})
+    back = [e.data for e in MAPPER.to_canonical(MAPPER.from_canonical(items, ctx), ctx).events]
+    assert len(back) == len(items)
+    key = lambda m: (m.occurred_at, m.material_id, str(m.quantity.value), m.movement_type_source_code)  # noqa: E731
+    for original, read in zip(sorted(items, key=key), sorted(back, key=key), strict=True):
+        for name in CARRIED:
+            assert getattr(read, name) == getattr(original, name), name
+        if original.posting_date is not None:
+            assert read.posting_date == original.posting_date
+    again = [e.data for e in MAPPER.to_canonical(MAPPER.from_canonical(back, ctx), ctx).events]
+    assert sorted(map(repr, (msgspec.structs.replace(m, source=None) for m in again))) == sorted(
+        map(repr, (msgspec.structs.replace(m, source=None) for m in back))
+    )
+
+
+@st.composite
+def confirmations(draw: st.DrawFn) -> ProductionConfirmation:
+    unit = draw(SAP_UNITS)
+    kinds = draw(
+        st.lists(
+            st.sampled_from([ActivityKind.SETUP, ActivityKind.MACHINE, ActivityKind.LABOR, ActivityKind.TEARDOWN]),
+            unique=True,
+            max_size=4,
+        )
+    )
+    order = {ActivityKind.SETUP: 1, ActivityKind.MACHINE: 2, ActivityKind.LABOR: 3, ActivityKind.TEARDOWN: 4}
+    start = draw(INSTANTS)
+    return ProductionConfirmation(
+        confirmation_id=str(draw(st.uuids())),
+        order_id=str(draw(st.integers(1, 10**11))),
+        operation_id=draw(st.sampled_from(["0010", "0020", "0100"])),
+        plant="1710",
+        work_center_id=draw(st.none() | KEYS),
+        yield_quantity=_qty(unit, draw(DECIMALS)),
+        scrap_quantity=draw(st.none() | DECIMALS.map(lambda v: _qty(unit, v))),
+        rework_quantity=draw(st.none() | DECIMALS.map(lambda v: _qty(unit, v))),
+        scrap_reason_code=draw(st.none() | st.sampled_from(["0001", "0002"])),
+        is_final=draw(st.booleans()),
+        clear_open_reservations=draw(st.booleans()),
+        started_at=start,
+        ended_at=start + timedelta(seconds=draw(st.integers(0, 3 * 86400))),
+        posting_date=draw(st.none() | st.dates(date(2000, 1, 1), date(2090, 1, 1))),
+        activities=[
+            ActivityTime(activity=k, duration=Quantity(value=draw(DECIMALS), uom="MIN"))
+            for k in sorted(kinds, key=order.__getitem__)
+        ],
+        personnel_ids=draw(st.lists(st.integers(1, 10**7).map(str), max_size=1)),
+        recorded_at=draw(st.none() | INSTANTS),
+    )
+
+
+CONF_CARRIED = (
+    "confirmation_id",
+    "order_id",
+    "operation_id",
+    "plant",
+    "work_center_id",
+    "yield_quantity",
+    "scrap_quantity",
+    "rework_quantity",
+    "scrap_reason_code",
+    "is_final",
+    "clear_open_reservations",
+    "started_at",
+    "ended_at",
+    "posting_date",
+    "activities",
+    "personnel_ids",
+    "recorded_at",
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(confirmations(), min_size=1, max_size=3, unique_by=lambda c: c.confirmation_id))
+def test_ppcc2_round_trip(items: list[ProductionConfirmation]) -> None:
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
+    back = [e.data for e in MAPPER.to_canonical(MAPPER.from_canonical(items, ctx), ctx).events]
+    assert [c.confirmation_id for c in back] == [c.confirmation_id for c in items]
+    for original, read in zip(items, back, strict=True):
+        for name in CONF_CARRIED:
+            assert getattr(read, name) == getattr(original, name), name
