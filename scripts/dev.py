@@ -43,7 +43,13 @@ def setup() -> None:
 
 
 def demo() -> None:
-    run(BIN / "mfgcanon", "validate", "examples/canonical")
+    """Convert the bundled SAP payloads to canonical events, then validate them and the canonical examples."""
+    out = ROOT / "out"
+    out.mkdir(exist_ok=True)
+    payloads = sorted((ROOT / "examples" / "sap").iterdir())
+    run(BIN / "mfgcanon", "convert", "--context", "examples/context.toml", "-o", out / "sap-events.ndjson",
+        "--rejects", out / "sap-rejects.ndjson", *payloads)
+    run(BIN / "mfgcanon", "validate", out / "sap-events.ndjson", "examples/canonical")
 
 
 def test() -> None:
