@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 from typing import Literal, Protocol
 
@@ -259,13 +259,13 @@ def to_decimal(value: Fraction, places: int | None = None) -> Decimal:
     if rest == 1:
         scale = max(twos, fives)
         digits = numerator * (10**scale) // denominator
-        exact = Decimal(digits).scaleb(-scale)
-        if places is None or exact == exact.quantize(Decimal(1).scaleb(-places)):
+        # the sign, digits and exponent as they are: scaleb() and quantize() would round to the context's 28 digits
+        exact = Decimal((int(digits < 0), tuple(int(digit) for digit in str(abs(digits))), -scale))
+        if places is None or scale <= places:  # no trailing zeros: `scale` is the number of places
             return exact
     if places is None:
         raise UnitError(f"{value} has no exact decimal form; pass places= to round it",
                         code="inexact_conversion")
-    from decimal import ROUND_HALF_EVEN, localcontext
 
     with localcontext() as ctx:
         ctx.prec = max(28, places + len(str(abs(numerator) // denominator)) + 2)

@@ -1,0 +1,116 @@
+"""Whatever the input, the public decoders raise nothing but mfgcanon errors."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import mfgcanon.v1 as v1
+from mfgcanon import codecs, errors
+from mfgcanon.testing import strategies
+
+from ._support import ENTITY_TYPES, EVENT_TYPES, examples
+
+DECODE_TYPES: tuple[Any, ...] = (*ENTITY_TYPES, *EVENT_TYPES, v1.AnyEntity, v1.Event)
+DECODE_IDS = [getattr(tp, "__name__", "union") for tp in ENTITY_TYPES + EVENT_TYPES] + ["AnyEntity", "Event"]
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+
+
+def _near_miss_keys(tp: Any) -> list[str]:
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return [*tp.__struct_fields__, "kind", "type"]
+    return ["kind", "type", "data", "value", "uom"]
+
+
+def _decode_quietly(buf: Any, tp: Any, fmt: str) -> None:
+    with contextlib.suppress(errors.MfgcanonError):
+        codecs.decode(buf, type=tp, format=fmt)
+
+
+@pytest.mark.parametrize("tp", DECODE_TYPES, ids=DECODE_IDS)
+@examples(dev=200, ci=1000)
+@given(bufs=st.lists(st.binary(max_size=200), min_size=1, max_size=4))
+def test_arbitrary_bytes(tp: Any, bufs: list[bytes]) -> None:
+    """Several buffers per example: thousands of inputs per type in CI at a fraction of the engine cost."""
+    for buf in bufs:
+        _decode_quietly(buf, tp, "json")
+        _decode_quietly(buf, tp, "msgpack")
+
+
+@pytest.mark.parametrize("tp", DECODE_TYPES, ids=DECODE_IDS)
+@examples(dev=100, ci=400)
+@given(data=st.data())
+def test_arbitrary_json_values(tp: Any, data: st.DataObject) -> None:
+    """Random JSON, and objects whose keys are the type's own fields (so validation goes deeper)."""
+    keys = st.sampled_from(_near_miss_keys(tp)) | st.text(max_size=8)
+    shaped = st.dictionaries(keys, json_values, max_size=8)
+    value = data.draw(json_values | shaped)
+    _decode_quietly(json.dumps(value).encode(), tp, "json")
+    _decode_quietly(msgspec.msgpack.encode(value), tp, "msgpack")
+
+
+@examples(dev=100, ci=400)
+@given(data=st.data())
+def test_mutated_valid_documents(data: st.DataObject) -> None:
+    """A valid event with one value replaced somewhere: must decode or fail with a library error."""
+    event = data.draw(strategies.events())
+    doc = msgspec.to_builtins(event)
+    target: Any = doc
+    while isinstance(target, dict | list) and target:
+        keys = list(target.keys()) if isinstance(target, dict) else list(range(len(target)))
+        key = data.draw(st.sampled_from(keys))
+        if not isinstance(target[key], dict | list) or data.draw(st.booleans()):
+            target[key] = data.draw(json_values | st.sampled_from(["NaN", "-0", "-1", "sNaN", "2026-01-01T00:00:00"]))
+            break
+        target = target[key]
+    _decode_quietly(json.dumps(doc).encode(), v1.Event, "json")
+    _decode_quietly(msgspec.msgpack.encode(doc), v1.Event, "msgpack")
+
+
+lines = st.lists(st.binary(max_size=60) | json_values.map(lambda v: json.dumps(v).encode()), max_size=5)
+
+
+@given(lines)
+def test_ndjson_readers(records: list[bytes]) -> None:
+    buf = b"\n".join(records)
+    with contextlib.suppress(errors.MfgcanonError):
+        codecs.decode_lines(buf)
+    try:
+        text = buf.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        text = buf.decode("latin-1")
+    with contextlib.suppress(errors.MfgcanonError):
+        codecs.decode_lines(text)
+    good, bad = codecs.decode_lines_lenient(buf)
+    assert all(isinstance(error, errors.MfgcanonError) for error in bad)
+    assert all(isinstance(value, v1.EVENT_TYPES) for value in good)
+    seen: list[Any] = []
+    failure: errors.MfgcanonError | None = None
+    try:
+        seen.extend(codecs.iter_lines(records, type=v1.AnyEntity))
+    except errors.MfgcanonError as error:
+        failure = error
+    if failure is not None:
+        assert failure.record_index is not None
+        assert failure.record_index >= len(seen)
+
+
+@given(st.text())
+def test_arbitrary_text(text: str) -> None:
+    _decode_quietly(text, v1.Event, "json")
+    _decode_quietly(text, v1.Event, "msgpack")
+    try:
+        codecs.decode_lines_lenient(text)
+    except errors.MfgcanonError:  # pragma: no cover - lenient mode collects instead
+        pytest.fail("decode_lines_lenient raised")
