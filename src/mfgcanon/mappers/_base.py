@@ -9,6 +9,7 @@ and a stable error code, so nothing is lost silently.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
@@ -20,6 +21,8 @@ from mfgcanon.errors import ErrorCode, MappingError, MfgcanonError
 if TYPE_CHECKING:
     from mfgcanon.mappers.context import MappingContext
     from mfgcanon.v1.events import CloudEvent
+
+_HOOK = re.compile(r"^\[[a-z_]+\] [A-Za-z_][A-Za-z0-9_]*: ")
 
 Payload = bytes | str | Mapping[str, Any] | Sequence[Any]
 """What a mapper reads: raw bytes, text, or JSON already parsed into dicts and lists."""
@@ -132,7 +135,16 @@ class MappingResult:
 def reject_from_error(
     exc: Exception, *, location: str, payload: str | bytes, line: int | None = None, mapper: str | None = None
 ) -> Reject:
-    """A reject from whatever a record's mapping raised: library errors keep their code and path."""
+    """A reject from whatever a record's mapping raised: library errors keep their code and path.
+
+    A model hook failing inside a constructor (``ValueError("[code] field: ...")``: bad input such as an
+    interval that ends before it starts) keeps the hook's code; any other exception is a mapper bug and
+    gets the catch-all ``mapping_failed``.
+    """
+    if isinstance(exc, ValueError) and not isinstance(exc, MfgcanonError) and _HOOK.match(str(exc)):
+        from mfgcanon import codecs  # local: codecs imports the whole model
+
+        exc = codecs.translate(exc)
     if isinstance(exc, MfgcanonError):
         where = exc.path if isinstance(exc, MappingError) and exc.path else location
         if not isinstance(exc, MappingError) and exc.path:

@@ -57,3 +57,54 @@ def table(relative: str, *keys: str) -> dict[str, Any]:
     for key in keys:
         data = data.get(key, {}) if isinstance(data, dict) else {}
     return data if isinstance(data, dict) else {}
+
+
+FIELD_MAPS = {
+    ("sap-idoc", "LOIPRO"): "sap/idoc_loipro_fields.toml",
+    ("sap-idoc", "MBGMCR"): "sap/idoc_mbgmcr_fields.toml",
+    ("sap-odata", "A_ProductionOrder_2"): "sap/odata_production_order_fields.toml",
+}
+"""Which field map describes which (mapper, message): the files are listed in mappings/README.md."""
+
+TRANSFORMS = frozenset(
+    {
+        "copy",  # the stripped text, verbatim
+        "alpha_in",  # ALPHA conversion: leading zeros of an all-digit key dropped
+        "material",  # MATNR_LONG, else MATNR, then ALPHA
+        "quantity",  # SAP number + the `unit` field -> Quantity (Rec 20 unit, source spelling kept)
+        "date",  # YYYYMMDD -> date
+        "local_instant",  # YYYYMMDD + the `time` field (HHMMSS), plant-local -> UTC instant
+        "odata_date",  # /Date(ms)/ -> date
+        "odata_local_instant",  # /Date(ms)/ + the `time` field (PT..H..M..S), plant-local -> UTC instant
+        "flag",  # SAP "X" / OData boolean -> bool
+        "order_status",  # status codes -> OrderStatus (sap/statuses.toml)
+        "operation_status",  # status codes -> OperationStatus
+        "movement_type",  # BWART -> MovementType (sap/movement_types.toml)
+    }
+)
+"""The transform names a field map may use (each one a reader of the mappers)."""
+
+
+@functools.cache
+def field_map(relative: str) -> tuple[dict[str, str], ...]:
+    """The ``[[fields]]`` entries of a field map file (``canonical``, ``source``, ``transform``...)."""
+    entries = load(relative).get("fields", [])
+    return tuple({str(k): str(v) for k, v in entry.items()} for entry in entries)
+
+
+@functools.cache
+def canonical_for(mapper: str, segment: str, source_field: str) -> str | None:
+    """The canonical path a source field feeds, from the mapper's field maps (for error messages and docs).
+
+    ``canonical_for("sap-idoc", "E1AFKOL", "GAMNG")`` -> ``"ProductionOrder.planned_quantity"``.
+    """
+    wanted = f"{segment}/{source_field}" if segment else source_field
+    for (owner, _message), relative in FIELD_MAPS.items():
+        if owner != mapper:
+            continue
+        entity = str(load(relative).get("entity", ""))
+        for entry in field_map(relative):
+            sources = (entry["source"], entry.get("unit", ""), entry.get("time", ""))
+            if any(source == wanted or source.endswith("/" + wanted) for source in sources):
+                return f"{entity}.{entry['canonical']}"
+    return None

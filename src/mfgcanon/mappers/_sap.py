@@ -12,6 +12,7 @@ exception) so callers can turn a bad value into a reject that names the field:
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -45,6 +46,8 @@ def alpha_out(value: str, length: int | None) -> str:
 
 def parse_decimal(text: str, *, field: str | None = None) -> Decimal:
     """An SAP number: plain (``1.000``), FLTP exponent form, or a trailing minus (``12.500-``)."""
+    if text.isascii() and text.replace(".", "", 1).isdigit() and len(text) <= 40:
+        return Decimal(text)  # the common case: plain digits with at most one point
     match = _NUMBER.match(text)
     if match is None:
         raise MappingError(f"{text!r} is not a number", code="invalid_value", path=field)
@@ -86,34 +89,54 @@ def parse_date(text: str | None, *, field: str | None = None) -> date | None:
     """``YYYYMMDD``; empty, blank or ``00000000`` is no date."""
     if text is None:
         return None
+    try:
+        return _date_cached(text)
+    except MappingError as exc:
+        raise MappingError(exc.message, code=exc.code, path=field) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_cached(text: str) -> date | None:
     value = text.strip()
     if not value or value.strip("0") == "":
         return None
     if len(value) != 8 or not value.isdigit():
-        raise MappingError(f"{text!r} is not a date in YYYYMMDD form", code="invalid_value", path=field)
+        raise MappingError(f"{text!r} is not a date in YYYYMMDD form", code="invalid_value")
     try:
         return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
-        raise MappingError(f"{text!r} is not a valid calendar date", code="invalid_value", path=field) from None
+        raise MappingError(f"{text!r} is not a valid calendar date", code="invalid_value") from None
 
 
 def parse_time(text: str | None, *, field: str | None = None) -> tuple[time, int]:
     """``HHMMSS`` as (time, extra days): ``240000`` is end of day, i.e. 00:00 of the next day."""
     if text is None or not text.strip():
         return time(0), 0
+    try:
+        return _time_cached(text)
+    except MappingError as exc:
+        raise MappingError(exc.message, code=exc.code, path=field) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_cached(text: str) -> tuple[time, int]:
     value = text.strip()
     if len(value) != 6 or not value.isdigit():
-        raise MappingError(f"{text!r} is not a time in HHMMSS form", code="invalid_value", path=field)
+        raise MappingError(f"{text!r} is not a time in HHMMSS form", code="invalid_value")
     if value == "240000":
         return time(0), 1
     hour, minute, second = int(value[:2]), int(value[2:4]), int(value[4:])
     if hour > 23 or minute > 59 or second > 59:
-        raise MappingError(f"{text!r} is not a valid time of day", code="invalid_value", path=field)
+        raise MappingError(f"{text!r} is not a valid time of day", code="invalid_value")
     return time(hour, minute, second), 0
 
 
+@functools.lru_cache(maxsize=8192)
 def local_instant(day: date, moment: time, extra_days: int, zone: tzinfo) -> datetime:
-    """A plant-local date and time as a UTC instant (DST gaps/folds resolved by zoneinfo's fold=0)."""
+    """A plant-local date and time as a UTC instant (DST gaps/folds resolved by zoneinfo's fold=0).
+
+    Cached: an IDoc repeats the same few dates and times in many segments (datetimes are immutable).
+    """
     naive = datetime.combine(day + timedelta(days=extra_days), moment)
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
@@ -130,18 +153,26 @@ def parse_odata_datetime(text: str | None, *, field: str | None = None) -> datet
         return None
     if not isinstance(text, str):
         raise MappingError(f"{text!r} is not an OData date", code="invalid_value", path=field)
+    try:
+        return _odata_datetime_cached(text)
+    except MappingError as exc:
+        raise MappingError(exc.message, code=exc.code, path=field) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _odata_datetime_cached(text: str) -> datetime:
     match = _ODATA_DATE.match(text.strip())
     if match is None:
-        raise MappingError(f"{text!r} is not an OData V2 date (/Date(ms)/)", code="invalid_value", path=field)
+        raise MappingError(f"{text!r} is not an OData V2 date (/Date(ms)/)", code="invalid_value")
     millis, sign, offset = match.groups()
     try:
         instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(millis))
     except OverflowError:
-        raise MappingError(f"{text!r} is out of range", code="invalid_value", path=field) from None
+        raise MappingError(f"{text!r} is out of range", code="invalid_value") from None
     if sign:
         minutes = int(offset)
         if minutes >= 24 * 60:
-            raise MappingError(f"{text!r} has an offset beyond a day", code="invalid_value", path=field)
+            raise MappingError(f"{text!r} has an offset beyond a day", code="invalid_value")
         # The ms value is UTC; the suffix only says which offset the producer displayed it in.
         return instant
     return instant
@@ -159,15 +190,23 @@ def parse_odata_time(text: str | None, *, field: str | None = None) -> tuple[tim
         return None
     if not isinstance(text, str):
         raise MappingError(f"{text!r} is not an OData time", code="invalid_value", path=field)
+    try:
+        return _odata_time_cached(text)
+    except MappingError as exc:
+        raise MappingError(exc.message, code=exc.code, path=field) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _odata_time_cached(text: str) -> tuple[time, int]:
     match = _ODATA_TIME.match(text.strip())
     if match is None or text.strip() == "PT":
-        raise MappingError(f"{text!r} is not an OData Edm.Time (PT08H30M00S)", code="invalid_value", path=field)
+        raise MappingError(f"{text!r} is not an OData Edm.Time (PT08H30M00S)", code="invalid_value")
     hours = int(match[1] or 0)
     minutes = int(match[2] or 0)
     seconds = Decimal(match[3] or 0)
     total = hours * 3600 + minutes * 60 + int(seconds)
     if minutes > 59 or seconds >= 60 or total > 24 * 3600:
-        raise MappingError(f"{text!r} is not a time of day", code="invalid_value", path=field)
+        raise MappingError(f"{text!r} is not a time of day", code="invalid_value")
     if total == 24 * 3600:
         return time(0), 1
     return time(total // 3600, total % 3600 // 60, total % 60), 0

@@ -26,6 +26,7 @@ from mfgcanon.errors import MappingError
 from mfgcanon.mappers import _sap
 from mfgcanon.mappers import sap_common as sc
 from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
+from mfgcanon.mappers._data import canonical_for
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import (
@@ -84,31 +85,40 @@ PAD = {
 }
 
 
+_STANDARD_VALUES = tuple((n, f"VGW0{n}", f"VGE0{n}", f"LAR0{n}") for n in range(1, 7))
+
+
 class _Seg:
-    """One segment: its leaf fields as text and its child segments by name (built in one pass)."""
+    """One segment: its non-blank leaf fields (stripped text) and its child segments by name, read in one
+    pass over the element's children (comments and PIs are already gone: the parser drops them)."""
 
     __slots__ = ("el", "f", "kids")
 
     def __init__(self, el: Any) -> None:
         self.el = el
-        self.f: dict[str, str] = {}
-        self.kids: dict[str, list[_Seg]] = {}
+        fields: dict[str, str] = {}
+        kids: dict[str, list[_Seg]] = {}
         for child in el:
             tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            name = tag.rpartition("}")[2]
+            if tag[0] == "{":
+                tag = tag.rpartition("}")[2]
             if len(child):
-                self.kids.setdefault(name, []).append(_Seg(child))
+                found = kids.get(tag)
+                if found is None:
+                    kids[tag] = [_Seg(child)]
+                else:
+                    found.append(_Seg(child))
             else:
-                self.f[name] = child.text or ""
+                value = child.text
+                if value:
+                    value = value.strip()
+                    if value:
+                        fields[tag] = value
+        self.f = fields
+        self.kids = kids
 
     def text(self, name: str) -> str | None:
-        value = self.f.get(name)
-        if value is None:
-            return None
-        value = value.strip()
-        return value or None
+        return self.f.get(name)
 
     def one(self, name: str) -> _Seg | None:
         found = self.kids.get(name)
@@ -144,38 +154,56 @@ def xpath(el: Any) -> str:
 
 
 def _fail(seg: _Seg, name: str, exc: MappingError) -> MappingError:
+    """The error located at a segment field; the message names the canonical field it feeds (field maps)."""
     where, line = seg.where(name)
-    return MappingError(exc.message, code=exc.code, path=where, position=line)
+    target = canonical_for("sap-idoc", local_name(seg.el.tag), name)
+    message = f"{exc.message} (source {local_name(seg.el.tag)}/{name} -> {target})" if target else exc.message
+    return MappingError(message, code=exc.code, path=where, position=line)
 
 
 class _Reader:
-    """Field readers bound to a context; every failure names the segment field it came from."""
+    """Field readers bound to a context; every failure names the segment field it came from.
+
+    One reader serves a whole document: it caches unit resolutions (the same few units repeat in every
+    segment); dates, times and plant-local instants are cached in :mod:`._sap`.
+    """
 
     def __init__(self, context: MappingContext) -> None:
         self.ctx = context
         self.keep_zeros = bool(context.option("keep_leading_zeros", False))
+        self._units: dict[tuple[str, str | None], tuple[str, str | None]] = {}
 
     def key(self, seg: _Seg, name: str) -> str | None:
-        value = seg.text(name)
-        if value is None:
-            return None
-        return value if self.keep_zeros else _sap.alpha_in(value)
+        value = seg.f.get(name)
+        if value is None or self.keep_zeros:
+            return value
+        return _sap.alpha_in(value)
 
     def material(self, seg: _Seg, short: str = "MATNR", long: str = "MATNR_LONG") -> str | None:
         """Prefer the 40-character field; S/4HANA leaves the 18-character one out when it does not fit."""
-        value = seg.text(long) or seg.text(short)
-        if value is None:
-            return None
-        return value if self.keep_zeros else _sap.alpha_in(value)
+        value = seg.f.get(long) or seg.f.get(short)
+        if value is None or self.keep_zeros:
+            return value
+        return _sap.alpha_in(value)
 
     def dec(self, seg: _Seg, name: str) -> Decimal | None:
-        value = seg.text(name)
+        value = seg.f.get(name)
         if value is None:
             return None
         try:
             return _sap.parse_decimal(value)
         except MappingError as exc:
             raise _fail(seg, name, exc) from None
+
+    def unit(self, code: str, iso: str | None) -> tuple[str, str | None]:
+        """(Rec 20 code, source spelling or None when it is the Rec 20 code itself), cached per document."""
+        cache_key = (code, iso)
+        found = self._units.get(cache_key)
+        if found is None:
+            rec20 = sc.unit_in(code, self.ctx, iso=iso)
+            found = (rec20, None if code == rec20 else code)
+            self._units[cache_key] = found
+        return found
 
     def qty(
         self,
@@ -190,18 +218,25 @@ class _Reader:
         number = self.dec(seg, value)
         if number is None:
             return None
-        useg = unit_seg or seg
-        code = useg.text(unit) or (useg.text(iso) if iso else None) or default_unit
+        fields = (unit_seg or seg).f
+        iso_code = fields.get(iso) if iso else None
+        code = fields.get(unit) or iso_code or default_unit
         if code is None:
             raise _fail(seg, unit, MappingError(f"{value} has no unit ({unit} is empty)", code="missing_field"))
+        if number.is_signed() and number:
+            raise _fail(seg, value, sc.negative_quantity(number))
         try:
-            return sc.quantity(number, code, self.ctx, iso=useg.text(iso) if iso else None)
+            uom, source_uom = self.unit(code, iso_code)
         except MappingError as exc:
-            raise _fail(seg, value if exc.code == "negative_quantity" else unit, exc) from None
+            raise _fail(seg, unit, exc) from None
+        return Quantity(value=abs(number), uom=uom, source_uom=source_uom)
 
     def day(self, seg: _Seg, name: str) -> date | None:
+        value = seg.f.get(name)
+        if value is None:
+            return None
         try:
-            return _sap.parse_date(seg.f.get(name))
+            return _sap.parse_date(value)
         except MappingError as exc:
             raise _fail(seg, name, exc) from None
 
@@ -249,8 +284,9 @@ def _plain(number: Decimal | None) -> str | None:
 class _Idoc:
     """One ``IDOC`` element: its control record and its position in the document."""
 
-    def __init__(self, el: Any, root_name: str, index: int) -> None:
+    def __init__(self, el: Any, root_name: str, index: int, reader: _Reader) -> None:
         self.el = el
+        self.reader = reader
         self.seg = _Seg(el)
         control = self.seg.one("EDI_DC40")
         self.control: dict[str, str] = control.f if control is not None else {}
@@ -390,8 +426,9 @@ class SapIdocMapper:
                 )
             )
             return result
+        reader = _Reader(ctx)
         for index, el in enumerate(idocs, start=1):
-            idoc = _Idoc(el, root_name, index)
+            idoc = _Idoc(el, root_name, index, reader)
             handler = _HANDLERS.get(idoc.message_type)
             if handler is None:
                 where = xpath(el)
@@ -429,7 +466,7 @@ class SapIdocMapper:
             self._guard(result, header, lambda h=header: self._order(idoc, h, ctx, result))  # type: ignore[misc]
 
     def _order(self, idoc: _Idoc, h: _Seg, ctx: MappingContext, result: MappingResult) -> None:
-        r = _Reader(ctx)
+        r = idoc.reader
         plant = h.text("WERKS")
         order_id = r.key(h, "AUFNR")
         material_id = r.material(h)
@@ -507,14 +544,16 @@ class SapIdocMapper:
         if not vornr:
             raise _fail(op, "VORNR", MappingError("operation has no number VORNR", code="missing_field"))
         activities: list[ActivityTime] = []
-        for slot in range(1, 7):
-            if not r.dec(op, f"VGW0{slot}"):  # zero standard values often come without a unit
+        fields = op.f
+        for slot, value_field, unit_field, type_field in _STANDARD_VALUES:
+            standard = fields.get(value_field)
+            if standard is None or standard.strip("0.") == "":  # zero standard values often come without a unit
                 continue
-            value = r.qty(op, f"VGW0{slot}", f"VGE0{slot}")
-            if value is not None:
+            value = r.qty(op, value_field, unit_field)
+            if value is not None and value.value:
                 activities.append(
                     ActivityTime(
-                        activity=sc.activity_kind(slot), duration=value, activity_type_code=op.text(f"LAR0{slot}")
+                        activity=sc.activity_kind(slot), duration=value, activity_type_code=fields.get(type_field)
                     )
                 )
         ext = op.one("E1AFVOL2")
@@ -603,7 +642,7 @@ class SapIdocMapper:
             self._guard(result, seg, lambda s=seg: self._material(idoc, s, ctx, result))  # type: ignore[misc]
 
     def _material(self, idoc: _Idoc, m: _Seg, ctx: MappingContext, result: MappingResult) -> None:
-        r = _Reader(ctx)
+        r = idoc.reader
         material_id = r.material(m)
         if not material_id:
             raise _fail(m, "MATNR", MappingError("material segment has no MATNR", code="missing_field"))
@@ -704,7 +743,7 @@ class SapIdocMapper:
             self._guard(result, seg, lambda s=seg: self._batch(idoc, s, ctx, result))  # type: ignore[misc]
 
     def _batch(self, idoc: _Idoc, b: _Seg, ctx: MappingContext, result: MappingResult) -> None:
-        r = _Reader(ctx)
+        r = idoc.reader
         material_id = r.material(b, "MATERIAL", "MATERIAL_LONG")
         lot_id = b.text("BATCH")
         if not material_id or not lot_id:
@@ -774,7 +813,7 @@ class SapIdocMapper:
         confirmation_id: str | None = None,
         occurred: datetime | None = None,
     ) -> CloudEvent:
-        r = _Reader(ctx)
+        r = idoc.reader
         plant = i.text("PLANT")
         material_id = r.material(i, "MATERIAL", "MATERIAL_LONG")
         bwart = i.text("MOVE_TYPE")
@@ -849,9 +888,7 @@ class SapIdocMapper:
             ),
             source=idoc.source(ctx, line=line, fallback_id=movement_id.rpartition("/")[0]),
         )
-        from mfgcanon import codecs  # local: keeps the import list of the module short
-
-        checked = codecs.validate(movement)
+        checked = sc.validated(movement)
         event = movement_event(checked)
         result.add_event(event)
         return event
@@ -902,7 +939,7 @@ class SapIdocMapper:
     def _confirmation(
         self, idoc: _Idoc, t: _Seg, ctx: MappingContext, result: MappingResult, number: int, goods: list[int]
     ) -> CloudEvent:
-        r = _Reader(ctx)
+        r = idoc.reader
         plant = t.text("PLANT")
         order_id = r.key(t, "ORDERID")
         if not plant or not order_id:

@@ -101,6 +101,7 @@ class _Fields:
         self.d = rec.data
         self.p = rec.pointer
         self.ctx = ctx
+        self.keep_zeros = bool(ctx.option("keep_leading_zeros", False))
 
     def fail(self, name: str, exc: MappingError) -> MappingError:
         return MappingError(exc.message, code=exc.code, path=f"{self.p}/{name}")
@@ -109,6 +110,8 @@ class _Fields:
         value = self.d.get(name)
         if value is None:
             return None
+        if type(value) is str:  # the common case, first
+            return value.strip() or None
         if isinstance(value, bool | dict | list):
             raise self.fail(name, MappingError(f"expected a string, got {type(value).__name__}", code="type_mismatch"))
         text = str(value).strip()
@@ -116,14 +119,14 @@ class _Fields:
 
     def key(self, name: str) -> str | None:
         value = self.s(name)
-        if value is None or self.ctx.option("keep_leading_zeros", False):
+        if value is None or self.keep_zeros:
             return value
         return _sap.alpha_in(value)
 
     def flag(self, name: str) -> bool:
         value = self.d.get(name)
-        if isinstance(value, bool):
-            return value
+        if value is None or value is False or value is True:
+            return bool(value)
         return isinstance(value, str) and value.strip().upper() == "X"
 
     def dec(self, name: str) -> Decimal | None:
@@ -732,9 +735,7 @@ class SapODataMapper:
             ),
             source=self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
         )
-        from mfgcanon import codecs
-
-        result.add_event(movement_event(codecs.validate(movement)))
+        result.add_event(movement_event(sc.validated(movement)))
 
     # confirmations -----------------------------------------------------------
     def _confirmation(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
@@ -850,9 +851,7 @@ class SapODataMapper:
             is_reversal=bool(meaning.get("reversal", False)),
             source=self._source(ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)),
         )
-        from mfgcanon import codecs
-
-        result.add_event(movement_event(codecs.validate(movement)))
+        result.add_event(movement_event(sc.validated(movement)))
 
     # inspections ---------------------------------------------------------------
     def _collect(self, rec: _Rec, kind: str, inspections: _Inspection, ctx: MappingContext) -> None:
