@@ -93,7 +93,7 @@ def test_content_digest_fallback() -> None:
     assert "|content|" in v1.build_event(v1.ProductionOrderReleased, no_source, source_system="MES").idempotencykey
 
 
-@examples(dev=100, ci=300)
+@examples(dev=50, ci=100)
 @given(strategies.production_orders(), strategies.production_orders())
 def test_content_digest_is_a_function_of_content(first: v1.ProductionOrder, second: v1.ProductionOrder) -> None:
     a, b = (msgspec.structs.replace(order, source=None) for order in (first, second))
@@ -177,7 +177,7 @@ def test_slashes_and_percent_in_keys_are_percent_encoded() -> None:
     assert event.partitionkey == "17/10|100%/2"
 
 
-@examples(dev=100, ci=300)
+@examples(dev=100, ci=200)
 @given(strategies.events())
 def test_subject_segments_decode_back_to_the_keys(event: Any) -> None:
     from urllib.parse import unquote

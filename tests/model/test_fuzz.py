@@ -49,7 +49,7 @@ def test_arbitrary_bytes(tp: Any, bufs: list[bytes]) -> None:
 
 
 @pytest.mark.parametrize("tp", DECODE_TYPES, ids=DECODE_IDS)
-@examples(dev=100, ci=400)
+@examples(dev=100, ci=250)
 @given(data=st.data())
 def test_arbitrary_json_values(tp: Any, data: st.DataObject) -> None:
     """Random JSON, and objects whose keys are the type's own fields (so validation goes deeper)."""
@@ -60,7 +60,7 @@ def test_arbitrary_json_values(tp: Any, data: st.DataObject) -> None:
     _decode_quietly(msgspec.msgpack.encode(value), tp, "msgpack")
 
 
-@examples(dev=100, ci=400)
+@examples(dev=100, ci=200)
 @given(data=st.data())
 def test_mutated_valid_documents(data: st.DataObject) -> None:
     """A valid event with one value replaced somewhere: must decode or fail with a library error."""
@@ -81,6 +81,7 @@ def test_mutated_valid_documents(data: st.DataObject) -> None:
 lines = st.lists(st.binary(max_size=60) | json_values.map(lambda v: json.dumps(v).encode()), max_size=5)
 
 
+@examples(dev=200, ci=600)
 @given(lines)
 def test_ndjson_readers(records: list[bytes]) -> None:
     buf = b"\n".join(records)

@@ -16,7 +16,7 @@ from ._support import examples
 streams = st.lists(strategies.events(), min_size=1, max_size=6)
 
 
-@examples(dev=60, ci=200)
+@examples(dev=50, ci=100)
 @given(streams)
 def test_mixed_event_stream_round_trips(events: list[Any]) -> None:
     buf = codecs.encode_lines(events)
@@ -30,7 +30,7 @@ def test_mixed_event_stream_round_trips(events: list[Any]) -> None:
     assert bad == []
 
 
-@examples(dev=60, ci=200)
+@examples(dev=50, ci=100)
 @given(streams, st.data())
 def test_bad_line_in_the_middle_is_reported_and_skipped(events: list[Any], data: st.DataObject) -> None:
     lines = codecs.encode_lines(events).split(b"\n")[:-1]

@@ -54,7 +54,7 @@ def _round_trip(value: Any, decode_as: Any) -> None:
     _assert_exact(value, from_msgpack, keep_offsets=False)
 
 
-@examples(dev=200, ci=500)
+@examples(dev=150, ci=300)
 @given(data=st.data())
 def test_entity_round_trip(entity_type: type, data: st.DataObject) -> None:
     entity = data.draw(strategies.for_type(entity_type))
@@ -63,7 +63,7 @@ def test_entity_round_trip(entity_type: type, data: st.DataObject) -> None:
     assert codecs.decode(codecs.encode(entity), type=v1.AnyEntity) == entity
 
 
-@examples(dev=100, ci=400)
+@examples(dev=100, ci=150)
 @given(data=st.data())
 def test_event_round_trip(event_type: type, data: st.DataObject) -> None:
     event = data.draw(strategies.for_type(event_type))

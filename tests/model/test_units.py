@@ -13,6 +13,8 @@ import mfgcanon.v1 as v1
 from mfgcanon import errors, units
 from mfgcanon.testing import strategies
 
+from ._support import examples
+
 CARTON_MATERIAL = v1.Material(material_id="CAN-330", base_uom="KGM", uom_conversions=[
     v1.UnitConversion(uom="CT", numerator=Decimal("12"), denominator=Decimal("1")),
     v1.UnitConversion(uom="PF", numerator=Decimal("960"), denominator=Decimal("2")),
@@ -97,6 +99,7 @@ def _terminates(value: Fraction) -> bool:
 exact_units = st.sampled_from([unit.code for unit in units.all_units() if unit.factor is not None])
 
 
+@examples(dev=200, ci=600)
 @given(strategies.unsigned_decimals(), exact_units, exact_units)
 def test_a_to_b_to_a_is_the_identity(value: Decimal, source: str, target: str) -> None:
     assume(units.get(source).dimension == units.get(target).dimension)
@@ -108,12 +111,14 @@ def test_a_to_b_to_a_is_the_identity(value: Decimal, source: str, target: str) -
     assert Fraction(there) == Fraction(value) * units.factor(source, target)
 
 
+@examples(dev=200, ci=500)
 @given(strategies.unsigned_decimals(), st.sampled_from(["CT", "PF"]), st.sampled_from(["KGM", "GRM", "TNE", "CT"]))
 def test_material_round_trip(value: Decimal, source: str, target: str) -> None:
     there = units.convert_value(value, source, target, material=CARTON_MATERIAL)
     assert units.convert_value(there, target, source, material=CARTON_MATERIAL) == value
 
 
+@examples(dev=100, ci=300)
 @given(strategies.materials(), strategies.unsigned_decimals())
 def test_generated_materials_convert_their_own_units(material: v1.Material, value: Decimal) -> None:
     for conversion in material.uom_conversions:

@@ -103,7 +103,8 @@ def _decimal_from(sign: int, coefficient: int, exponent: int) -> Decimal:
 def _avro_decimals(draw: st.DrawFn, signed: bool) -> Decimal:
     """Finite decimals that fit decimal(38,9), with varied digit counts and exponents (1.500, 1E+3, 0E-9)."""
     width = draw(st.one_of(st.integers(1, 6), st.integers(1, MAX_PLACES + MAX_INTEGER_DIGITS)))
-    coefficient = draw(st.integers(0, 10**width - 1))
+    # exactly `width` digits: integers() favours small values, which would hide the 30-38 digit cases
+    coefficient = draw(st.integers(0, 9) if width == 1 else st.integers(10 ** (width - 1), 10**width - 1))
     digits = len(str(coefficient))
     highest = MAX_INTEGER_DIGITS - digits  # the exponent that keeps 29 integer digits
     exponent = draw(st.one_of(st.integers(-3, 0), st.integers(-MAX_PLACES, highest)))
