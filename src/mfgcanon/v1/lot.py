@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, doc
-from mfgcanon.v1._base import Entity, Record, reject
+from mfgcanon.v1._base import Entity, Record, check_window, reject
 from mfgcanon.v1.common import Location, Properties, Quantity, Source
 
 
@@ -61,6 +61,9 @@ class MaterialLot(Entity, frozen=True, kw_only=True, tag="material_lot"):
         default_factory=list)
     properties: Properties = msgspec.field(default_factory=list)
     source: Source = None
+
+    def __post_init__(self) -> None:
+        check_window(self.manufactured_at, self.expires_at, "expires_at", "manufactured_at")
 
 
 class GenealogyRelationship(enum.StrEnum):

@@ -10,8 +10,9 @@ from typing import Annotated
 
 import msgspec
 
+from mfgcanon import units
 from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
-from mfgcanon.v1._base import Entity, Record, check_unit, reject
+from mfgcanon.v1._base import Entity, Record, check_unit, check_window, reject
 from mfgcanon.v1.common import Properties, Quantity, Source
 
 
@@ -104,6 +105,9 @@ class Material(Entity, frozen=True, kw_only=True, tag="material"):
 
     def __post_init__(self) -> None:
         check_unit("base_uom", self.base_uom)
+        check_window(self.effective_from, self.effective_to, "effective_to", "effective_from")
+        if self.shelf_life is not None and units.get(self.shelf_life.uom).dimension != "time":
+            reject("shelf_life", f"{self.shelf_life.uom} is not a unit of time", "constraint_violation")
         seen: set[str] = set()
         for conversion in self.uom_conversions:
             if conversion.uom in seen:

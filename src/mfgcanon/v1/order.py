@@ -82,6 +82,9 @@ class Operation(Record, frozen=True, kw_only=True):
     status_source_code: Annotated[str | None, doc("Source status codes, verbatim.")] = None
     properties: Properties = msgspec.field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        check_window(self.planned_start_at, self.planned_end_at, "planned_end_at", "planned_start_at")
+
 
 class MaterialRequirement(Record, frozen=True, kw_only=True):
     """A component, co-product or by-product line of an order (SAP RESB; ISA-95 MaterialRequirement)."""
@@ -137,3 +140,4 @@ class ProductionOrder(Entity, frozen=True, kw_only=True, tag="production_order")
 
     def __post_init__(self) -> None:
         check_window(self.planned_start_at, self.planned_end_at, "planned_end_at", "planned_start_at")
+        check_window(self.scheduled_start_at, self.scheduled_end_at, "scheduled_end_at", "scheduled_start_at")

@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, SignedDecimal, UnitCode, doc
-from mfgcanon.v1._base import Entity, Record, check_finite, check_unit, reject
+from mfgcanon.v1._base import Entity, Record, check_finite, check_unit, check_window, reject
 from mfgcanon.v1.common import Location, Properties, Quantity, Source
 
 
@@ -156,6 +156,7 @@ class QualityHold(Record, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         if self.is_active and self.released_at is not None:
             reject("released_at", "an active hold cannot have a release time", "constraint_violation")
+        check_window(self.placed_at, self.released_at, "released_at", "placed_at")
 
 
 class Nonconformance(Entity, frozen=True, kw_only=True, tag="nonconformance"):
