@@ -12,32 +12,19 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-import msgspec.inspect as mi
 
 import mfgcanon.v1 as v1
+from mfgcanon.typeinfo import reachable_types
 
 IS_CI = bool(os.environ.get("CI"))
 """Whether the long CI profile runs (thousands of examples for the cheap properties)."""
 
 
-def _walk(info: mi.Type, structs: dict[str, type], enums: dict[str, type]) -> None:
-    if isinstance(info, mi.Metadata):
-        _walk(info.type, structs, enums)
-    elif isinstance(info, mi.StructType):
-        if info.cls.__qualname__ not in structs:
-            structs[info.cls.__qualname__] = info.cls
-            for field in info.fields:
-                _walk(field.type, structs, enums)
-    elif isinstance(info, mi.EnumType):
-        enums[info.cls.__qualname__] = info.cls
-    elif isinstance(info, mi.UnionType):
-        for member in info.types:
-            _walk(member, structs, enums)
-    elif isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
-        _walk(info.item_type, structs, enums)
-    elif isinstance(info, mi.DictType):
-        _walk(info.key_type, structs, enums)
-        _walk(info.value_type, structs, enums)
+def _merge(found: tuple[dict[str, type], dict[str, type]], structs: dict[str, type],
+           enums: dict[str, type]) -> None:
+    for name, cls in found[0].items():
+        structs.setdefault(name, cls)
+    enums.update(found[1])
 
 
 def _reachable() -> tuple[dict[str, type], dict[str, type]]:
@@ -50,11 +37,11 @@ def _reachable() -> tuple[dict[str, type], dict[str, type]]:
             for cls in obj.__mro__:
                 if isinstance(cls, type) and issubclass(cls, msgspec.Struct) and cls is not msgspec.Struct:
                     structs.setdefault(cls.__qualname__, cls)
-            _walk(mi.type_info(obj), structs, enums)
+            _merge(reachable_types(obj), structs, enums)
         elif isinstance(obj, type) and issubclass(obj, enum.Enum):
             enums[obj.__qualname__] = obj
         elif isinstance(obj, types.UnionType) or typing.get_origin(obj) is typing.Union:
-            _walk(mi.type_info(obj), structs, enums)
+            _merge(reachable_types(obj), structs, enums)
     return structs, enums
 
 

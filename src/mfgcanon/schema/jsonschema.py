@@ -52,32 +52,10 @@ def _close(node: Any) -> None:
 
 def _classes(tp: Any) -> dict[str, type[Any]]:
     """Class name -> class for every struct and enum reachable from ``tp`` (for docstrings)."""
-    import msgspec.inspect as mi
+    from mfgcanon.typeinfo import reachable_types
 
-    found: dict[str, type[Any]] = {}
-    for info in mi.multi_type_info([tp]):
-        _collect(info, found, mi)
-    return found
-
-
-def _collect(info: Any, found: dict[str, type[Any]], mi: Any) -> None:
-    if isinstance(info, mi.Metadata):
-        _collect(info.type, found, mi)
-    elif isinstance(info, mi.StructType):
-        if info.cls.__name__ in found:
-            return
-        found[info.cls.__name__] = info.cls
-        for field in info.fields:
-            _collect(field.type, found, mi)
-    elif isinstance(info, mi.EnumType):
-        found[info.cls.__name__] = info.cls
-    elif isinstance(info, mi.UnionType):
-        for member in info.types:
-            _collect(member, found, mi)
-    elif isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
-        _collect(info.item_type, found, mi)
-    elif isinstance(info, mi.DictType):
-        _collect(info.value_type, found, mi)
+    structs, enums = reachable_types(tp)
+    return {**structs, **enums}
 
 
 def json_schema(tp: type[Any], name: str) -> dict[str, Any]:
