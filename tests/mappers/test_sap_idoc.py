@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
@@ -15,7 +16,6 @@ from mfgcanon.mappers import MappingContext, get
 from mfgcanon.testing.mapper_suite import MapperContract
 from mfgcanon.v1 import (
     ActivityKind,
-    ActivityTime,
     Location,
     MaterialMovement,
     MovementType,
@@ -25,6 +25,7 @@ from mfgcanon.v1 import (
     Quantity,
 )
 
+from . import channel
 from .conftest import FIXTURES, sample
 
 MAPPER = get("sap-idoc")
@@ -298,46 +299,8 @@ def _movement(kind: MovementType, reversal: bool = False, code: str | None = Non
     return MaterialMovement(**values)  # type: ignore[arg-type]
 
 
-SAP_UNITS = st.sampled_from([("ST", "H87"), ("KG", "KGM"), ("G", "GRM"), ("L", "LTR"), ("M", "MTR"), ("EA", "EA")])
-DECIMALS = st.decimals(min_value=Decimal(0), max_value=Decimal("99999999"), places=3, allow_nan=False)
-KEYS = st.from_regex(r"[A-Z][A-Z0-9-]{0,11}", fullmatch=True)
-INSTANTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)).map(
-    lambda d: d.replace(microsecond=0, tzinfo=UTC)
-)
-
-
-def _qty(pair: tuple[str, str], value: Decimal) -> Quantity:
-    sap, rec20 = pair
-    return Quantity(value=value, uom=rec20, source_uom=None if sap == rec20 else sap)
-
-
-@st.composite
-def movements(draw: st.DrawFn) -> MaterialMovement:
-    code = draw(st.sampled_from(["261", "262", "101", "102", "531", "551", "552", "311", "321", "344"]))
-    from mfgcanon.mappers import sap_common
-
-    meaning = sap_common.movement_in(code)
-    kind = MovementType(meaning["movement_type"])
-    loc = Location(plant="1710", storage_location=draw(st.sampled_from(["171A", "171C"])))
-    receipt = kind is MovementType.GOODS_RECEIPT
-    return MaterialMovement(
-        movement_id=f"{draw(KEYS)}/1",
-        movement_type=kind,
-        movement_type_source_code=code,
-        plant="1710",
-        material_id=draw(st.one_of(KEYS, st.integers(1, 10**17).map(str))),
-        quantity=_qty(draw(SAP_UNITS), draw(DECIMALS)),
-        lot_id=draw(st.none() | KEYS),
-        from_location=None if receipt else loc,
-        to_location=loc
-        if receipt
-        else (Location(plant="1710", storage_location="171B") if kind is MovementType.TRANSFER else None),
-        order_id=draw(st.none() | st.integers(1, 10**11).map(str)),
-        occurred_at=draw(INSTANTS),
-        posting_date=draw(st.none() | st.dates(date(2000, 1, 1), date(2090, 1, 1))),
-        reason_code=draw(st.none() | st.sampled_from(["0001", "0002"])),
-        is_reversal=bool(meaning.get("reversal")),
-    )
+BERLIN = ZoneInfo("Europe/Berlin")
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 
 
 CARRIED = (
@@ -357,7 +320,7 @@ CARRIED = (
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(movements(), min_size=1, max_size=4))
+@given(st.lists(channel.movements(BERLIN), min_size=1, max_size=4))
 def test_mbgmcr_round_trip(items: list[MaterialMovement]) -> None:
     ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "Europe/Berlin"})
     back = [e.data for e in MAPPER.to_canonical(MAPPER.from_canonical(items, ctx), ctx).events]
@@ -371,42 +334,6 @@ def test_mbgmcr_round_trip(items: list[MaterialMovement]) -> None:
     again = [e.data for e in MAPPER.to_canonical(MAPPER.from_canonical(back, ctx), ctx).events]
     assert sorted(map(repr, (msgspec.structs.replace(m, source=None) for m in again))) == sorted(
         map(repr, (msgspec.structs.replace(m, source=None) for m in back))
-    )
-
-
-@st.composite
-def confirmations(draw: st.DrawFn) -> ProductionConfirmation:
-    unit = draw(SAP_UNITS)
-    kinds = draw(
-        st.lists(
-            st.sampled_from([ActivityKind.SETUP, ActivityKind.MACHINE, ActivityKind.LABOR, ActivityKind.TEARDOWN]),
-            unique=True,
-            max_size=4,
-        )
-    )
-    order = {ActivityKind.SETUP: 1, ActivityKind.MACHINE: 2, ActivityKind.LABOR: 3, ActivityKind.TEARDOWN: 4}
-    start = draw(INSTANTS)
-    return ProductionConfirmation(
-        confirmation_id=str(draw(st.uuids())),
-        order_id=str(draw(st.integers(1, 10**11))),
-        operation_id=draw(st.sampled_from(["0010", "0020", "0100"])),
-        plant="1710",
-        work_center_id=draw(st.none() | KEYS),
-        yield_quantity=_qty(unit, draw(DECIMALS)),
-        scrap_quantity=draw(st.none() | DECIMALS.map(lambda v: _qty(unit, v))),
-        rework_quantity=draw(st.none() | DECIMALS.map(lambda v: _qty(unit, v))),
-        scrap_reason_code=draw(st.none() | st.sampled_from(["0001", "0002"])),
-        is_final=draw(st.booleans()),
-        clear_open_reservations=draw(st.booleans()),
-        started_at=start,
-        ended_at=start + timedelta(seconds=draw(st.integers(0, 3 * 86400))),
-        posting_date=draw(st.none() | st.dates(date(2000, 1, 1), date(2090, 1, 1))),
-        activities=[
-            ActivityTime(activity=k, duration=Quantity(value=draw(DECIMALS), uom="MIN"))
-            for k in sorted(kinds, key=order.__getitem__)
-        ],
-        personnel_ids=draw(st.lists(st.integers(1, 10**7).map(str), max_size=1)),
-        recorded_at=draw(st.none() | INSTANTS),
     )
 
 
@@ -432,7 +359,7 @@ CONF_CARRIED = (
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(confirmations(), min_size=1, max_size=3, unique_by=lambda c: c.confirmation_id))
+@given(st.lists(channel.confirmations(LOS_ANGELES), min_size=1, max_size=3, unique_by=lambda c: c.confirmation_id))
 def test_ppcc2_round_trip(items: list[ProductionConfirmation]) -> None:
     ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
     back = [e.data for e in MAPPER.to_canonical(MAPPER.from_canonical(items, ctx), ctx).events]

@@ -14,8 +14,9 @@ from mfgcanon.mappers import MappingContext, get
 from mfgcanon.testing.mapper_suite import MapperContract
 from mfgcanon.v1 import OrderStatus, Quantity, StockStatus, UsageDecision
 
+from . import channel
 from .conftest import sample
-from .test_sap_idoc import CONF_CARRIED, confirmations
+from .test_sap_idoc import BERLIN, CONF_CARRIED
 
 MAPPER = get("sap-odata")
 SUPPORTED = [
@@ -27,6 +28,7 @@ SUPPORTED = [
     "odata_material_stock_get_response.json",
     "odata_prodnordconf2_post_response.json",
     "odata_inspection_lot_get_response.json",
+    "odata_batch_get_response.json",
 ]
 CTX = MappingContext.build(
     source_system="S4H-100",
@@ -152,7 +154,7 @@ def test_material_document_bodies() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(confirmations(), min_size=1, max_size=3, unique_by=lambda c: c.confirmation_id))
+@given(st.lists(channel.confirmations(BERLIN), min_size=1, max_size=3, unique_by=lambda c: c.confirmation_id))
 def test_prodnordconf2_round_trip(items: list) -> None:  # type: ignore[type-arg]
     ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "Europe/Berlin"})
     body = MAPPER.from_canonical(items, ctx)
@@ -162,3 +164,95 @@ def test_prodnordconf2_round_trip(items: list) -> None:  # type: ignore[type-arg
             if name == "work_center_id":
                 continue
             assert getattr(read, name) == getattr(original, name), name
+
+
+def test_batch_becomes_lot_upserted_like_batmas() -> None:
+    """API_BATCH_SRV Batch -> LotUpserted with the same lot, dates and properties as the BATMAS sample."""
+    (event,) = MAPPER.to_canonical(sample("odata_batch_get_response.json"), CTX).events
+    lot = event.data
+    assert event.event_type() == "mfgcanon.lot.upserted.v1"
+    assert event.time == datetime(2024, 1, 16, 18, 45, tzinfo=UTC)  # LastChangeDateTime
+    assert (lot.material_id, lot.lot_id, lot.plant) == ("FG-1000", "FG24011601", None)  # cross-plant batch
+    batmas = get("sap-idoc").to_canonical(sample("idoc_batmas03_batch.xml"), CTX).events[0].data
+    assert event.subject == "lot/FG-1000/FG24011601"
+    assert (lot.manufactured_at, lot.expires_at) == (batmas.manufactured_at, batmas.expires_at)
+    names = {p.name: p.value for p in lot.properties}
+    assert names["sap.country_of_origin"] == "DE"
+    assert names["sap.availability_date"] == "2024-01-16"
+    assert "sap.deletion_flag" not in names
+
+
+def test_cross_plant_batch_dates_need_a_zone() -> None:
+    bare = MappingContext.build(source_system="S4H-100")
+    (reject,) = MAPPER.to_canonical(sample("odata_batch_get_response.json"), bare).rejects
+    assert reject.code == "missing_timezone"
+    assert reject.location.endswith("/ManufactureDate")
+    utc = MappingContext.build(source_system="S4H-100", default_timezone="UTC")
+    (event,) = MAPPER.to_canonical(sample("odata_batch_get_response.json"), utc).events
+    assert event.data.manufactured_at == datetime(2024, 1, 16, tzinfo=UTC)
+
+
+RFC_RESULTS = "rfc_bapi_inspoper_recordresults_request.json"
+RFC_DECISION = "rfc_bapi_insplot_setusagedecision_request.json"
+
+
+def test_bapi_results_and_usage_decision_join_their_lot() -> None:
+    """BAPI_INSPOPER_RECORDRESULTS rows and BAPI_INSPLOT_SETUSAGEDECISION join the A_InspectionLot."""
+    parts = [sample("odata_inspection_lot_get_response.json"), sample(RFC_RESULTS), sample(RFC_DECISION)]
+    result = MAPPER.to_canonical_many(parts, CTX)
+    result.assert_balanced()
+    assert not result.rejects
+    assert (result.records_in, len(result.events)) == (4, 1)  # lot + 2 result rows + 1 decision
+    inspection = result.events[0].data
+    assert inspection.inspection_id == "40000000123"
+    assert inspection.usage_decision is UsageDecision.ACCEPT
+    assert inspection.usage_decision_source_code == "A1"
+    assert inspection.decided_at == datetime(2024, 1, 17, 17, 12, tzinfo=UTC)  # 09:12 in Los Angeles
+    assert inspection.decided_by == "QA_MES"
+    assert result.events[0].time == inspection.decided_at
+    first, second = inspection.results
+    assert (first.characteristic_id, first.measured_value, first.evaluation.value) == ("10", Decimal("10.02"), "pass")
+    assert first.measured_at == datetime(2024, 1, 16, 23, 40, tzinfo=UTC)
+    assert (second.characteristic_id, second.value_text, second.evaluation.value) == ("20", "VISUAL/0020", "fail")
+    assert {p.name: p.value for p in second.properties}["sap.operation"] == "0010"
+
+
+@pytest.mark.parametrize(("name", "locations"), [(RFC_RESULTS, ["/CHAR_RESULTS/0", "/CHAR_RESULTS/1"]),
+                                                 (RFC_DECISION, ["/UD_DATA"])])
+def test_bapi_parts_without_their_lot_are_unmatched(name: str, locations: list[str]) -> None:
+    result = MAPPER.to_canonical(sample(name), CTX)
+    result.assert_balanced()
+    assert [(r.code, r.location) for r in result.rejects] == [("unmatched_record", where) for where in locations]
+
+
+@pytest.mark.parametrize("name", [RFC_RESULTS, RFC_DECISION])
+def test_bapi_requests_are_detected_as_sap_json(name: str) -> None:
+    from mfgcanon.mappers import registry
+
+    assert registry.detect(sample(name)) == ["sap-odata"]
+
+
+def test_several_usage_decisions_the_last_decides_and_all_are_counted() -> None:
+    parts = [
+        sample("odata_inspection_lot_get_response.json"),
+        sample("odata_inspection_usage_decision_get_response.json"),
+        sample(RFC_DECISION),
+    ]
+    result = MAPPER.to_canonical_many(parts, CTX)
+    result.assert_balanced()
+    assert not result.rejects
+    assert len(result.events) == 1
+    assert result.converted == result.records_in
+    assert result.events[0].data.usage_decision_source_code == "A1"
+
+
+def test_bapi_result_rows_are_checked() -> None:
+    body = json.loads(sample(RFC_RESULTS))
+    body["CHAR_RESULTS"][1]["END_DATE"] = "20241341"
+    parts = [sample("odata_inspection_lot_get_response.json"), json.dumps(body).encode()]
+    result = MAPPER.to_canonical_many(parts, CTX)
+    result.assert_balanced()
+    assert not result.events
+    codes = {r.code for r in result.rejects}
+    assert codes == {"invalid_value"}
+    assert any(r.location.endswith("/CHAR_RESULTS/1/END_DATE") for r in result.rejects), result.rejects

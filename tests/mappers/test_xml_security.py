@@ -51,3 +51,41 @@ def test_malformed_xml_names_the_line() -> None:
         parse_xml(b"<a>\n<b>\n</a>")
     assert info.value.code == "malformed_xml"
     assert info.value.position == 3
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_absurd_nesting_is_a_reject_not_a_crash(depth: int) -> None:
+    doc = b"<LOIPRO05><IDOC>" + b"<A>" * depth + b"x" + b"</A>" * depth + b"</IDOC></LOIPRO05>"
+    result = get("sap-idoc").to_canonical(doc, MappingContext(source_system="X"))
+    result.assert_balanced()
+    assert result.rejects
+    assert not result.events
+
+
+def test_utf16_idoc_reads_like_utf8() -> None:
+    from .conftest import sample
+
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
+    text = sample("idoc_mbgmcr03_goods_issue_261.xml").decode("utf-8")
+    text = text.replace('encoding="UTF-8"', 'encoding="UTF-16"').replace("encoding='UTF-8'", "encoding='UTF-16'")
+    wide = get("sap-idoc").to_canonical(text.encode("utf-16"), ctx)
+    narrow = get("sap-idoc").to_canonical(sample("idoc_mbgmcr03_goods_issue_261.xml"), ctx)
+    assert not wide.rejects
+    assert [e.id for e in wide.events] == [e.id for e in narrow.events]
+
+
+def test_reject_locations_come_from_the_lxml_tree() -> None:
+    """A reject names the XPath and the line of the element, as lxml numbers them."""
+    from .conftest import sample
+
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
+    doc = sample("idoc_mbgmcr03_goods_issue_261.xml")
+    second = doc.index(b"<MOVE_TYPE>", doc.index(b"<MOVE_TYPE>") + 1)
+    bad = doc[:second] + b"<MOVE_TYPE></MOVE_TYPE><X/>" + doc[doc.index(b"</MOVE_TYPE>", second) + 12 :]
+    result = get("sap-idoc").to_canonical(bad, ctx)
+    assert len(result.events) == 1
+    (reject,) = result.rejects
+    assert reject.location.endswith("/E1BP2017_GM_ITEM_CREATE[2]/MOVE_TYPE"), reject.location
+    assert reject.line == bad[:second].count(b"\n") + 1
+    assert isinstance(reject.payload, str)
+    assert reject.payload.startswith("<E1BP2017_GM_ITEM_CREATE")

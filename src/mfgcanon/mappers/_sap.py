@@ -178,6 +178,40 @@ def _odata_datetime_cached(text: str) -> datetime:
     return instant
 
 
+_SAP_TIMESTAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,7}))?$")
+
+
+def parse_sap_timestamp(text: object, *, field: str | None = None) -> datetime | None:
+    """A UTC time stamp as S/4HANA sends it: ``/Date(ms)/``, ``/Date(ms+0060)/``, the packed
+    ``YYYYMMDDhhmmss[.fffffff]`` (TZNTSTMPS/L, always UTC) or ISO 8601 with an offset; empty or all
+    zeros is none."""
+    if text is None or text == "":
+        return None
+    if type(text) is int:  # a packed DEC time stamp sent as a JSON number
+        text = str(text)
+    if not isinstance(text, str):
+        raise MappingError(f"{text!r} is not a time stamp", code="invalid_value", path=field)
+    value = text.strip()
+    if not value or value.strip("0.") == "":
+        return None
+    if value.startswith("/Date("):
+        return parse_odata_datetime(value, field=field)
+    match = _SAP_TIMESTAMP.match(value)
+    try:
+        if match is not None:
+            year, month, day, hour, minute, second, fraction = match.groups()
+            micros = int((fraction or "0").ljust(6, "0")[:6])
+            return datetime(
+                int(year), int(month), int(day), int(hour), int(minute), int(second), micros, tzinfo=UTC
+            )
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise MappingError(f"{text!r} is not a valid time stamp", code="invalid_value", path=field) from None
+    if parsed.tzinfo is None:
+        raise MappingError(f"{text!r} has no UTC offset", code="invalid_value", path=field)
+    return parsed.astimezone(UTC)
+
+
 def parse_odata_date(text: str | None, *, field: str | None = None) -> date | None:
     """An ``Edm.DateTime`` date-only field: UTC midnight encodes a local calendar date; never shift it."""
     instant = parse_odata_datetime(text, field=field)

@@ -4,8 +4,8 @@ small helpers both SAP mappers use to build validated canonical values and event
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -243,11 +243,50 @@ def validated(entity: E) -> E:
         raise codecs.translate(exc) from None
 
 
+def convert(data: dict[str, Any], entity_cls: type[E]) -> E:
+    """An entity from plain data (values already typed: Decimal, datetime, date, str, nested dicts),
+    built and checked in one C-level pass: every type, length and zone constraint and the model hooks
+    run once. Errors come out as :mod:`mfgcanon.errors` types with the canonical path."""
+    try:
+        return msgspec.convert(data, entity_cls)
+    except (msgspec.ValidationError, ValueError, TypeError) as exc:
+        raise codecs.translate(exc) from None
+
+
+def event_time(
+    result: MappingResult, context: MappingContext, where: str | Callable[[], str], *candidates: datetime | None
+) -> datetime:
+    """The CloudEvents ``time`` of an event: the first time the payload gives, else the context's
+    ``received_at``; only when neither exists the run time, with a warning (the output is then not
+    reproducible: set ``received_at`` in the context for byte-identical reruns)."""
+    for candidate in candidates:
+        if candidate is not None:
+            return candidate
+    if context.received_at is not None:
+        return context.received_at
+    result.warnings.append(
+        f"{where if isinstance(where, str) else where()}: no time in the payload and no received_at in the "
+        "mapping context; event time set to the run time"
+    )
+    return datetime.now(UTC)
+
+
 def emit(
-    result: MappingResult, event_cls: type[CloudEvent], entity: AnyEntity, *, records: int = 1, time: Any = None
+    result: MappingResult, event_cls: type[CloudEvent], entity: AnyEntity, *, records: int = 1, time: datetime
 ) -> CloudEvent:
-    """Validate an entity, wrap it in its event and add it to the result (errors propagate as rejects)."""
+    """Validate an entity, wrap it in its event and add it to the result (errors propagate as rejects).
+
+    ``time`` is required (see :func:`event_time`): an event never gets the run time silently."""
     checked = validated(entity)
     event = build_event(event_cls, checked, time=time)
+    result.add_event(event, records=records)
+    return event
+
+
+def emit_checked(
+    result: MappingResult, event_cls: type[CloudEvent], entity: AnyEntity, *, records: int = 1, time: datetime
+) -> CloudEvent:
+    """:func:`emit` for an entity built by :func:`convert` (already checked: no second validation)."""
+    event = build_event(event_cls, entity, time=time)
     result.add_event(event, records=records)
     return event

@@ -20,6 +20,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import msgspec
 from lxml import etree  # type: ignore[import-untyped]
 
 from mfgcanon.errors import MappingError
@@ -31,12 +32,10 @@ from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import (
     ActivityTime,
-    Location,
     Property,
     PropertyType,
     Quantity,
     SourceRef,
-    StockStatus,
 )
 from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.events import (
@@ -65,7 +64,7 @@ from mfgcanon.v1.material import (
     ProcurementType,
     UnitConversion,
 )
-from mfgcanon.v1.order import MaterialRequirement, MaterialUse, Operation, ProductionOrder
+from mfgcanon.v1.order import ProductionOrder
 
 SOAP_NS = "urn:sap-com:document:sap:idoc:soap:messages"
 _SNIFF = re.compile(rb"<(?:[\w.-]+:)?IDOC[\s>/]")
@@ -215,6 +214,20 @@ class _Reader:
         unit_seg: _Seg | None = None,
         default_unit: str | None = None,
     ) -> Quantity | None:
+        found = self.qty_d(seg, value, unit, iso, unit_seg=unit_seg, default_unit=default_unit)
+        return None if found is None else Quantity(**found)
+
+    def qty_d(
+        self,
+        seg: _Seg,
+        value: str,
+        unit: str,
+        iso: str | None = None,
+        *,
+        unit_seg: _Seg | None = None,
+        default_unit: str | None = None,
+    ) -> dict[str, Any] | None:
+        """A quantity as plain data (for :func:`sap_common.convert`): value, Rec 20 unit, source spelling."""
         number = self.dec(seg, value)
         if number is None:
             return None
@@ -229,7 +242,7 @@ class _Reader:
             uom, source_uom = self.unit(code, iso_code)
         except MappingError as exc:
             raise _fail(seg, unit, exc) from None
-        return Quantity(value=abs(number), uom=uom, source_uom=source_uom)
+        return {"value": abs(number), "uom": uom, "source_uom": source_uom}
 
     def day(self, seg: _Seg, name: str) -> date | None:
         value = seg.f.get(name)
@@ -267,6 +280,22 @@ def _prop(
     if value is None:
         return None
     return Property(name=name, value=value, data_type=kind, uom=uom)
+
+
+def _pd(name: str, value: str | None, kind: str | None = None, uom: str | None = None) -> dict[str, Any] | None:
+    """A property as plain data (see :func:`_prop`)."""
+    if value is None:
+        return None
+    found: dict[str, Any] = {"name": name, "value": value}
+    if kind is not None:
+        found["data_type"] = kind
+    if uom is not None:
+        found["uom"] = uom
+    return found
+
+
+def _pds(*items: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [item for item in items if item is not None]
 
 
 def _iso(day: date | None) -> str | None:
@@ -337,6 +366,21 @@ class _Idoc:
             return None
         moment, extra = _sap.parse_time(self.c("CRETIM"))
         return _sap.local_instant(day, moment, extra, context.zone_for(plant))
+
+    def created_at_any(self, context: MappingContext, plants: Iterable[str | None]) -> datetime | None:
+        """CREDAT/CRETIM in the first of ``plants`` that has a zone (else the default zone); None when
+        no zone is known (the caller falls back to ``received_at``) or the control record has no date."""
+        if not self.c("CREDAT"):
+            return None
+        zone = next((z for p in plants if p is not None and (z := context.plant_timezones.get(p))), None)
+        zone = zone or context.default_timezone
+        if zone is None:
+            return None
+        day = _sap.parse_date(self.c("CREDAT"))
+        if day is None:
+            return None
+        moment, extra = _sap.parse_time(self.c("CRETIM"))
+        return _sap.local_instant(day, moment, extra, zone)
 
 
 _HANDLED = ("LOIPRO", "MATMAS", "BATMAS", "MBGMCR", "PPCC2PRETTICKET")
@@ -478,148 +522,153 @@ class SapIdocMapper:
         stats = [s.text("STAT") for s in h.all("E1JSTKL")]
         raw_status = [s for s in stats if s]
         status = sc.order_status(sc.short_status(s) for s in raw_status)
-        planned = r.qty(h, "GAMNG", "GMEIN")
+        planned = r.qty_d(h, "GAMNG", "GMEIN")
         if planned is None:
             raise _fail(h, "GAMNG", MappingError("order header has no total quantity GAMNG", code="missing_field"))
-        scrap = r.qty(h, "GASMG", "GMEIN")
-        operations: list[Operation] = []
-        components: list[MaterialRequirement] = []
+        scrap = r.qty_d(h, "GASMG", "GMEIN")
+        operations: list[dict[str, Any]] = []
+        components: list[dict[str, Any]] = []
         for sequence in h.all("E1AFFLL"):
             for op in sequence.all("E1AFVOL"):
                 operations.append(self._operation(r, op, zone))
-                vornr = op.text("VORNR")
+                vornr = op.f.get("VORNR")
                 for position, comp in enumerate(op.all("E1RESBL"), start=1):
                     components.append(self._component(r, comp, plant, vornr, position))
         sales_order = None
-        kdauf = (item.text("KDAUF") if item else None) or h.text("KDAUF")
+        itf = item.f if item else {}
+        hf = h.f
+        kdauf = itf.get("KDAUF") or hf.get("KDAUF")
         if kdauf:
-            kdpos = (item.text("KDPOS") if item else None) or h.text("KDPOS")
+            kdpos = itf.get("KDPOS") or hf.get("KDPOS")
             sales_order = f"{_sap.alpha_in(kdauf)}/{_sap.alpha_in(kdpos)}" if kdpos and kdpos.strip("0") else kdauf
-        properties = _props(
-            _prop("sap.order_category", h.text("AUTYP")),
-            _prop("sap.mrp_controller", h.text("DISPO")),
-            _prop("sap.production_supervisor", h.text("FEVOR")),
-            _prop("sap.production_version", item.text("VERID") if item else None),
-            _prop("sap.receiving_storage_location", item.text("LGORT") if item else None),
-            _prop("sap.actual_release_date", _iso(r.day(h, "FTRMI")), PropertyType.DATE),
-            _prop(
+        properties = _pds(
+            _pd("sap.order_category", hf.get("AUTYP")),
+            _pd("sap.mrp_controller", hf.get("DISPO")),
+            _pd("sap.production_supervisor", hf.get("FEVOR")),
+            _pd("sap.production_version", itf.get("VERID")),
+            _pd("sap.receiving_storage_location", itf.get("LGORT")),
+            _pd("sap.actual_release_date", _iso(r.day(h, "FTRMI")), "date"),
+            _pd(
                 "sap.serial_numbers",
                 ",".join(s.text("SERNR") or "" for s in item.all("E1AFSER")) or None if item else None,
             ),
         )
         for char in h.all("E1VCCHR"):
-            name = char.text("ATNAM")
+            name = char.f.get("ATNAM")
             if name:
                 properties.append(
-                    Property(name=f"sap.characteristic.{name}", value=char.text("ATWRT_LONG") or char.text("ATWRT"))
+                    {"name": f"sap.characteristic.{name}", "value": char.f.get("ATWRT_LONG") or char.f.get("ATWRT")}
                 )
-        order = ProductionOrder(
-            order_id=order_id,
-            plant=plant,
-            order_type=h.text("AUART"),
-            status=status,
-            status_source_code=" ".join(raw_status) or None,
-            material_id=material_id,
-            planned_quantity=planned,
-            planned_scrap_quantity=scrap if scrap is not None and scrap.value else None,
-            planned_start_at=r.instant(h, "GSTRP", "GSUZP", zone),
-            planned_end_at=r.instant(h, "GLTRP", "GLUZP", zone),
-            scheduled_start_at=r.instant(h, "GSTRS", "GSUZS", zone),
-            scheduled_end_at=r.instant(h, "GLTRS", "GLUZS", zone),
-            routing_id=r.key(h, "PLNNR"),
-            bom_id=r.key(h, "STLNR"),
-            target_lot_id=item.text("CHARG") if item else None,
-            sales_order_id=sales_order,
-            parent_order_id=lead if (lead := r.key(h, "LEAD_AUFNR")) and lead != order_id else None,
-            operations=operations,
-            material_requirements=components,
-            revision=idoc.c("SERIAL"),
-            properties=properties,
-            source=idoc.source(ctx, fallback_id=order_id),
+        lead = r.key(h, "LEAD_AUFNR")
+        source = msgspec.structs.asdict(idoc.source(ctx, fallback_id=order_id))  # plain data: checked by convert
+        order = sc.convert(
+            {
+                "order_id": order_id,
+                "plant": plant,
+                "order_type": hf.get("AUART"),
+                "status": status,
+                "status_source_code": " ".join(raw_status) or None,
+                "material_id": material_id,
+                "planned_quantity": planned,
+                "planned_scrap_quantity": scrap if scrap is not None and scrap["value"] else None,
+                "planned_start_at": r.instant(h, "GSTRP", "GSUZP", zone),
+                "planned_end_at": r.instant(h, "GLTRP", "GLUZP", zone),
+                "scheduled_start_at": r.instant(h, "GSTRS", "GSUZS", zone),
+                "scheduled_end_at": r.instant(h, "GLTRS", "GLUZS", zone),
+                "routing_id": r.key(h, "PLNNR"),
+                "bom_id": r.key(h, "STLNR"),
+                "target_lot_id": itf.get("CHARG"),
+                "sales_order_id": sales_order,
+                "parent_order_id": lead if lead and lead != order_id else None,
+                "operations": operations,
+                "material_requirements": components,
+                "revision": idoc.c("SERIAL"),
+                "properties": properties,
+                "source": source,
+            },
+            ProductionOrder,
         )
-        sc.emit(result, sc.order_event(status), order, time=idoc.created_at(ctx, plant))
+        time = sc.event_time(result, ctx, lambda: h.where()[0], idoc.created_at(ctx, plant))
+        sc.emit_checked(result, sc.order_event(status), order, time=time)
 
-    def _operation(self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo]) -> Operation:
-        vornr = op.text("VORNR")
+    def _operation(self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo]) -> dict[str, Any]:
+        fields = op.f
+        vornr = fields.get("VORNR")
         if not vornr:
             raise _fail(op, "VORNR", MappingError("operation has no number VORNR", code="missing_field"))
-        activities: list[ActivityTime] = []
-        fields = op.f
+        activities: list[dict[str, Any]] = []
         for slot, value_field, unit_field, type_field in _STANDARD_VALUES:
             standard = fields.get(value_field)
             if standard is None or standard.strip("0.") == "":  # zero standard values often come without a unit
                 continue
-            value = r.qty(op, value_field, unit_field)
-            if value is not None and value.value:
-                activities.append(
-                    ActivityTime(
-                        activity=sc.activity_kind(slot), duration=value, activity_type_code=fields.get(type_field)
-                    )
-                )
+            value = r.qty_d(op, value_field, unit_field)
+            if value is not None and value["value"]:
+                kind = sc.activity_kind(slot)
+                activities.append({"activity": kind, "duration": value, "activity_type_code": fields.get(type_field)})
         ext = op.one("E1AFVOL2")
         ref = op.one("E1AFREF")
-        stats = [s.text("STAT") for s in op.all("E1JSTVL")]
-        raw = [s for s in stats if s]
+        raw = [stat for s in op.all("E1JSTVL") if (stat := s.f.get("STAT"))]
         processing = r.dec(op, "BEARZ")
-        props = _props(
-            _prop("sap.confirmation_number", r.key(ext, "RUECK") if ext else None),
-            _prop("sap.work_center_internal_id", op.text("ARBID")),
-            _prop("sap.standard_value_key", op.text("VGWTS")),
-            _prop("sap.mes_operation_id", (ref.text("MES_OPERID") if ref else None) or op.text("ME_OPERATION_ID")),
-            _prop(
-                "sap.processing_time",
-                _plain(processing),
-                PropertyType.DECIMAL,
-                sc.unit_in(op.text("BEAZE") or "MIN", r.ctx),
-            )
+        props = _pds(
+            _pd("sap.confirmation_number", r.key(ext, "RUECK") if ext else None),
+            _pd("sap.work_center_internal_id", fields.get("ARBID")),
+            _pd("sap.standard_value_key", fields.get("VGWTS")),
+            _pd("sap.mes_operation_id", (ref.f.get("MES_OPERID") if ref else None) or fields.get("ME_OPERATION_ID")),
+            _pd("sap.processing_time", _plain(processing), "decimal", sc.unit_in(fields.get("BEAZE") or "MIN", r.ctx))
             if processing
             else None,
         )
-        start = r.instant(op, "SSAVD", "SSAVZ", zone) if op.text("SSAVD") else r.instant(op, "FSAVD", "FSAVZ", zone)
-        end = r.instant(op, "SSEDD", "SSEDZ", zone) if op.text("SSEDD") else r.instant(op, "FSEDD", "FSEDZ", zone)
-        return Operation(
-            operation_id=vornr,
-            description=op.text("LTXA1"),
-            work_center_id=op.text("ARBPL"),
-            control_key=op.text("STEUS"),
-            planned_quantity=r.qty(op, "MGVRG", "MEINH"),
-            planned_start_at=start,
-            planned_end_at=end,
-            planned_activities=activities,
-            status=sc.operation_status(sc.short_status(s) for s in raw),
-            status_source_code=" ".join(raw) or None,
-            properties=props,
-        )
+        scheduled = "SSAVD" in fields
+        start = r.instant(op, "SSAVD" if scheduled else "FSAVD", "SSAVZ" if scheduled else "FSAVZ", zone)
+        scheduled = "SSEDD" in fields
+        end = r.instant(op, "SSEDD" if scheduled else "FSEDD", "SSEDZ" if scheduled else "FSEDZ", zone)
+        status = sc.operation_status(sc.short_status(s) for s in raw)
+        return {
+            "operation_id": vornr,
+            "description": fields.get("LTXA1"),
+            "work_center_id": fields.get("ARBPL"),
+            "control_key": fields.get("STEUS"),
+            "planned_quantity": r.qty_d(op, "MGVRG", "MEINH"),
+            "planned_start_at": start,
+            "planned_end_at": end,
+            "planned_activities": activities,
+            "status": status,
+            "status_source_code": " ".join(raw) or None,
+            "properties": props,
+        }
 
-    def _component(self, r: _Reader, c: _Seg, plant: str, vornr: str | None, position: int) -> MaterialRequirement:
+    def _component(
+        self, r: _Reader, c: _Seg, plant: str, vornr: str | None, position: int
+    ) -> dict[str, Any]:
+        fields = c.f
         material_id = r.material(c)
         if not material_id:
             raise _fail(c, "MATNR_LONG", MappingError("component has no material", code="missing_field"))
-        quantity = r.qty(c, "BDMNG", "MEINS")
+        quantity = r.qty_d(c, "BDMNG", "MEINS")
         if quantity is None:
             raise _fail(c, "BDMNG", MappingError("component has no required quantity BDMNG", code="missing_field"))
         rsnum, rspos = r.key(c, "RSNUM"), r.key(c, "RSPOS")
-        line_id = f"{rsnum}/{rspos}" if rsnum and rspos else f"{vornr or '-'}/{c.text('POSNR') or position}"
-        bwart = c.text("BWART")
-        use = MaterialUse.CONSUMED
-        if c.text("SHKZG") == "S":
-            use = MaterialUse.BY_PRODUCT if bwart == "531" else MaterialUse.CO_PRODUCT
-        werks = c.text("WERKS") or plant
-        return MaterialRequirement(
-            line_id=line_id,
-            material_id=material_id,
-            material_use=use,
-            quantity=quantity,
-            operation_id=vornr,
-            bom_item_number=c.text("POSNR"),
-            lot_id=c.text("CHARG"),
-            issue_location=Location(plant=werks, storage_location=c.text("LGORT")),
-            required_date=r.day(c, "BDTER"),
-            is_backflush=_sap.is_flag(c.f.get("RGEKZ")),
-            is_phantom=_sap.is_flag(c.f.get("DUMPS")),
-            alternative_group=c.text("ALPGR"),
-            properties=_props(_prop("sap.movement_type", bwart), _prop("sap.item_category", c.text("POSTP"))),
-        )
+        posnr = fields.get("POSNR")
+        line_id = f"{rsnum}/{rspos}" if rsnum and rspos else f"{vornr or '-'}/{posnr or position}"
+        bwart = fields.get("BWART")
+        use = "consumed"
+        if fields.get("SHKZG") == "S":
+            use = "by_product" if bwart == "531" else "co_product"
+        return {
+            "line_id": line_id,
+            "material_id": material_id,
+            "material_use": use,
+            "quantity": quantity,
+            "operation_id": vornr,
+            "bom_item_number": posnr,
+            "lot_id": fields.get("CHARG"),
+            "issue_location": {"plant": fields.get("WERKS") or plant, "storage_location": fields.get("LGORT")},
+            "required_date": r.day(c, "BDTER"),
+            "is_backflush": _sap.is_flag(fields.get("RGEKZ")),
+            "is_phantom": _sap.is_flag(fields.get("DUMPS")),
+            "alternative_group": fields.get("ALPGR"),
+            "properties": _pds(_pd("sap.movement_type", bwart), _pd("sap.item_category", fields.get("POSTP"))),
+        }
 
     def _empty(self, idoc: _Idoc, segment: str, result: MappingResult) -> None:
         result.add_reject(
@@ -731,8 +780,8 @@ class SapIdocMapper:
             + custom,
             source=idoc.source(ctx, fallback_id=material_id),
         )
-        created = idoc.created_at(ctx, None) if ctx.default_timezone is not None else None
-        sc.emit(result, MaterialUpserted, material, time=created)
+        created = idoc.created_at_any(ctx, [] if ctx.default_timezone else [p.plant for p in plants])
+        sc.emit(result, MaterialUpserted, material, time=sc.event_time(result, ctx, lambda: m.where()[0], created))
 
     # BATMAS ----------------------------------------------------------------
     def _batmas(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
@@ -778,7 +827,8 @@ class SapIdocMapper:
             ),
             source=idoc.source(ctx, fallback_id=f"{material_id}/{lot_id}"),
         )
-        sc.emit(result, LotUpserted, lot, time=idoc.created_at(ctx, plant) if idoc.c("CREDAT") else None)
+        created = idoc.created_at_any(ctx, [plant])
+        sc.emit(result, LotUpserted, lot, time=sc.event_time(result, ctx, lambda: b.where()[0], created))
 
     # MBGMCR ----------------------------------------------------------------
     def _mbgmcr(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
@@ -820,33 +870,34 @@ class SapIdocMapper:
         if not plant or not material_id or not bwart:
             missing = "PLANT" if not plant else "MATERIAL" if not material_id else "MOVE_TYPE"
             raise _fail(i, missing, MappingError(f"goods movement item has no {missing}", code="missing_field"))
-        quantity = r.qty(i, "ENTRY_QNT", "ENTRY_UOM", "ENTRY_UOM_ISO")
-        base = r.qty(i, "QUANTITY", "BASE_UOM", "BASE_UOM_ISO")
+        fields = i.f
+        quantity = r.qty_d(i, "ENTRY_QNT", "ENTRY_UOM", "ENTRY_UOM_ISO")
+        base = r.qty_d(i, "QUANTITY", "BASE_UOM", "BASE_UOM_ISO")
         if quantity is None:
             quantity, base = base, None
         if quantity is None:
             raise _fail(i, "ENTRY_QNT", MappingError("goods movement item has no quantity", code="missing_field"))
         meaning = sc.movement_in(bwart)
         kind = MovementType(meaning["movement_type"])
-        here = Location(plant=plant, storage_location=i.text("STGE_LOC"))
+        here = {"plant": plant, "storage_location": fields.get("STGE_LOC")}
         from_loc = to_loc = None
-        from_status = StockStatus(meaning["from_status"]) if "from_status" in meaning else None
-        to_status = StockStatus(meaning["to_status"]) if "to_status" in meaning else None
+        from_status = meaning.get("from_status")
+        to_status = meaning.get("to_status")
         if kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN):
             to_loc = here
-            if i.text("STCK_TYPE"):
-                to_status = StockStatus(sc.code_of(sc.MASTER, "insmk", i.text("STCK_TYPE") or ""))
+            stock_type = fields.get("STCK_TYPE")
+            if stock_type:
+                to_status = sc.code_of(sc.MASTER, "insmk", stock_type)
         elif kind is MovementType.TRANSFER:
             from_loc = here
-            to_loc = Location(plant=i.text("MOVE_PLANT") or plant, storage_location=i.text("MOVE_STLOC"))
+            to_loc = {"plant": fields.get("MOVE_PLANT") or plant, "storage_location": fields.get("MOVE_STLOC")}
         else:
             from_loc = here
-        zone = _zone(ctx, plant)
         posting = r.day(head, "PSTNG_DATE") if head else None
         if occurred is None:
             occurred = idoc.created_at(ctx, plant)
         if occurred is None and head is not None:
-            occurred = r.instant(head, "DOC_DATE", None, zone)
+            occurred = r.instant(head, "DOC_DATE", None, _zone(ctx, plant))
         if occurred is None:
             raise _fail(
                 i,
@@ -857,39 +908,43 @@ class SapIdocMapper:
                 ),
             )
         rsnum, rspos = r.key(i, "RESERV_NO"), r.key(i, "RES_ITEM")
-        movement = MaterialMovement(
-            movement_id=movement_id,
-            movement_type=kind,
-            movement_type_source_code=bwart,
-            plant=plant,
-            material_id=material_id,
-            quantity=quantity,
-            base_quantity=base,
-            lot_id=i.text("BATCH"),
-            from_location=from_loc,
-            to_location=to_loc,
-            from_stock_status=from_status,
-            to_stock_status=to_status,
-            order_id=r.key(i, "ORDERID"),
-            requirement_line_id=f"{rsnum}/{rspos}" if rsnum and rspos else None,
-            confirmation_id=confirmation_id,
-            reason_code=i.text("MOVE_REAS"),
-            occurred_at=occurred,
-            posting_date=posting,
-            is_reversal=bool(meaning.get("reversal", False)),
-            properties=_props(
-                _prop("sap.gm_code", gm),
-                _prop("sap.cost_center", i.text("COSTCENTER")),
-                _prop("sap.item_text", i.text("ITEM_TEXT")),
-                _prop("sap.movement_indicator", i.text("MVT_IND")),
-                _prop("sap.final_issue", "true" if _sap.is_flag(i.f.get("WITHDRAWN")) else None, PropertyType.BOOLEAN),
-                _prop("sap.reference_document", head.text("REF_DOC_NO") if head else None),
-                _prop("sap.header_text", head.text("HEADER_TXT") if head else None),
-            ),
-            source=idoc.source(ctx, line=line, fallback_id=movement_id.rpartition("/")[0]),
+        hf = head.f if head is not None else {}
+        source = idoc.source(ctx, line=line, fallback_id=movement_id.rpartition("/")[0])
+        movement = sc.convert(
+            {
+                "movement_id": movement_id,
+                "movement_type": kind,
+                "movement_type_source_code": bwart,
+                "plant": plant,
+                "material_id": material_id,
+                "quantity": quantity,
+                "base_quantity": base,
+                "lot_id": fields.get("BATCH"),
+                "from_location": from_loc,
+                "to_location": to_loc,
+                "from_stock_status": from_status,
+                "to_stock_status": to_status,
+                "order_id": r.key(i, "ORDERID"),
+                "requirement_line_id": f"{rsnum}/{rspos}" if rsnum and rspos else None,
+                "confirmation_id": confirmation_id,
+                "reason_code": fields.get("MOVE_REAS"),
+                "occurred_at": occurred,
+                "posting_date": posting,
+                "is_reversal": bool(meaning.get("reversal", False)),
+                "properties": _pds(
+                    _pd("sap.gm_code", gm),
+                    _pd("sap.cost_center", fields.get("COSTCENTER")),
+                    _pd("sap.item_text", fields.get("ITEM_TEXT")),
+                    _pd("sap.movement_indicator", fields.get("MVT_IND")),
+                    _pd("sap.final_issue", "true" if _sap.is_flag(fields.get("WITHDRAWN")) else None, "boolean"),
+                    _pd("sap.reference_document", hf.get("REF_DOC_NO")),
+                    _pd("sap.header_text", hf.get("HEADER_TXT")),
+                ),
+                "source": msgspec.structs.asdict(source),
+            },
+            MaterialMovement,
         )
-        checked = sc.validated(movement)
-        event = movement_event(checked)
+        event = movement_event(movement)
         result.add_event(event)
         return event
 
@@ -990,7 +1045,15 @@ class SapIdocMapper:
             ),
             source=idoc.source(ctx, line=str(number), fallback_id=confirmation_id),
         )
-        return sc.emit(result, ProductionConfirmed, confirmation)
+        time = sc.event_time(
+            result,
+            ctx,
+            lambda: t.where()[0],
+            confirmation.ended_at,
+            confirmation.recorded_at,
+            idoc.created_at_any(ctx, [plant]),
+        )
+        return sc.emit(result, ProductionConfirmed, confirmation, time=time)
 
     # ------------------------------------------------------------------ outbound
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> bytes:

@@ -17,10 +17,11 @@ results and usage decisions to their lot across payloads; a part whose lot never
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -39,6 +40,7 @@ from mfgcanon.v1.events import (
     InventoryBalanceReported,
     InventoryMoved,
     InventoryReceived,
+    LotUpserted,
     MaterialIssued,
     MaterialScrapped,
     MaterialUpserted,
@@ -50,6 +52,7 @@ from mfgcanon.v1.events import (
     movement_event,
 )
 from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement, MovementType
+from mfgcanon.v1.lot import MaterialLot
 from mfgcanon.v1.material import (
     LocalizedText,
     Material,
@@ -58,7 +61,7 @@ from mfgcanon.v1.material import (
     ProcurementType,
     UnitConversion,
 )
-from mfgcanon.v1.order import MaterialRequirement, Operation, ProductionOrder
+from mfgcanon.v1.order import ProductionOrder
 from mfgcanon.v1.quality import (
     Evaluation,
     InspectedItem,
@@ -78,13 +81,14 @@ class _Rec:
     pointer: str
     raw: str = ""
     header: Mapping[str, Any] | None = None
+    bapi: bool = False  # an RFC/BAPI structure (BAPI2045D2 result row, BAPI2045UD usage decision)
 
 
 @dataclass
 class _Inspection:
     lots: dict[str, _Rec] = field(default_factory=dict)
     results: dict[str, list[_Rec]] = field(default_factory=dict)
-    decisions: dict[str, _Rec] = field(default_factory=dict)
+    decisions: dict[str, list[_Rec]] = field(default_factory=dict)  # several: the last one decides
 
 
 def _fragment(data: Any) -> str:
@@ -94,14 +98,46 @@ def _fragment(data: Any) -> str:
         return repr(data)[:1_000_000]
 
 
+_MIDNIGHT = datetime.min.time()
+_EMPTY_NUMBERS = (None, "", "0", "0.000", "0.0")
+_UNSET = (None, "", False)  # a flag that is surely not set (skips the call)
+
+
+class _Zone:
+    """A plant's zone looked up once per record (the lookup raises ``missing_timezone`` when first needed)."""
+
+    __slots__ = ("ctx", "plant", "zone")
+
+    def __init__(self, ctx: MappingContext, plant: str | None) -> None:
+        self.ctx = ctx
+        self.plant = plant
+        self.zone: tzinfo | None = None
+
+    def get(self) -> tzinfo:
+        zone = self.zone
+        if zone is None:
+            zone = self.zone = self.ctx.zone_for(self.plant)
+        return zone
+
+
 class _Fields:
     """Typed reads of one OData record; failures name the JSON pointer of the property."""
 
-    def __init__(self, rec: _Rec, ctx: MappingContext) -> None:
+    def __init__(
+        self, rec: _Rec, ctx: MappingContext, units: dict[tuple[str, str | None], str] | None = None
+    ) -> None:
         self.d = rec.data
         self.p = rec.pointer
         self.ctx = ctx
         self.keep_zeros = bool(ctx.option("keep_leading_zeros", False))
+        self.units = units if units is not None else {}
+
+    def sub(self, data: Mapping[str, Any], pointer: str) -> _Fields:
+        """Fields of a nested record, sharing this record's context and unit cache."""
+        found = _Fields.__new__(_Fields)
+        found.d, found.p, found.ctx = data, pointer, self.ctx
+        found.keep_zeros, found.units = self.keep_zeros, self.units
+        return found
 
     def fail(self, name: str, exc: MappingError) -> MappingError:
         return MappingError(exc.message, code=exc.code, path=f"{self.p}/{name}")
@@ -116,6 +152,21 @@ class _Fields:
             raise self.fail(name, MappingError(f"expected a string, got {type(value).__name__}", code="type_mismatch"))
         text = str(value).strip()
         return text or None
+
+    def strings(self, plan: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+        """Several plain string fields at once, ``{canonical name: stripped value or None}`` for a
+        ``((canonical, source), ...)`` plan: one pass, the per-field call only for non-string values."""
+        get = self.d.get
+        out: dict[str, Any] = {}
+        for canonical, source in plan:
+            value = get(source)
+            if type(value) is str:
+                out[canonical] = value.strip() or None
+            elif value is None:
+                out[canonical] = None
+            else:
+                out[canonical] = self.s(source)
+        return out
 
     def key(self, name: str) -> str | None:
         value = self.s(name)
@@ -155,13 +206,37 @@ class _Fields:
         except MappingError as exc:
             raise self.fail(value if exc.code == "negative_quantity" else unit, exc) from None
 
+    def qty_d(self, value: str, unit: str) -> dict[str, Any] | None:
+        """A quantity as plain data (for :func:`sap_common.convert`); units resolved once per document."""
+        number = self.dec(value)
+        if number is None:
+            return None
+        iso_name, sap_name = _unit_names(unit)
+        iso = self.s(iso_name)
+        code = self.s(unit) or iso or self.s(sap_name)
+        if code is None:
+            raise self.fail(unit, MappingError(f"{value} has no unit", code="missing_field"))
+        if number.is_signed() and number:
+            raise self.fail(value, sc.negative_quantity(number))
+        key = (code, iso)
+        uom = self.units.get(key)
+        if uom is None:
+            try:
+                uom = sc.unit_in(code, self.ctx, iso=iso)
+            except MappingError as exc:
+                raise self.fail(unit, exc) from None
+            self.units[key] = uom
+        return {"value": abs(number), "uom": uom, "source_uom": None if code == uom else code}
+
     def day(self, name: str) -> date | None:
         try:
             return _sap.parse_odata_date(self.d.get(name))
         except MappingError as exc:
             raise self.fail(name, exc) from None
 
-    def instant(self, date_field: str, time_field: str | None, plant: str | None) -> datetime | None:
+    def instant(
+        self, date_field: str, time_field: str | None, plant: str | None, zones: _Zone | None = None
+    ) -> datetime | None:
         day = self.day(date_field)
         if day is None:
             return None
@@ -169,7 +244,32 @@ class _Fields:
             parsed = _sap.parse_odata_time(self.d.get(time_field)) if time_field else None
         except MappingError as exc:
             raise self.fail(time_field or date_field, exc) from None
-        moment, extra = parsed if parsed is not None else (datetime.min.time(), 0)
+        moment, extra = parsed if parsed is not None else (_MIDNIGHT, 0)
+        try:
+            zone: tzinfo = zones.get() if zones is not None else self.ctx.zone_for(plant)
+        except MappingError as exc:
+            raise self.fail(date_field, exc) from None
+        return _sap.local_instant(day, moment, extra, zone)
+
+    def timestamp(self, name: str) -> datetime | None:
+        """A UTC time stamp (``/Date(ms)/``, packed ``YYYYMMDDhhmmss``, ISO 8601 with offset)."""
+        try:
+            return _sap.parse_sap_timestamp(self.d.get(name))
+        except MappingError as exc:
+            raise self.fail(name, exc) from None
+
+    def instant_sap(self, date_field: str, time_field: str, plant: str | None) -> datetime | None:
+        """RFC/BAPI ``YYYYMMDD`` + ``HHMMSS`` (DATS/TIMS, plant-local) as a UTC instant."""
+        try:
+            day = _sap.parse_date(self.s(date_field))
+        except MappingError as exc:
+            raise self.fail(date_field, exc) from None
+        if day is None:
+            return None
+        try:
+            moment, extra = _sap.parse_time(self.s(time_field))
+        except MappingError as exc:
+            raise self.fail(time_field, exc) from None
         try:
             zone: tzinfo = self.ctx.zone_for(plant)
         except MappingError as exc:
@@ -195,6 +295,47 @@ class _Fields:
         if isinstance(value, list):
             return [r for r in value if isinstance(r, Mapping)]
         return []
+
+
+@functools.cache
+def _unit_names(unit: str) -> tuple[str, str]:
+    return f"{unit}ISOCode", f"{unit}SAPCode"
+
+
+@functools.cache
+def _flags(prefix: str) -> tuple[tuple[str, str], ...]:
+    """The OData status flags (``OrderIsReleased`` ...) of orders or operations, with their short codes."""
+    return tuple(
+        (name, str(code)) for name, code in table(sc.STATUSES, "odata_flags").items() if name.startswith(prefix)
+    )
+
+
+_OPERATION_STRINGS = (
+    ("description", "MfgOrderOperationText"),
+    ("work_center_id", "WorkCenter"),
+    ("control_key", "OperationControlProfile"),
+)
+_COMPONENT_STRINGS = (
+    ("operation_id", "ManufacturingOrderOperation"),
+    ("bom_item_number", "BillOfMaterialItemNumber"),
+    ("lot_id", "Batch"),
+    ("plant", "Plant"),
+    ("storage_location", "StorageLocation"),
+    ("movement_type", "GoodsMovementType"),
+    ("item_category", "BOMItemCategory"),
+)
+_WORK_QTY = tuple((n, f"WorkCenterStandardWorkQty{n}", f"WorkCenterStandardWorkQtyUnit{n}") for n in range(1, 7))
+
+
+def _pd(name: str, value: str | None, kind: str | None = None) -> dict[str, Any] | None:
+    """A property as plain data (see :func:`_p`)."""
+    if value is None:
+        return None
+    return {"name": name, "value": value} if kind is None else {"name": name, "value": value, "data_type": kind}
+
+
+def _pds(*items: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [item for item in items if item is not None]
 
 
 def _p(name: str, value: str | None, kind: PropertyType = PropertyType.STRING) -> Property | None:
@@ -223,10 +364,15 @@ def _kind(data: Mapping[str, Any]) -> str | None:
         ("A_InspectionLotType", "lot"),
         ("A_InspectionResultType", "result"),
         ("A_InspLotUsageDecisionType", "decision"),
+        ("API_BATCH_SRV.BatchType", "batch"),
     ):
         if isinstance(type_name, str) and type_name.endswith(marker):
             return kind
     keys = data.keys()
+    if "CHAR_RESULTS" in keys and ("INSPLOT" in keys or "INSPOPER" in keys):
+        return "bapi_results"  # BAPI_INSPOPER_RECORDRESULTS request
+    if "UD_DATA" in keys and ("NUMBER" in keys or isinstance(data.get("UD_DATA"), Mapping)):
+        return "bapi_decision"  # BAPI_INSPLOT_SETUSAGEDECISION request
     if "ManufacturingOrder" in keys and ("TotalQuantity" in keys or "ManufacturingOrderType" in keys):
         return "order"
     if "MatlWrhsStkQtyInMatlBaseUnit" in keys:
@@ -245,7 +391,12 @@ def _kind(data: Mapping[str, Any]) -> str | None:
         return "lot"
     if "Product" in keys and ("BaseUnit" in keys or "ProductType" in keys):
         return "product"
+    if "Batch" in keys and "Material" in keys and ("BatchIdentifyingPlant" in keys or "ManufactureDate" in keys):
+        return "batch"
     return None
+
+
+_INSPECTION_PARTS = frozenset({"lot", "result", "decision", "bapi_results", "bapi_decision"})
 
 
 class SapODataMapper:
@@ -253,7 +404,7 @@ class SapODataMapper:
 
     name: ClassVar[str] = "sap-odata"
     description: ClassVar[str] = (
-        "SAP S/4HANA OData V2 JSON: A_ProductionOrder_2, A_Product, material documents, "
+        "SAP S/4HANA OData V2 JSON: A_ProductionOrder_2, A_Product, Batch, material documents, "
         "stock, ProdnOrdConf2, inspection lots in; ProdnOrdConf2 and material "
         "document POST bodies out"
     )
@@ -263,6 +414,7 @@ class SapODataMapper:
         ProductionOrderCompleted,
         ProductionOrderCancelled,
         MaterialUpserted,
+        LotUpserted,
         MaterialIssued,
         MaterialScrapped,
         InventoryReceived,
@@ -398,7 +550,7 @@ class SapODataMapper:
                 sub = _Rec(item, f"{rec.pointer}/to_MaterialDocumentItem/results/{index}", header=rec.data)
                 self._guard(sub, result, lambda s=sub, n=index + 1: self._movement(s, ctx, result, n))
             return
-        if kind in ("lot", "result", "decision"):
+        if kind in _INSPECTION_PARTS:
             self._guard(rec, result, lambda: self._collect(rec, kind, inspections, ctx))
             return
         handler = {
@@ -407,13 +559,14 @@ class SapODataMapper:
             "stock": self._stock,
             "movement": lambda r, c, res: self._movement(r, c, res, 1),
             "confirmation": self._confirmation,
+            "batch": self._batch,
         }.get(kind or "")
         if handler is None:
             result.add_reject(
                 Reject(
                     code="unsupported_message",
                     reason="not a supported S/4HANA OData entity "
-                    "(production order, product, material document, stock, confirmation, "
+                    "(production order, product, batch, material document, stock, confirmation, "
                     "inspection lot/result/usage decision)",
                     location=rec.pointer or "/",
                     payload=_fragment(rec.data),
@@ -445,7 +598,7 @@ class SapODataMapper:
         if not order_id or not plant or not material_id:
             name = "ManufacturingOrder" if not order_id else "ProductionPlant" if not plant else "Material"
             raise f.fail(name, MappingError(f"production order has no {name}", code="missing_field"))
-        quantity = f.qty("TotalQuantity", "ProductionUnit")
+        quantity = f.qty_d("TotalQuantity", "ProductionUnit")
         if quantity is None:
             raise f.fail("TotalQuantity", MappingError("production order has no TotalQuantity", code="missing_field"))
         statuses = [s for s in f.nav("to_ProductionOrderStatus") if not s.get("IsUserStatus")]
@@ -453,113 +606,125 @@ class SapODataMapper:
             shorts = [str(s.get("StatusShortName") or sc.short_status(str(s.get("StatusCode", "")))) for s in statuses]
             raw = " ".join(str(s.get("StatusCode") or "") for s in statuses).strip()
         else:
-            mapping = table(sc.STATUSES, "odata_flags")
-            shorts = [str(code) for name, code in mapping.items() if name.startswith("Order") and f.flag(name)]
+            shorts = [code for name, code in _flags("Order") if f.flag(name)]
             raw = " ".join(shorts)
         status = sc.order_status(shorts)
-        operations: list[Operation] = []
-        for index, op in enumerate(f.nav("to_ProductionOrderOperation")):
-            operations.append(
-                self._operation(
-                    _Fields(_Rec(op, f"{rec.pointer}/to_ProductionOrderOperation/results/{index}"), ctx), plant
-                )
-            )
-        components: list[MaterialRequirement] = []
-        for index, comp in enumerate(f.nav("to_ProductionOrderComponent")):
-            components.append(
-                self._component(
-                    _Fields(_Rec(comp, f"{rec.pointer}/to_ProductionOrderComponent/results/{index}"), ctx), plant
-                )
-            )
+        zone = _Zone(ctx, plant)
+        pointer = rec.pointer
+        operations = [
+            self._operation(f.sub(op, f"{pointer}/to_ProductionOrderOperation/results/{index}"), plant, zone)
+            for index, op in enumerate(f.nav("to_ProductionOrderOperation"))
+        ]
+        components = [
+            self._component(f.sub(comp, f"{pointer}/to_ProductionOrderComponent/results/{index}"), plant)
+            for index, comp in enumerate(f.nav("to_ProductionOrderComponent"))
+        ]
         items = f.nav("to_ProductionOrderItem")
-        lot = (
-            _Fields(_Rec(items[0], f"{rec.pointer}/to_ProductionOrderItem/results/0"), ctx).s("Batch")
-            if items
-            else None
-        )
+        lot = f.sub(items[0], f"{pointer}/to_ProductionOrderItem/results/0").s("Batch") if items else None
         sales = f.key("SalesOrder")
         sales_item = f.key("SalesOrderItem")
-        order = ProductionOrder(
-            order_id=order_id,
-            plant=plant,
-            order_type=f.s("ManufacturingOrderType"),
-            status=status,
-            status_source_code=raw or None,
-            material_id=material_id,
-            planned_quantity=quantity,
-            planned_scrap_quantity=scrap
-            if (scrap := f.qty("MfgOrderPlannedScrapQty", "ProductionUnit")) and scrap.value
-            else None,
-            planned_start_at=f.instant("MfgOrderPlannedStartDate", "MfgOrderPlannedStartTime", plant),
-            planned_end_at=f.instant("MfgOrderPlannedEndDate", "MfgOrderPlannedEndTime", plant),
-            scheduled_start_at=f.instant("MfgOrderScheduledStartDate", "MfgOrderScheduledStartTime", plant),
-            scheduled_end_at=f.instant("MfgOrderScheduledEndDate", "MfgOrderScheduledEndTime", plant),
-            target_lot_id=lot,
-            sales_order_id=(f"{sales}/{sales_item}" if sales_item and sales_item != "0" else sales) if sales else None,
-            operations=operations,
-            material_requirements=components,
-            revision=f.s("LastChangeDateTime"),
-            properties=_ps(
-                _p("sap.order_category", f.s("ManufacturingOrderCategory")),
-                _p("sap.mrp_controller", f.s("MRPController")),
-                _p("sap.production_supervisor", f.s("ProductionSupervisor")),
-                _p("sap.production_version", f.s("ProductionVersion")),
-                _p("sap.receiving_storage_location", f.s("StorageLocation")),
-                _p("sap.actual_release_date", _iso(f.day("MfgOrderActualReleaseDate")), PropertyType.DATE),
-            ),
-            source=self._source(ctx, "A_ProductionOrder_2", order_id, revision=f.s("LastChangeDateTime")),
+        scrap = f.qty_d("MfgOrderPlannedScrapQty", "ProductionUnit")
+        changed = f.s("LastChangeDateTime")
+        order = sc.convert(
+            {
+                "order_id": order_id,
+                "plant": plant,
+                "order_type": f.s("ManufacturingOrderType"),
+                "status": status,
+                "status_source_code": raw or None,
+                "material_id": material_id,
+                "planned_quantity": quantity,
+                "planned_scrap_quantity": scrap if scrap and scrap["value"] else None,
+                "planned_start_at": f.instant("MfgOrderPlannedStartDate", "MfgOrderPlannedStartTime", plant, zone),
+                "planned_end_at": f.instant("MfgOrderPlannedEndDate", "MfgOrderPlannedEndTime", plant, zone),
+                "scheduled_start_at": f.instant(
+                    "MfgOrderScheduledStartDate", "MfgOrderScheduledStartTime", plant, zone
+                ),
+                "scheduled_end_at": f.instant("MfgOrderScheduledEndDate", "MfgOrderScheduledEndTime", plant, zone),
+                "target_lot_id": lot,
+                "sales_order_id": (f"{sales}/{sales_item}" if sales_item and sales_item != "0" else sales)
+                if sales
+                else None,
+                "operations": operations,
+                "material_requirements": components,
+                "revision": changed,
+                "properties": _pds(
+                    _pd("sap.order_category", f.s("ManufacturingOrderCategory")),
+                    _pd("sap.mrp_controller", f.s("MRPController")),
+                    _pd("sap.production_supervisor", f.s("ProductionSupervisor")),
+                    _pd("sap.production_version", f.s("ProductionVersion")),
+                    _pd("sap.receiving_storage_location", f.s("StorageLocation")),
+                    _pd("sap.actual_release_date", _iso(f.day("MfgOrderActualReleaseDate")), "date"),
+                ),
+                "source": msgspec.structs.asdict(
+                    self._source(ctx, "A_ProductionOrder_2", order_id, revision=changed)
+                ),
+            },
+            ProductionOrder,
         )
-        sc.emit(result, sc.order_event(status), order)
+        time = sc.event_time(
+            result,
+            ctx,
+            rec.pointer or "/",
+            f.timestamp("LastChangeDateTime"),
+            f.instant("MfgOrderCreationDate", "MfgOrderCreationTime", plant, zone),
+        )
+        sc.emit_checked(result, sc.order_event(status), order, time=time)
 
-    def _operation(self, f: _Fields, plant: str) -> Operation:
+    def _operation(self, f: _Fields, plant: str, zone: _Zone) -> dict[str, Any]:
         number = f.s("ManufacturingOrderOperation")
         if not number:
             raise f.fail("ManufacturingOrderOperation", MappingError("operation has no number", code="missing_field"))
-        activities: list[ActivityTime] = []
-        for slot in range(1, 7):
-            if not f.dec(f"WorkCenterStandardWorkQty{slot}"):
+        activities: list[dict[str, Any]] = []
+        get = f.d.get
+        for slot, value_name, unit_name in _WORK_QTY:
+            if get(value_name) in _EMPTY_NUMBERS or not f.dec(value_name):
                 continue
-            duration = f.qty(f"WorkCenterStandardWorkQty{slot}", f"WorkCenterStandardWorkQtyUnit{slot}")
+            duration = f.qty_d(value_name, unit_name)
             if duration is not None:
-                activities.append(ActivityTime(activity=sc.activity_kind(slot), duration=duration))
-        mapping = table(sc.STATUSES, "odata_flags")
-        shorts = [str(code) for name, code in mapping.items() if name.startswith("Operation") and f.flag(name)]
-        return Operation(
-            operation_id=number,
-            description=f.s("MfgOrderOperationText"),
-            work_center_id=f.s("WorkCenter"),
-            control_key=f.s("OperationControlProfile"),
-            planned_quantity=f.qty("OpPlannedTotalQuantity", "OperationUnit"),
-            planned_start_at=f.instant("OpErlstSchedldExecStrtDte", "OpErlstSchedldExecStrtTme", plant),
-            planned_end_at=f.instant("OpErlstSchedldExecEndDte", "OpErlstSchedldExecEndTme", plant),
-            planned_activities=activities,
-            status=sc.operation_status(shorts),
-            status_source_code=" ".join(shorts) or None,
-            properties=_ps(_p("sap.work_center_internal_id", f.s("WorkCenterInternalID"))),
+                activities.append({"activity": sc.activity_kind(slot), "duration": duration})
+        shorts = [code for name, code in _flags("Operation") if get(name) not in _UNSET and f.flag(name)]
+        found = f.strings(_OPERATION_STRINGS)
+        found.update(
+            {
+                "operation_id": number,
+                "planned_quantity": f.qty_d("OpPlannedTotalQuantity", "OperationUnit"),
+                "planned_start_at": f.instant("OpErlstSchedldExecStrtDte", "OpErlstSchedldExecStrtTme", plant, zone),
+                "planned_end_at": f.instant("OpErlstSchedldExecEndDte", "OpErlstSchedldExecEndTme", plant, zone),
+                "planned_activities": activities,
+                "status": sc.operation_status(shorts),
+                "status_source_code": " ".join(shorts) or None,
+                "properties": _pds(_pd("sap.work_center_internal_id", f.s("WorkCenterInternalID"))),
+            }
         )
+        return found
 
-    def _component(self, f: _Fields, plant: str) -> MaterialRequirement:
+    def _component(self, f: _Fields, plant: str) -> dict[str, Any]:
         material_id = f.key("Material")
-        quantity = f.qty("RequiredQuantity", "BaseUnit")
+        quantity = f.qty_d("RequiredQuantity", "BaseUnit")
         if not material_id or quantity is None:
             name = "Material" if not material_id else "RequiredQuantity"
             raise f.fail(name, MappingError(f"component has no {name}", code="missing_field"))
         reservation, item = f.key("Reservation"), f.key("ReservationItem")
-        return MaterialRequirement(
-            line_id=f"{reservation}/{item}" if reservation and item else f.s("BillOfMaterialItemNumber") or material_id,
-            material_id=material_id,
-            quantity=quantity,
-            operation_id=f.s("ManufacturingOrderOperation"),
-            bom_item_number=f.s("BillOfMaterialItemNumber"),
-            lot_id=f.s("Batch"),
-            issue_location=Location(plant=f.s("Plant") or plant, storage_location=f.s("StorageLocation")),
-            required_date=f.day("MatlCompRequirementDate"),
-            is_backflush=f.flag("MatlCompIsMarkedForBackflush"),
-            is_phantom=f.flag("MaterialComponentIsPhantomItem"),
-            properties=_ps(
-                _p("sap.movement_type", f.s("GoodsMovementType")), _p("sap.item_category", f.s("BOMItemCategory"))
-            ),
+        found = f.strings(_COMPONENT_STRINGS)
+        bom_item = found["bom_item_number"]
+        movement_type, category = found.pop("movement_type"), found.pop("item_category")
+        found["issue_location"] = {
+            "plant": found.pop("plant") or plant,
+            "storage_location": found.pop("storage_location"),
+        }
+        found.update(
+            {
+                "line_id": f"{reservation}/{item}" if reservation and item else bom_item or material_id,
+                "material_id": material_id,
+                "quantity": quantity,
+                "required_date": f.day("MatlCompRequirementDate"),
+                "is_backflush": f.flag("MatlCompIsMarkedForBackflush"),
+                "is_phantom": f.flag("MaterialComponentIsPhantomItem"),
+                "properties": _pds(_pd("sap.movement_type", movement_type), _pd("sap.item_category", category)),
+            }
         )
+        return found
 
     # products ---------------------------------------------------------------
     def _product(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
@@ -627,7 +792,61 @@ class SapODataMapper:
                 revision=str(d) if (d := f.offset_instant("LastChangeDateTime")) else None,
             ),
         )
-        sc.emit(result, MaterialUpserted, material, time=f.offset_instant("LastChangeDateTime"))
+        time = sc.event_time(
+            result,
+            ctx,
+            rec.pointer or "/",
+            f.timestamp("LastChangeDateTime"),
+            f.instant("LastChangeDate", None, None) if ctx.default_timezone else None,
+            f.instant("CreationDate", None, None) if ctx.default_timezone else None,
+        )
+        sc.emit(result, MaterialUpserted, material, time=time)
+
+    # batches ----------------------------------------------------------------
+    def _batch(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
+        """``API_BATCH_SRV`` ``Batch`` -> LotUpserted (as BATMAS: dates are plant-local calendar dates)."""
+        f = _Fields(rec, ctx)
+        material_id, lot_id = f.key("Material"), f.s("Batch")
+        if not material_id or not lot_id:
+            name = "Material" if not material_id else "Batch"
+            raise f.fail(name, MappingError(f"batch has no {name}", code="missing_field"))
+        plant = f.s("BatchIdentifyingPlant")  # empty: the batch is unique per material (cross-plant)
+        # A cross-plant batch's dates are read in the default zone, else in options.default_plant's zone.
+        zone_plant = plant or (None if ctx.default_timezone else ctx.option("default_plant"))
+        zone = _Zone(ctx, zone_plant)
+        restricted = f.flag("BatchIsRestricted")
+        changed = f.timestamp("LastChangeDateTime")
+        lot = sc.convert(
+            {
+                "lot_id": lot_id,
+                "material_id": material_id,
+                "plant": plant,
+                "status": "other" if restricted else "released",
+                "status_source_code": "RESTRICTED" if restricted else None,
+                "manufactured_at": f.instant("ManufactureDate", None, zone_plant, zone),
+                "expires_at": f.instant("ShelfLifeExpirationDate", None, zone_plant, zone),
+                "retest_at": f.instant("NextInspectionDate", None, zone_plant, zone),
+                "supplier_id": f.key("Supplier"),
+                "supplier_lot_id": f.s("BatchBySupplier"),
+                "properties": _pds(
+                    _pd("sap.country_of_origin", f.s("CountryOfOrigin")),
+                    _pd("sap.region_of_origin", f.s("RegionOfOrigin")),
+                    _pd("sap.availability_date", _iso(f.day("MatlBatchAvailabilityDate")), "date"),
+                    _pd("sap.deletion_flag", "true" if f.flag("BatchIsMarkedForDeletion") else None, "boolean"),
+                ),
+                "source": msgspec.structs.asdict(
+                    self._source(
+                        ctx,
+                        "Batch",
+                        "/".join(part for part in (material_id, plant, lot_id) if part),
+                        revision=changed.strftime("%Y%m%d%H%M%S") if changed else None,
+                    )
+                ),
+            },
+            MaterialLot,
+        )
+        time = sc.event_time(result, ctx, rec.pointer or "/", changed, f.timestamp("CreationDateTime"))
+        sc.emit_checked(result, LotUpserted, lot, time=time)
 
     # stock ------------------------------------------------------------------
     def _stock(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
@@ -638,7 +857,7 @@ class SapODataMapper:
             name = "Material" if not material_id else "Plant" if not plant else "MatlWrhsStkQtyInMatlBaseUnit"
             raise f.fail(name, MappingError(f"stock record has no {name}", code="missing_field"))
         stock_type = f.s("InventoryStockType")
-        snapshot = ctx.received_at or datetime.now(UTC)
+        snapshot = sc.event_time(result, ctx, rec.pointer or "/")
         bucket = "|".join(
             str(rec.data.get(k) or "")
             for k in (
@@ -662,7 +881,7 @@ class SapODataMapper:
             properties=_ps(_p("sap.special_stock_type", f.s("InventorySpecialStockType"))),
             source=self._source(ctx, "A_MatlStkInAcctMod", bucket, revision=format(quantity.value, "f")),
         )
-        sc.emit(result, InventoryBalanceReported, balance)
+        sc.emit(result, InventoryBalanceReported, balance, time=snapshot)
 
     # movements ---------------------------------------------------------------
     def _movement(self, rec: _Rec, ctx: MappingContext, result: MappingResult, number: int) -> None:
@@ -695,8 +914,7 @@ class SapODataMapper:
             or f.instant("DocumentDate", None, plant)
         )
         if occurred is None:
-            occurred = ctx.received_at or datetime.now(UTC)
-            result.warnings.append(f"{rec.pointer}: no document date; occurred_at set to the receipt time")
+            occurred = sc.event_time(result, ctx, rec.pointer or "/")
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
         movement = MaterialMovement(
             movement_id=f"{doc_id}/{item_no}",
@@ -801,7 +1019,8 @@ class SapODataMapper:
             ),
             source=self._source(ctx, "ProdnOrdConf2", confirmation_id),
         )
-        sc.emit(result, ProductionConfirmed, confirmation)
+        time = sc.event_time(result, ctx, rec.pointer or "/", confirmation.ended_at, confirmation.recorded_at)
+        sc.emit(result, ProductionConfirmed, confirmation, time=time)
         for index, item in enumerate(goods):
             sub = _Rec(item, f"{rec.pointer}/to_ProdnOrdConfMatlDocItm/results/{index}", header={})
             data = dict(item)
@@ -810,7 +1029,7 @@ class SapODataMapper:
 
             def work(s: _Rec = sub, n: int = index + 1) -> None:
                 sf = _Fields(s, ctx)
-                self._linked_movement(sf, ctx, result, confirmation, n, ended)
+                self._linked_movement(sf, ctx, result, confirmation, n, time)
 
             self._guard(sub, result, work)
 
@@ -821,7 +1040,7 @@ class SapODataMapper:
         result: MappingResult,
         confirmation: ProductionConfirmation,
         number: int,
-        ended: datetime | None,
+        ended: datetime,
     ) -> None:
         plant, material_id, bwart = f.s("Plant") or confirmation.plant, f.key("Material"), f.s("GoodsMovementType")
         quantity = f.qty("QuantityInEntryUnit", "EntryUnit")
@@ -846,7 +1065,7 @@ class SapODataMapper:
             order_id=f.key("OrderID") or confirmation.order_id,
             requirement_line_id=f"{rsv}/{rsv_item}" if rsv and rsv_item else None,
             confirmation_id=confirmation.confirmation_id,
-            occurred_at=ended or confirmation.recorded_at or ctx.received_at or datetime.now(UTC),
+            occurred_at=ended,
             posting_date=confirmation.posting_date,
             is_reversal=bool(meaning.get("reversal", False)),
             source=self._source(ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)),
@@ -856,6 +1075,20 @@ class SapODataMapper:
     # inspections ---------------------------------------------------------------
     def _collect(self, rec: _Rec, kind: str, inspections: _Inspection, ctx: MappingContext) -> None:
         f = _Fields(rec, ctx)
+        if kind == "bapi_results":
+            self._collect_bapi_results(f, rec, inspections)
+            return
+        if kind == "bapi_decision":
+            ud = rec.data.get("UD_DATA")
+            if not isinstance(ud, Mapping):
+                raise f.fail("UD_DATA", MappingError("UD_DATA must be a structure", code="type_mismatch"))
+            lot = f.key("NUMBER") or f.sub(ud, f"{rec.pointer}/UD_DATA").key("INSPLOT")
+            if not lot:
+                missing = MappingError("usage decision has no inspection lot NUMBER", code="missing_field")
+                raise f.fail("NUMBER", missing)
+            part = _Rec(ud, f"{rec.pointer}/UD_DATA", header=rec.data, bapi=True)
+            inspections.decisions.setdefault(lot, []).append(part)
+            return
         lot = f.key("InspectionLot")
         if not lot:
             raise f.fail("InspectionLot", MappingError("record has no InspectionLot", code="missing_field"))
@@ -866,20 +1099,40 @@ class SapODataMapper:
                     _Rec(item, f"{rec.pointer}/to_InspectionResult/results/{index}")
                 )
             for item in f.nav("to_InspLotUsageDecision"):
-                inspections.decisions[lot] = _Rec(item, f"{rec.pointer}/to_InspLotUsageDecision")
+                inspections.decisions.setdefault(lot, []).append(_Rec(item, f"{rec.pointer}/to_InspLotUsageDecision"))
         elif kind == "result":
             inspections.results.setdefault(lot, []).append(rec)
         else:
-            inspections.decisions[lot] = rec
+            inspections.decisions.setdefault(lot, []).append(rec)
+
+    def _collect_bapi_results(self, f: _Fields, rec: _Rec, inspections: _Inspection) -> None:
+        """BAPI_INSPOPER_RECORDRESULTS: one record per CHAR_RESULTS row (BAPI2045D2), joined to its lot."""
+        rows = rec.data.get("CHAR_RESULTS")
+        if not isinstance(rows, list) or not rows:
+            missing = MappingError("RECORDRESULTS call without CHAR_RESULTS rows", code="missing_field")
+            raise f.fail("CHAR_RESULTS", missing)
+        header_lot = f.key("INSPLOT")
+        parts: list[tuple[str, _Rec]] = []
+        for index, row in enumerate(rows):
+            pointer = f"{rec.pointer}/CHAR_RESULTS/{index}"
+            if not isinstance(row, Mapping):
+                wrong = MappingError("a result row must be a structure", code="type_mismatch")
+                raise f.fail(f"CHAR_RESULTS/{index}", wrong)
+            lot = f.sub(row, pointer).key("INSPLOT") or header_lot
+            if not lot:
+                raise f.fail("INSPLOT", MappingError("result row has no inspection lot INSPLOT", code="missing_field"))
+            parts.append((lot, _Rec(row, pointer, header=rec.data, bapi=True)))
+        for lot, part in parts:
+            inspections.results.setdefault(lot, []).append(part)
 
     def _inspections(self, inspections: _Inspection, ctx: MappingContext, result: MappingResult) -> None:
         for lot_id, lot in inspections.lots.items():
-            parts = [lot, *inspections.results.pop(lot_id, [])]
-            decision = inspections.decisions.pop(lot_id, None)
-            if decision is not None:
-                parts.append(decision)
+            found = inspections.results.pop(lot_id, [])
+            decisions = inspections.decisions.pop(lot_id, [])
+            parts = [lot, *found, *decisions]
+            decision = decisions[-1] if decisions else None
             try:
-                self._inspection(lot, parts, decision, ctx, result)
+                self._inspection(lot, found, decision, len(parts), ctx, result)
             except Exception as exc:
                 rejected = reject_from_error(
                     exc, location=lot.pointer or "/", payload=_fragment(lot.data), mapper=self.name
@@ -907,21 +1160,29 @@ class SapODataMapper:
                         mapper=self.name,
                     )
                 )
-        for lot_id, rec in inspections.decisions.items():
-            result.add_reject(
-                Reject(
-                    code="unmatched_record",
-                    reason=f"usage decision for lot {lot_id} has no "
-                    "A_InspectionLot in this batch: convert it together with the lot",
-                    location=rec.pointer or "/",
-                    payload=_fragment(rec.data),
-                    mapper=self.name,
+        for lot_id, recs in inspections.decisions.items():
+            for rec in recs:
+                result.add_reject(
+                    Reject(
+                        code="unmatched_record",
+                        reason=f"usage decision for lot {lot_id} has no "
+                        "A_InspectionLot in this batch: convert it together with the lot",
+                        location=rec.pointer or "/",
+                        payload=_fragment(rec.data),
+                        mapper=self.name,
+                    )
                 )
-            )
 
     def _inspection(
-        self, lot: _Rec, parts: list[_Rec], decision: _Rec | None, ctx: MappingContext, result: MappingResult
+        self,
+        lot: _Rec,
+        parts: list[_Rec],
+        decision: _Rec | None,
+        records: int,
+        ctx: MappingContext,
+        result: MappingResult,
     ) -> None:
+        """One InspectionCompleted from the lot, its result records (OData or BAPI) and its usage decision."""
         f = _Fields(lot, ctx)
         plant = f.s("Plant")
         if not plant:
@@ -940,7 +1201,10 @@ class SapODataMapper:
                 path=lot.pointer,
             )
         results: list[InspectionResult] = []
-        for rec in parts[1 : len(parts) - (1 if decision is not None else 0)]:
+        for rec in parts:
+            if rec.bapi:
+                results.append(self._bapi_result(_Fields(rec, ctx), plant, rec.header or {}))
+                continue
             rf = _Fields(rec, ctx)
             char = rf.key("InspectionCharacteristic")
             if not char:
@@ -967,7 +1231,14 @@ class SapODataMapper:
                 )
             )
         ud = ud_code = decided_at = decided_by = None
-        if decision is not None:
+        if decision is not None and decision.bapi:
+            df = _Fields(decision, ctx)
+            ud_code = df.s("UD_CODE")
+            name = table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "", "other")
+            ud = UsageDecision(str(name))
+            decided_at = df.instant_sap("UD_RECORDED_ON_DATE", "UD_RECORDED_AT_TIME", plant)
+            decided_by = df.s("UD_RECORDED_BY_USER")
+        elif decision is not None:
             df = _Fields(decision, ctx)
             ud_code = df.s("InspectionLotUsageDecisionCode")
             valuation = df.s("InspLotUsageDecisionValuation") or ""
@@ -1006,7 +1277,30 @@ class SapODataMapper:
                 revision=str(d) if (d := f.offset_instant("ChangedDateTime")) else None,
             ),
         )
-        sc.emit(result, InspectionCompleted, inspection, records=len(parts), time=decided_at)
+        time = sc.event_time(result, ctx, lot.pointer or "/", decided_at, f.timestamp("ChangedDateTime"))
+        sc.emit(result, InspectionCompleted, inspection, records=records, time=time)
+
+    def _bapi_result(self, rf: _Fields, plant: str, call: Mapping[str, Any]) -> InspectionResult:
+        """A BAPI2045D2 row (BAPI_INSPOPER_RECORDRESULTS CHAR_RESULTS) as an inspection result."""
+        char = rf.key("INSPCHAR")
+        if not char:
+            raise rf.fail("INSPCHAR", MappingError("result row has no characteristic INSPCHAR", code="missing_field"))
+        code_group, code = rf.s("CODE_GRP1"), rf.s("CODE1")
+        valuation = rf.s("EVALUATION") or ""
+        return InspectionResult(
+            characteristic_id=char,
+            description=rf.s("REMARK"),
+            measured_value=rf.dec("MEAN_VALUE"),
+            value_text=f"{code_group}/{code}" if code_group and code else None,
+            evaluation=Evaluation(sc.code_of(sc.QUALITY, "evaluation", valuation)),
+            evaluation_source_code=valuation or None,
+            measured_at=rf.instant_sap("END_DATE", "END_TIME", plant)
+            or rf.instant_sap("START_DATE", "START_TIME", plant),
+            properties=_ps(
+                _p("sap.inspector", rf.s("INSPECTOR")),
+                _p("sap.operation", rf.s("INSPOPER") or rf.sub(call, "").s("INSPOPER")),
+            ),
+        )
 
     # ------------------------------------------------------------------ outbound
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> Any:

@@ -19,12 +19,15 @@ expected to convert cleanly).
 
 Checks: every event validates and survives an encode/decode round trip; events are of the types the
 mapper declares; counts add up; rejects carry a code, a location and the payload; garbage gives
-rejects, not exceptions; event ids are deterministic on re-run; ``sniff`` recognises the samples;
+rejects, not exceptions; event ids and the whole NDJSON output are deterministic on re-run (given a
+``received_at`` in the context); ``sniff`` recognises the samples;
 where ``from_canonical`` exists, writing the canonical values and reading them back is stable.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -106,6 +109,21 @@ class MapperContract:
             second = [e.id for e in self._run(mapper, payload, context).events]
             assert first == second, name
             assert len(set(first)) == len(first), f"{name}: two events share an id"
+
+    def test_output_is_byte_identical_on_rerun(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext
+    ) -> None:
+        """The same payload and context give the same NDJSON, byte for byte (event times included).
+
+        The context gets a ``received_at`` when it has none: a mapper may stamp undated payloads with it,
+        never with the run time.
+        """
+        if context.received_at is None:
+            context = dataclasses.replace(context, received_at=datetime(2024, 1, 1, tzinfo=UTC))
+        for name, payload in sample_payloads:
+            first = self._run(mapper, payload, context)
+            second = self._run(mapper, payload, context)
+            assert codecs.encode_lines(first.events) == codecs.encode_lines(second.events), name
 
     def test_sniff_recognises_samples(self, mapper: Mapper, sample_payloads: list[tuple[str, Any]]) -> None:
         for name, payload in sample_payloads:
