@@ -1,6 +1,6 @@
 """Avro encode/decode of canonical entities: mfgcanon vs fastavro on plain dicts vs Apache avro.
 
-    python benchmarks/avro.py [--rounds 7] [--quick]
+    python benchmarks/avro_codec.py [--rounds 7] [--quick]
 
 All contenders run side by side in one process, interleaved round by round (a shared, noisy box
 moves every contender alike); each figure is the best round's mean, in µs per message. The target:
