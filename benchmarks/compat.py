@@ -11,7 +11,6 @@ Run: ``python benchmarks/compat.py``. Prints timings and ratios; asserts nothing
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
@@ -27,10 +26,10 @@ SHARED = Path(os.environ.get("MFGCANON_SHARED") or Path(__file__).resolve().pare
 
 
 def _timeit(fn: Callable[[], object], *, repeat: int = 7, number: int = 1) -> float:
-    """Median seconds per call over ``repeat`` rounds of ``number`` calls."""
+    """Median seconds per call over ``repeat`` back-to-back rounds of ``number`` calls (no collection in
+    between: ``check_history`` pauses the collector itself, so this is what a caller sees)."""
     rounds = []
     for _ in range(repeat):
-        pass  # no gc.collect(): check_history pauses the collector itself, as a caller would see it
         start = time.perf_counter()
         for _ in range(number):
             fn()
