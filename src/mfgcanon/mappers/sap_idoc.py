@@ -502,12 +502,19 @@ class SapIdocMapper:
             )
 
     # LOIPRO ----------------------------------------------------------------
+    def _each(
+        self, idoc: _Idoc, segment: str, build: Callable[[_Idoc, _Seg, MappingContext, MappingResult], None],
+        ctx: MappingContext, result: MappingResult,
+    ) -> None:
+        """Build one record per ``segment`` of the IDoc, each guarded; no such segment is itself a reject."""
+        found = idoc.seg.all(segment)
+        if not found:
+            self._empty(idoc, segment, result)
+        for seg in found:
+            self._guard(result, seg, lambda s=seg: build(idoc, s, ctx, result))  # type: ignore[misc]
+
     def _loipro(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
-        headers = idoc.seg.all("E1AFKOL")
-        if not headers:
-            self._empty(idoc, "E1AFKOL", result)
-        for header in headers:
-            self._guard(result, header, lambda h=header: self._order(idoc, h, ctx, result))  # type: ignore[misc]
+        self._each(idoc, "E1AFKOL", self._order, ctx, result)
 
     def _order(self, idoc: _Idoc, h: _Seg, ctx: MappingContext, result: MappingResult) -> None:
         r = idoc.reader
@@ -684,11 +691,7 @@ class SapIdocMapper:
 
     # MATMAS ----------------------------------------------------------------
     def _matmas(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
-        segments = idoc.seg.all("E1MARAM")
-        if not segments:
-            self._empty(idoc, "E1MARAM", result)
-        for seg in segments:
-            self._guard(result, seg, lambda s=seg: self._material(idoc, s, ctx, result))  # type: ignore[misc]
+        self._each(idoc, "E1MARAM", self._material, ctx, result)
 
     def _material(self, idoc: _Idoc, m: _Seg, ctx: MappingContext, result: MappingResult) -> None:
         r = idoc.reader
@@ -785,11 +788,7 @@ class SapIdocMapper:
 
     # BATMAS ----------------------------------------------------------------
     def _batmas(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
-        segments = idoc.seg.all("E1BATMAS")
-        if not segments:
-            self._empty(idoc, "E1BATMAS", result)
-        for seg in segments:
-            self._guard(result, seg, lambda s=seg: self._batch(idoc, s, ctx, result))  # type: ignore[misc]
+        self._each(idoc, "E1BATMAS", self._batch, ctx, result)
 
     def _batch(self, idoc: _Idoc, b: _Seg, ctx: MappingContext, result: MappingResult) -> None:
         r = idoc.reader
