@@ -20,6 +20,9 @@ from msgspec import Meta
 UNSIGNED_DECIMAL_PATTERN = r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 SIGNED_DECIMAL_PATTERN = r"^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 UNIT_CODE_PATTERN = r"^[A-Z0-9]{2,3}$"
+# An RFC 3339 instant must end in an offset: external validators check `format: date-time` only when an
+# optional checker is installed, and the naive form is exactly what the codec refuses.
+INSTANT_PATTERN = r"(Z|z|[+-][0-9]{2}:[0-9]{2})$"
 
 # Avro decimal logical type for every canonical decimal: 38 digits, 9 after the point. Wide enough for
 # SAP QUAN(13,3), FLTP characteristics and 9-place lab measurements; the Avro writer refuses more.
@@ -40,7 +43,7 @@ Code = Annotated[str, Meta(min_length=1, max_length=64)]
 UnitCode = Annotated[str, Meta(min_length=2, max_length=3, extra_json_schema={"pattern": UNIT_CODE_PATTERN})]
 """A UN/CEFACT Recommendation 20 unit code; membership is checked against ``mfgcanon.units``."""
 
-Instant = Annotated[datetime, Meta(tz=True)]
+Instant = Annotated[datetime, Meta(tz=True, extra_json_schema={"pattern": INSTANT_PATTERN})]
 """A timezone-aware instant. Mappers and event builders write UTC; binary codecs carry UTC."""
 
 CalendarDate = date

@@ -31,18 +31,15 @@ def schema_id(name: str) -> str:
     return f"{SCHEMA_URN}{name}"
 
 
-INSTANT_PATTERN = r"(Z|z|[+-][0-9]{2}:[0-9]{2})$"
 """An instant must end in an offset. ``format: date-time`` alone is not enough: validators skip formats
 by default (jsonschema checks ``date-time`` only with an optional extra), and would accept a naive time."""
 
 
 def _close(node: Any) -> None:
-    """Close every object schema (``additionalProperties: false``) and pin instants to carry an offset."""
+    """Close every object schema (``additionalProperties: false``): adding an optional field stays BACKWARD."""
     if isinstance(node, dict):
         if node.get("type") == "object" and "properties" in node:
             node["additionalProperties"] = False
-        if node.get("type") == "string" and node.get("format") == "date-time":
-            node.setdefault("pattern", INSTANT_PATTERN)
         for value in node.values():
             _close(value)
     elif isinstance(node, list):
