@@ -13,8 +13,9 @@ from jsonschema import Draft202012Validator
 
 from mfgcanon.schema import avro as avro_emit
 from mfgcanon.schema.export import exported_types
-from mfgcanon.schema.jsonschema import INSTANT_PATTERN, schema_id
+from mfgcanon.schema.jsonschema import schema_id
 from mfgcanon.schema.registry import record_name
+from mfgcanon.types import INSTANT_PATTERN
 from mfgcanon.v1 import events as v1_events
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
