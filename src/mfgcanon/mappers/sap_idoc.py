@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 from lxml import etree  # type: ignore[import-untyped]
@@ -65,6 +65,8 @@ from mfgcanon.v1.material import (
     UnitConversion,
 )
 from mfgcanon.v1.order import ProductionOrder
+
+_T = TypeVar("_T")
 
 SOAP_NS = "urn:sap-com:document:sap:idoc:soap:messages"
 _SNIFF = re.compile(rb"<(?:[\w.-]+:)?IDOC[\s>/]")
@@ -185,14 +187,19 @@ class _Reader:
             return value
         return _sap.alpha_in(value)
 
-    def dec(self, seg: _Seg, name: str) -> Decimal | None:
+    @staticmethod
+    def _parsed(seg: _Seg, name: str, parse: Callable[[str], _T]) -> _T | None:
+        """A field read through one of the SAP quirk parsers; a parse failure names the field."""
         value = seg.f.get(name)
         if value is None:
             return None
         try:
-            return _sap.parse_decimal(value)
+            return parse(value)
         except MappingError as exc:
             raise _fail(seg, name, exc) from None
+
+    def dec(self, seg: _Seg, name: str) -> Decimal | None:
+        return self._parsed(seg, name, _sap.parse_decimal)
 
     def unit(self, code: str, iso: str | None) -> tuple[str, str | None]:
         """(Rec 20 code, source spelling or None when it is the Rec 20 code itself), cached per document."""
@@ -245,13 +252,7 @@ class _Reader:
         return {"value": abs(number), "uom": uom, "source_uom": source_uom}
 
     def day(self, seg: _Seg, name: str) -> date | None:
-        value = seg.f.get(name)
-        if value is None:
-            return None
-        try:
-            return _sap.parse_date(value)
-        except MappingError as exc:
-            raise _fail(seg, name, exc) from None
+        return self._parsed(seg, name, _sap.parse_date)
 
     def instant(
         self, seg: _Seg, date_field: str, time_field: str | None, zone: Callable[[], tzinfo]

@@ -1148,30 +1148,20 @@ class SapODataMapper:
                             mapper=self.name,
                         )
                     )
-        for lot_id, recs in inspections.results.items():
-            for rec in recs:
-                result.add_reject(
-                    Reject(
-                        code="unmatched_record",
-                        reason=f"inspection result for lot {lot_id} has no "
-                        "A_InspectionLot in this batch: convert it together with the lot",
-                        location=rec.pointer or "/",
-                        payload=_fragment(rec.data),
-                        mapper=self.name,
+        for what, orphans in (("inspection result", inspections.results),
+                              ("usage decision", inspections.decisions)):
+            for lot_id, recs in orphans.items():
+                for rec in recs:
+                    result.add_reject(
+                        Reject(
+                            code="unmatched_record",
+                            reason=f"{what} for lot {lot_id} has no "
+                            "A_InspectionLot in this batch: convert it together with the lot",
+                            location=rec.pointer or "/",
+                            payload=_fragment(rec.data),
+                            mapper=self.name,
+                        )
                     )
-                )
-        for lot_id, recs in inspections.decisions.items():
-            for rec in recs:
-                result.add_reject(
-                    Reject(
-                        code="unmatched_record",
-                        reason=f"usage decision for lot {lot_id} has no "
-                        "A_InspectionLot in this batch: convert it together with the lot",
-                        location=rec.pointer or "/",
-                        payload=_fragment(rec.data),
-                        mapper=self.name,
-                    )
-                )
 
     def _inspection(
         self,
