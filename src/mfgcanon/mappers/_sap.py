@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from mfgcanon.errors import MappingError
+
+_V = TypeVar("_V")
 
 _NUMBER = re.compile(r"^\s*([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*(-?)\s*$")
 _ODATA_DATE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{4}))?\)/$")
@@ -147,16 +151,21 @@ def to_local(instant: datetime, zone: tzinfo) -> tuple[str, str]:
     return local.strftime("%Y%m%d"), local.strftime("%H%M%S")
 
 
-def parse_odata_datetime(text: str | None, *, field: str | None = None) -> datetime | None:
-    """``/Date(ms)/`` (UTC) or ``/Date(ms+0060)/`` (offset in minutes) as an aware datetime."""
+def _through_cache(text: str | None, field: str | None, what: str, parse: Callable[[str], _V]) -> _V | None:
+    """Empty is None; anything else goes through a cached parser, whose errors get the field's path."""
     if text is None or text == "":
         return None
     if not isinstance(text, str):
-        raise MappingError(f"{text!r} is not an OData date", code="invalid_value", path=field)
+        raise MappingError(f"{text!r} is not {what}", code="invalid_value", path=field)
     try:
-        return _odata_datetime_cached(text)
+        return parse(text)
     except MappingError as exc:
         raise MappingError(exc.message, code=exc.code, path=field) from None
+
+
+def parse_odata_datetime(text: str | None, *, field: str | None = None) -> datetime | None:
+    """``/Date(ms)/`` (UTC) or ``/Date(ms+0060)/`` (offset in minutes) as an aware datetime."""
+    return _through_cache(text, field, "an OData date", _odata_datetime_cached)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -220,14 +229,7 @@ def parse_odata_date(text: str | None, *, field: str | None = None) -> date | No
 
 def parse_odata_time(text: str | None, *, field: str | None = None) -> tuple[time, int] | None:
     """``PT08H30M00S`` as (time, extra days); ``PT24H00M00S`` is end of day; empty -> None."""
-    if text is None or text == "":
-        return None
-    if not isinstance(text, str):
-        raise MappingError(f"{text!r} is not an OData time", code="invalid_value", path=field)
-    try:
-        return _odata_time_cached(text)
-    except MappingError as exc:
-        raise MappingError(exc.message, code=exc.code, path=field) from None
+    return _through_cache(text, field, "an OData time", _odata_time_cached)
 
 
 @functools.lru_cache(maxsize=4096)
