@@ -30,3 +30,20 @@ def test_scenario_event_ids_are_deterministic() -> None:
     second, _ = _scenario().build()  # type: ignore[attr-defined]
     assert [e.id for e in first] == [e.id for e in second]
     assert len({e.id for e in first}) == len(first)
+
+
+def test_both_sap_channels_agree_on_the_example_order() -> None:
+    """The IDoc and the OData read of the same order, with the example context, carry the same identity,
+    plan and event time (the IDoc control record is read in the context's system_timezone)."""
+    from mfgcanon.mappers import get, load_context
+
+    ctx = load_context(EXAMPLES / "context.toml")
+    sap = EXAMPLES / "sap"
+    idoc_doc = (sap / "idoc_loipro05_production_order.xml").read_bytes()
+    odata_doc = (sap / "odata_production_order_2_get_response.json").read_bytes()
+    (idoc,) = get("sap-idoc").to_canonical(idoc_doc, ctx).events
+    (odata,) = get("sap-odata").to_canonical(odata_doc, ctx).events
+    assert idoc.time == odata.time
+    for name in ("order_id", "plant", "material_id", "planned_start_at", "planned_end_at", "status"):
+        assert getattr(idoc.data, name) == getattr(odata.data, name), name
+    assert idoc.data.planned_quantity.value == odata.data.planned_quantity.value

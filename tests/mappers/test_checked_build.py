@@ -20,6 +20,15 @@ LONG = "X" * 300
         ("idoc_loipro05_production_order.xml", b"<ARBPL>", f"<ARBPL>{LONG}".encode()),
         ("idoc_mbgmcr03_goods_issue_261.xml", b"<BATCH>", f"<BATCH>{LONG}".encode()),
         ("idoc_mbgmcr03_goods_issue_261.xml", b"<STGE_LOC>", f"<STGE_LOC>{LONG}".encode()),
+        ("idoc_matmas05_material.xml", b"<MATKL>", f"<MATKL>{LONG}".encode()),
+        ("idoc_matmas05_material.xml", b"<LGPRO>", f"<LGPRO>{LONG}".encode()),  # nested plant data
+        ("idoc_matmas05_material.xml", b"<UMREZ>4</UMREZ>", b"<UMREZ>0</UMREZ>"),  # nested hook: factor > 0
+        (
+            "idoc_batmas03_batch.xml",
+            b'<E1BPBATCHATT SEGMENT="1">',
+            f'<E1BPBATCHATT SEGMENT="1"><VENDRBATCH>{LONG}</VENDRBATCH>'.encode(),
+        ),
+        ("idoc_ppcc2pretticket02_confirmation.xml", b"<WORK_CNTR>", f"<WORK_CNTR>{LONG}".encode()),
     ],
 )
 def test_idoc_constraint_violations_become_rejects(name: str, old: bytes, new: bytes) -> None:

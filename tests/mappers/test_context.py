@@ -36,6 +36,7 @@ def test_missing_zone_is_an_error_not_a_guess(tmp_path: Path) -> None:
     [
         ('[plants.1710]\ntimezone = "Mars/Olympus"\n', "plants.1710.timezone"),
         ('default_timezone = "Nowhere/Else"\n', "default_timezone"),
+        ('system_timezone = "Nowhere/Else"\n', "system_timezone"),
         ('[units]\nKAR = "NOPE"\n', "units.KAR"),
         ('[plants.1710]\nzone = "UTC"\n', "plants.1710"),
         ('sourcesystem = "typo"\n', "sourcesystem"),
@@ -58,3 +59,18 @@ def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
     bad.write_text("this is = = not toml")
     with pytest.raises(MappingError, match="not valid TOML"):
         load_context(bad)
+
+
+def test_system_clock_zone(tmp_path: Path) -> None:
+    """The source system's clock zone is its own setting; without it the plant's zone stands in."""
+    path = tmp_path / "c.toml"
+    path.write_text('system_timezone = "UTC"\n[plants.1710]\ntimezone = "Europe/Berlin"\n')
+    ctx = load_context(path)
+    assert ctx.system_timezone == ZoneInfo("UTC")
+    assert ctx.clock_zone_for("1710") == ZoneInfo("UTC")
+    assert ctx.zone_for("1710") == ZoneInfo("Europe/Berlin")
+    path.write_text('[plants.1710]\ntimezone = "Europe/Berlin"\n')
+    assert load_context(path).clock_zone_for("1710") == ZoneInfo("Europe/Berlin")
+    with pytest.raises(MappingError) as info:
+        load_context(path).clock_zone_for("9999")
+    assert info.value.code == "missing_timezone"

@@ -46,6 +46,37 @@ class TestSapIdocContract(MapperContract):
         return [(p.name, p.read_bytes()) for p in IDOC_SAMPLES]
 
 
+def test_control_record_time_is_the_senders_clock() -> None:
+    """CREDAT/CRETIM are the sending system's clock: read in ``system_timezone`` when the context sets it,
+    else in the plant's zone; the order's business times stay plant-local either way."""
+    doc = sample("idoc_loipro05_production_order.xml")
+    assert b"<CREDAT>20240115</CREDAT>" in doc
+    assert b"<CRETIM>071502</CRETIM>" in doc
+    plant_only = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
+    utc_clock = MappingContext.build(
+        source_system="S4H-100", plants={"1710": "America/Los_Angeles"}, system_timezone="UTC"
+    )
+    (assumed,) = MAPPER.to_canonical(doc, plant_only).events
+    (event,) = MAPPER.to_canonical(doc, utc_clock).events
+    assert assumed.time == datetime(2024, 1, 15, 15, 15, 2, tzinfo=UTC)
+    assert event.time == datetime(2024, 1, 15, 7, 15, 2, tzinfo=UTC)
+    assert event.data == assumed.data  # only the envelope time depends on the sender's clock
+
+
+def test_sales_order_keys_lose_alpha_zeros_with_or_without_item(ctx: MappingContext) -> None:
+    doc = sample("idoc_loipro05_production_order.xml")
+    assert b"<KDAUF>" not in doc
+    with_item = doc.replace(b"<AUART>", b"<KDAUF>0000004711</KDAUF><KDPOS>000010</KDPOS><AUART>", 1)
+    without_item = doc.replace(b"<AUART>", b"<KDAUF>0000004711</KDAUF><AUART>", 1)
+    zero_item = doc.replace(b"<AUART>", b"<KDAUF>0000004711</KDAUF><KDPOS>000000</KDPOS><AUART>", 1)
+    found = [MAPPER.to_canonical(d, ctx).events[0].data.sales_order_id for d in (with_item, without_item, zero_item)]
+    assert found == ["4711/10", "4711", "4711"]
+    keep = MappingContext.build(
+        source_system="S4H-100", plants={"1710": "America/Los_Angeles"}, options={"keep_leading_zeros": True}
+    )
+    assert MAPPER.to_canonical(without_item, keep).events[0].data.sales_order_id == "0000004711"
+
+
 def test_loipro_sample(ctx: MappingContext) -> None:
     result = MAPPER.to_canonical(sample("idoc_loipro05_production_order.xml"), ctx)
     assert not result.rejects
@@ -320,9 +351,9 @@ CARRIED = (
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(channel.movements(BERLIN), min_size=1, max_size=4))
-def test_mbgmcr_round_trip(items: list[MaterialMovement]) -> None:
-    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "Europe/Berlin"})
+@given(st.lists(channel.movements(BERLIN), min_size=1, max_size=4), st.sampled_from([None, "UTC", "Asia/Tokyo"]))
+def test_mbgmcr_round_trip(items: list[MaterialMovement], clock: str | None) -> None:
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "Europe/Berlin"}, system_timezone=clock)
     back = [e.data for e in MAPPER.to_canonical(MAPPER.from_canonical(items, ctx), ctx).events]
     assert len(back) == len(items)
     key = lambda m: (m.occurred_at, m.material_id, str(m.quantity.value), m.movement_type_source_code)  # noqa: E731

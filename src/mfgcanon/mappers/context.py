@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mfgcanon import units
 from mfgcanon.errors import MappingError
 
-_KNOWN_KEYS = frozenset({"source_system", "default_timezone", "plants", "units", "options", "received_at"})
+_KNOWN_KEYS = frozenset(
+    {"source_system", "default_timezone", "system_timezone", "plants", "units", "options", "received_at"}
+)
 
 
 def _zone(name: object, where: str) -> ZoneInfo:
@@ -43,6 +45,9 @@ class MappingContext:
     units: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     received_at: datetime | None = None
+    system_timezone: ZoneInfo | None = None
+    """The zone of the source system's own clock (SAP: the application server's, in which the IDoc control
+    record's CREDAT/CRETIM are written); plant zones do not apply to it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "plant_timezones", MappingProxyType(dict(self.plant_timezones)))
@@ -59,6 +64,7 @@ class MappingContext:
         units: Mapping[str, str] | None = None,
         options: Mapping[str, Any] | None = None,
         received_at: datetime | None = None,
+        system_timezone: str | None = None,
     ) -> MappingContext:
         """Convenience constructor with zone names as strings (validated here)."""
         zones = {plant: _zone(name, f"plants.{plant}.timezone") for plant, name in (plants or {}).items()}
@@ -70,6 +76,7 @@ class MappingContext:
             units=_check_units(units or {}),
             options=dict(options or {}),
             received_at=received_at,
+            system_timezone=_zone(system_timezone, "system_timezone") if system_timezone is not None else None,
         )
 
     def zone_for(self, plant: str | None) -> ZoneInfo:
@@ -85,6 +92,11 @@ class MappingContext:
             f'add [plants.{plant or "PLANT"}] timezone = "Area/City" to the context file',
             code="missing_timezone",
         )
+
+    def clock_zone_for(self, plant: str | None) -> ZoneInfo:
+        """The zone of times the source system stamps with its own clock: ``system_timezone`` when set,
+        else the plant's zone (the sender's clock zone is then assumed to be the plant's)."""
+        return self.system_timezone or self.zone_for(plant)
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)
@@ -135,6 +147,8 @@ def context_from_dict(data: Mapping[str, Any]) -> MappingContext:
     options = data.get("options", {})
     if not isinstance(options, Mapping):
         raise MappingError("options must be a table", code="invalid_context", path="options")
+    system = data.get("system_timezone")
+    system_zone = _zone(system, "system_timezone") if system is not None else None
     received = data.get("received_at")
     if received is not None and (not isinstance(received, datetime) or received.tzinfo is None):
         raise MappingError(
@@ -147,6 +161,7 @@ def context_from_dict(data: Mapping[str, Any]) -> MappingContext:
         units=_check_units(aliases),
         options=dict(options),
         received_at=received,
+        system_timezone=system_zone,
     )
 
 

@@ -31,9 +31,7 @@ from mfgcanon.mappers._data import canonical_for
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import (
-    ActivityTime,
     Property,
-    PropertyType,
     Quantity,
     SourceRef,
 )
@@ -56,13 +54,8 @@ from mfgcanon.v1.events import (
 from mfgcanon.v1.inventory import MaterialMovement, MovementType
 from mfgcanon.v1.lot import LotStatus, MaterialLot
 from mfgcanon.v1.material import (
-    LocalizedText,
     Material,
-    MaterialPlantData,
     MaterialStatus,
-    MaterialType,
-    ProcurementType,
-    UnitConversion,
 )
 from mfgcanon.v1.order import ProductionOrder
 
@@ -275,16 +268,8 @@ def _zone(context: MappingContext, plant: str | None) -> Callable[[], tzinfo]:
     return lambda: context.zone_for(plant)
 
 
-def _prop(
-    name: str, value: str | None, kind: PropertyType = PropertyType.STRING, uom: str | None = None
-) -> Property | None:
-    if value is None:
-        return None
-    return Property(name=name, value=value, data_type=kind, uom=uom)
-
-
 def _pd(name: str, value: str | None, kind: str | None = None, uom: str | None = None) -> dict[str, Any] | None:
-    """A property as plain data (see :func:`_prop`)."""
+    """A property as plain data, checked by the entity's one ``msgspec.convert`` pass; None when absent."""
     if value is None:
         return None
     found: dict[str, Any] = {"name": name, "value": value}
@@ -301,10 +286,6 @@ def _pds(*items: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
-
-
-def _props(*items: Property | None) -> list[Property]:
-    return [item for item in items if item is not None]
 
 
 def _plain(number: Decimal | None) -> str | None:
@@ -361,19 +342,23 @@ class _Idoc:
         )
 
     def created_at(self, context: MappingContext, plant: str | None) -> datetime | None:
-        """The control record's creation time (CREDAT/CRETIM), read in the plant's zone."""
+        """The control record's creation time (CREDAT/CRETIM): the sender's system clock, read in the
+        context's ``system_timezone`` (else the plant's zone)."""
         day = _sap.parse_date(self.c("CREDAT"))
         if day is None:
             return None
         moment, extra = _sap.parse_time(self.c("CRETIM"))
-        return _sap.local_instant(day, moment, extra, context.zone_for(plant))
+        return _sap.local_instant(day, moment, extra, context.clock_zone_for(plant))
 
     def created_at_any(self, context: MappingContext, plants: Iterable[str | None]) -> datetime | None:
-        """CREDAT/CRETIM in the first of ``plants`` that has a zone (else the default zone); None when
-        no zone is known (the caller falls back to ``received_at``) or the control record has no date."""
+        """CREDAT/CRETIM in the context's ``system_timezone``, else in the first of ``plants`` that has a
+        zone, else the default zone; None when no zone is known (the caller falls back to ``received_at``)
+        or the control record has no date."""
         if not self.c("CREDAT"):
             return None
-        zone = next((z for p in plants if p is not None and (z := context.plant_timezones.get(p))), None)
+        zone = context.system_timezone
+        if zone is None:
+            zone = next((z for p in plants if p is not None and (z := context.plant_timezones.get(p))), None)
         zone = zone or context.default_timezone
         if zone is None:
             return None
@@ -548,7 +533,8 @@ class SapIdocMapper:
         kdauf = itf.get("KDAUF") or hf.get("KDAUF")
         if kdauf:
             kdpos = itf.get("KDPOS") or hf.get("KDPOS")
-            sales_order = f"{_sap.alpha_in(kdauf)}/{_sap.alpha_in(kdpos)}" if kdpos and kdpos.strip("0") else kdauf
+            keyed = (lambda v: v) if r.keep_zeros else _sap.alpha_in  # the same ALPHA rule as every key
+            sales_order = f"{keyed(kdauf)}/{keyed(kdpos)}" if kdpos and kdpos.strip("0") else keyed(kdauf)
         properties = _pds(
             _pd("sap.order_category", hf.get("AUTYP")),
             _pd("sap.mrp_controller", hf.get("DISPO")),
@@ -707,14 +693,14 @@ class SapIdocMapper:
         except MappingError as exc:
             raise _fail(m, "MEINS", exc) from None
         language = str(ctx.option("language", "EN")).lower()
-        texts: list[LocalizedText] = []
+        texts: list[dict[str, str]] = []
         for t in m.all("E1MAKTM"):
             text = t.f.get("MAKTX", "").strip()
             lang = (t.text("SPRAS_ISO") or sc.code_of(sc.MASTER, "language", t.text("SPRAS") or "", "")).lower()
             if text and lang:
-                texts.append(LocalizedText(language=lang, text=text))
-        description = next((t.text for t in texts if t.language == language), texts[0].text if texts else None)
-        conversions: list[UnitConversion] = []
+                texts.append({"language": lang, "text": text})
+        description = next((t["text"] for t in texts if t["language"] == language), texts[0]["text"] if texts else None)
+        conversions: list[dict[str, Any]] = []
         for u in m.all("E1MARMM"):
             code = u.text("MEINH")
             if not code:
@@ -728,64 +714,75 @@ class SapIdocMapper:
             num, den = r.dec(u, "UMREZ"), r.dec(u, "UMREN")
             if num is None or den is None:
                 raise _fail(u, "UMREZ", MappingError("unit conversion needs UMREZ and UMREN", code="missing_field"))
-            conversions.append(UnitConversion(uom=uom, numerator=num, denominator=den))
-        plants: list[MaterialPlantData] = []
+            conversions.append({"uom": uom, "numerator": num, "denominator": den})
+        plants: list[dict[str, Any]] = []
         for p in m.all("E1MARCM"):
             werks = p.text("WERKS")
             if not werks:
                 continue
             beskz = p.text("BESKZ")
             plants.append(
-                MaterialPlantData(
-                    plant=werks,
-                    procurement_type=ProcurementType(sc.code_of(sc.MASTER, "procurement_type", beskz))
-                    if beskz
-                    else None,
-                    procurement_type_source_code=beskz,
-                    storage_location=p.text("LGPRO"),
-                    status=MaterialStatus.OTHER if p.text("MMSTA") else None,
-                    status_source_code=p.text("MMSTA"),
-                    mrp_controller=p.text("DISPO"),
-                )
+                {
+                    "plant": werks,
+                    "procurement_type": sc.code_of(sc.MASTER, "procurement_type", beskz) if beskz else None,
+                    "procurement_type_source_code": beskz,
+                    "storage_location": p.text("LGPRO"),
+                    "status": MaterialStatus.OTHER if p.text("MMSTA") else None,
+                    "status_source_code": p.text("MMSTA"),
+                    "mrp_controller": p.text("DISPO"),
+                }
             )
         mtart = m.text("MTART")
         shelf = r.dec(m, "MHDHB")
-        custom: list[Property] = []
+        custom: list[dict[str, Any]] = []
         for block in m.all("CustomData"):
             for data in block.all("Data"):
                 attribute = data.text("attribute")
                 if attribute:
-                    custom.append(Property(name=f"sap.custom.{attribute}", value=data.text("value")))
+                    custom.append({"name": f"sap.custom.{attribute}", "value": data.text("value")})
         gross = r.dec(m, "BRGEW")
         weight_unit = m.text("GEWEI")
-        material = Material(
-            material_id=material_id,
-            description=description,
-            descriptions=texts,
-            base_uom=base_uom,
-            material_type=MaterialType(sc.code_of(sc.MASTER, "material_type", mtart or "")),
-            material_type_source_code=mtart,
-            material_group=m.text("MATKL"),
-            is_lot_managed=_sap.is_flag(m.f.get("XCHPF")),
-            shelf_life=Quantity(value=shelf, uom="DAY") if shelf else None,
-            uom_conversions=conversions,
-            status=MaterialStatus.OTHER if m.text("MSTAE") else MaterialStatus.ACTIVE,
-            status_source_code=m.text("MSTAE"),
-            is_deleted=_sap.is_flag(m.f.get("LVORM")) or m.text("MSGFN") == "003",
-            plant_data=plants,
-            properties=_props(
-                _prop("sap.industry_sector", m.text("MBRSH")),
-                _prop("sap.old_material_number", m.text("BISMT")),
-                _prop("sap.gtin", m.text("EAN11")),
-                _prop("sap.gross_weight", _plain(gross), PropertyType.DECIMAL, sc.unit_in(weight_unit, ctx))
-                if gross and weight_unit
-                else None,
-            )
-            + custom,
-            source=idoc.source(ctx, fallback_id=material_id),
+        source = msgspec.structs.asdict(idoc.source(ctx, fallback_id=material_id))  # plain data: checked by convert
+        material = sc.convert(
+            {
+                "material_id": material_id,
+                "description": description,
+                "descriptions": texts,
+                "base_uom": base_uom,
+                "material_type": sc.code_of(sc.MASTER, "material_type", mtart or ""),
+                "material_type_source_code": mtart,
+                "material_group": m.text("MATKL"),
+                "is_lot_managed": _sap.is_flag(m.f.get("XCHPF")),
+                "shelf_life": {"value": shelf, "uom": "DAY"} if shelf else None,
+                "uom_conversions": conversions,
+                "status": MaterialStatus.OTHER if m.text("MSTAE") else MaterialStatus.ACTIVE,
+                "status_source_code": m.text("MSTAE"),
+                "is_deleted": _sap.is_flag(m.f.get("LVORM")) or m.text("MSGFN") == "003",
+                "plant_data": plants,
+                "properties": _pds(
+                    _pd("sap.industry_sector", m.text("MBRSH")),
+                    _pd("sap.old_material_number", m.text("BISMT")),
+                    _pd("sap.gtin", m.text("EAN11")),
+                    _pd("sap.gross_weight", _plain(gross), "decimal", self._unit_of(m, "GEWEI", ctx))
+                    if gross and weight_unit
+                    else None,
+                )
+                + custom,
+                "source": source,
+            },
+            Material,
         )
-        created = idoc.created_at_any(ctx, [] if ctx.default_timezone else [p.plant for p in plants])
-        sc.emit(result, MaterialUpserted, material, time=sc.event_time(result, ctx, lambda: m.where()[0], created))
+        created = idoc.created_at_any(ctx, [] if ctx.default_timezone else [p["plant"] for p in plants])
+        time = sc.event_time(result, ctx, lambda: m.where()[0], created)
+        sc.emit_checked(result, MaterialUpserted, material, time=time)
+
+    @staticmethod
+    def _unit_of(seg: _Seg, name: str, ctx: MappingContext) -> str:
+        """The Rec 20 code of a unit field; a unit no table knows names the field."""
+        try:
+            return sc.unit_in(seg.f[name], ctx)
+        except MappingError as exc:
+            raise _fail(seg, name, exc) from None
 
     # BATMAS ----------------------------------------------------------------
     def _batmas(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
@@ -804,31 +801,32 @@ class SapIdocMapper:
         status_seg = b.one("E1BPBATCHSTATUS")
         restricted = _sap.is_flag(status_seg.f.get("RESTRICTED")) if status_seg else False
         ctrl = b.one("E1BPBATCHCTRL")
-        lot = MaterialLot(
-            lot_id=lot_id,
-            material_id=material_id,
-            plant=plant,
-            status=LotStatus.OTHER if restricted else LotStatus.RELEASED,
-            status_source_code="RESTRICTED" if restricted else None,
-            manufactured_at=r.instant(attrs, "PROD_DATE", None, zone),
-            expires_at=r.instant(attrs, "EXPIRYDATE", None, zone),
-            retest_at=r.instant(attrs, "NEXTINSPEC", None, zone),
-            supplier_id=r.key(attrs, "VENDOR"),
-            supplier_lot_id=attrs.text("VENDRBATCH"),
-            properties=_props(
-                _prop("sap.country_of_origin", attrs.text("COUNTRYORI")),
-                _prop("sap.availability_date", _iso(r.day(attrs, "AVAILABLE")), PropertyType.DATE),
-                _prop("sap.batch_class", ctrl.text("CLASS") if ctrl else None),
-                _prop(
-                    "sap.deletion_flag",
-                    "true" if _sap.is_flag(attrs.f.get("DELETEFLAG")) else None,
-                    PropertyType.BOOLEAN,
+        source = msgspec.structs.asdict(idoc.source(ctx, fallback_id=f"{material_id}/{lot_id}"))
+        lot = sc.convert(
+            {
+                "lot_id": lot_id,
+                "material_id": material_id,
+                "plant": plant,
+                "status": LotStatus.OTHER if restricted else LotStatus.RELEASED,
+                "status_source_code": "RESTRICTED" if restricted else None,
+                "manufactured_at": r.instant(attrs, "PROD_DATE", None, zone),
+                "expires_at": r.instant(attrs, "EXPIRYDATE", None, zone),
+                "retest_at": r.instant(attrs, "NEXTINSPEC", None, zone),
+                "supplier_id": r.key(attrs, "VENDOR"),
+                "supplier_lot_id": attrs.text("VENDRBATCH"),
+                "properties": _pds(
+                    _pd("sap.country_of_origin", attrs.text("COUNTRYORI")),
+                    _pd("sap.availability_date", _iso(r.day(attrs, "AVAILABLE")), "date"),
+                    _pd("sap.batch_class", ctrl.text("CLASS") if ctrl else None),
+                    _pd("sap.deletion_flag", "true" if _sap.is_flag(attrs.f.get("DELETEFLAG")) else None, "boolean"),
                 ),
-            ),
-            source=idoc.source(ctx, fallback_id=f"{material_id}/{lot_id}"),
+                "source": source,
+            },
+            MaterialLot,
         )
         created = idoc.created_at_any(ctx, [plant])
-        sc.emit(result, LotUpserted, lot, time=sc.event_time(result, ctx, lambda: b.where()[0], created))
+        time = sc.event_time(result, ctx, lambda: b.where()[0], created)
+        sc.emit_checked(result, LotUpserted, lot, time=time)
 
     # MBGMCR ----------------------------------------------------------------
     def _mbgmcr(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
@@ -1002,58 +1000,62 @@ class SapIdocMapper:
             raise _fail(t, missing, MappingError(f"time ticket has no {missing}", code="missing_field"))
         zone = _zone(ctx, plant)
         unit = t.text("CONF_QUAN_UNIT") or t.text("CONF_QUAN_UNIT_ISO")
-        yield_qty = r.qty(t, "YIELD", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO") if unit else None
-        if yield_qty is None:
-            if not unit:
-                raise _fail(t, "CONF_QUAN_UNIT", MappingError("time ticket has no unit", code="missing_field"))
-            yield_qty = sc.quantity(Decimal(0), unit, ctx)
-        activities: list[ActivityTime] = []
+        if not unit:
+            raise _fail(t, "CONF_QUAN_UNIT", MappingError("time ticket has no unit", code="missing_field"))
+        yield_qty = r.qty_d(t, "YIELD", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO")
+        if yield_qty is None:  # an activity-only confirmation: nothing yielded, in the ticket's unit
+            try:
+                uom, source_uom = r.unit(unit, None)
+            except MappingError as exc:
+                raise _fail(t, "CONF_QUAN_UNIT", exc) from None
+            yield_qty = {"value": Decimal(0), "uom": uom, "source_uom": source_uom}
+        activities: list[dict[str, Any]] = []
         for slot in range(1, 7):
-            value = r.qty(t, f"CONF_ACTIVITY{slot}", f"CONF_ACTI_UNIT{slot}", f"CONF_ACTI_UNIT{slot}_ISO")
+            value = r.qty_d(t, f"CONF_ACTIVITY{slot}", f"CONF_ACTI_UNIT{slot}", f"CONF_ACTI_UNIT{slot}_ISO")
             if value is not None:
-                activities.append(ActivityTime(activity=sc.activity_kind(slot), duration=value))
+                activities.append({"activity": sc.activity_kind(slot), "duration": value})
         confirmation_id = (
             t.text("EX_IDENT")
             or r.key(t, "CONF_NO")
             or f"{order_id}/{t.text('OPERATION') or '-'}/{_sap.alpha_in(idoc.c('DOCNUM') or '0')}/{number}"
         )
-        operation = t.text("OPERATION")
         personnel = r.key(t, "PERS_NO")
-        confirmation = ProductionConfirmation(
-            confirmation_id=confirmation_id,
-            order_id=order_id,
-            operation_id=operation,
-            plant=plant,
-            work_center_id=t.text("WORK_CNTR"),
-            yield_quantity=yield_qty,
-            scrap_quantity=r.qty(t, "SCRAP", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
-            rework_quantity=r.qty(t, "REWORK", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
-            scrap_reason_code=t.text("DEV_REASON"),
-            is_final=t.text("FIN_CONF") in ("X", "1"),
-            clear_open_reservations=_sap.is_flag(t.f.get("CLEAR_RES")),
-            started_at=r.instant(t, "EXEC_START_DATE", "EXEC_START_TIME", zone),
-            ended_at=r.instant(t, "EXEC_FIN_DATE", "EXEC_FIN_TIME", zone),
-            posting_date=r.day(t, "POSTG_DATE"),
-            activities=activities,
-            personnel_ids=[personnel] if personnel else [],
-            material_movement_ids=[f"{confirmation_id}/{g}" for g in sorted(goods)],
-            recorded_at=r.instant(t, "EX_CREATED_DATE", "EX_CREATED_TIME", zone),
-            properties=_props(
-                _prop("sap.confirmation_text", t.text("CONF_TEXT")),
-                _prop("sap.final_confirmation_type", t.text("FIN_CONF")),
-                _prop("sap.record_type", t.text("RECORDTYPE")),
-            ),
-            source=idoc.source(ctx, line=str(number), fallback_id=confirmation_id),
+        ended_at = r.instant(t, "EXEC_FIN_DATE", "EXEC_FIN_TIME", zone)
+        recorded_at = r.instant(t, "EX_CREATED_DATE", "EX_CREATED_TIME", zone)
+        source = msgspec.structs.asdict(idoc.source(ctx, line=str(number), fallback_id=confirmation_id))
+        confirmation = sc.convert(
+            {
+                "confirmation_id": confirmation_id,
+                "order_id": order_id,
+                "operation_id": t.text("OPERATION"),
+                "plant": plant,
+                "work_center_id": t.text("WORK_CNTR"),
+                "yield_quantity": yield_qty,
+                "scrap_quantity": r.qty_d(t, "SCRAP", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
+                "rework_quantity": r.qty_d(t, "REWORK", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
+                "scrap_reason_code": t.text("DEV_REASON"),
+                "is_final": t.text("FIN_CONF") in ("X", "1"),
+                "clear_open_reservations": _sap.is_flag(t.f.get("CLEAR_RES")),
+                "started_at": r.instant(t, "EXEC_START_DATE", "EXEC_START_TIME", zone),
+                "ended_at": ended_at,
+                "posting_date": r.day(t, "POSTG_DATE"),
+                "activities": activities,
+                "personnel_ids": [personnel] if personnel else [],
+                "material_movement_ids": [f"{confirmation_id}/{g}" for g in sorted(goods)],
+                "recorded_at": recorded_at,
+                "properties": _pds(
+                    _pd("sap.confirmation_text", t.text("CONF_TEXT")),
+                    _pd("sap.final_confirmation_type", t.text("FIN_CONF")),
+                    _pd("sap.record_type", t.text("RECORDTYPE")),
+                ),
+                "source": source,
+            },
+            ProductionConfirmation,
         )
         time = sc.event_time(
-            result,
-            ctx,
-            lambda: t.where()[0],
-            confirmation.ended_at,
-            confirmation.recorded_at,
-            idoc.created_at_any(ctx, [plant]),
+            result, ctx, lambda: t.where()[0], ended_at, recorded_at, idoc.created_at_any(ctx, [plant])
         )
-        return sc.emit(result, ProductionConfirmed, confirmation, time=time)
+        return sc.emit_checked(result, ProductionConfirmed, confirmation, time=time)
 
     # ------------------------------------------------------------------ outbound
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> bytes:
@@ -1118,7 +1120,7 @@ def _control(idoc: Any, basic: str, message: str, created: datetime | None, plan
     _el(dc, "RCVPRT", "LS")
     _el(dc, "RCVPRN", ctx.option("receiver_partner", ctx.source_system))
     if created is not None:
-        day, moment = _sap.to_local(created, ctx.zone_for(plant))
+        day, moment = _sap.to_local(created, ctx.clock_zone_for(plant))
         _el(dc, "CREDAT", day)
         _el(dc, "CRETIM", moment)
 
