@@ -5,7 +5,8 @@ the merge is exact) and generated into one module, ``mfgcanon.pydantic.v1``: one
 no duplicates across entities and events. Before generation the bundle is rewritten into an
 equivalent form the generator renders cleanly (``anyOf[T, null]`` on a primitive becomes
 ``type: [T, "null"]``, so optional constrained strings stay inline instead of becoming numbered
-root models; string enums get ``type: string`` so they become ``StrEnum``s). After generation
+root models; string enums get ``type: string`` so they become ``StrEnum``s; unsigned decimals get
+``minimum: 0``, since the generator drops a pattern on a ``Decimal``). After generation
 the header is replaced by a stable one (no timestamp, no temp path).
 """
 
@@ -19,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from mfgcanon.types import UNSIGNED_DECIMAL_PATTERN
 
 DMCG_VERSION = "0.89.0"
 
@@ -63,6 +66,10 @@ def _inline_optional(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     node = {key: _inline_optional(value) for key, value in node.items()}
+    if node.get("format") == "decimal" and node.get("pattern") == UNSIGNED_DECIMAL_PATTERN:
+        # the generator types a decimal string as Decimal and drops its pattern (a regex cannot apply to a
+        # Decimal): state "not negative" as a bound it keeps (Field(ge=0))
+        node["minimum"] = 0
     if "enum" in node and "type" not in node and all(isinstance(v, str) for v in node["enum"]):
         node["type"] = "string"  # msgspec leaves it implicit; with it the generator writes str enums
     branches = node.get("anyOf")

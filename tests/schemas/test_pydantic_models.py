@@ -41,7 +41,9 @@ def test_generated_models_reject_what_the_schema_rejects() -> None:
             "yield_quantity": {"value": "1.5", "uom": "KGM"}}
     assert model.model_validate(good).yield_quantity.value == pydantic_v1.Quantity(value="1.5", uom="KGM").value
     for bad in ({**good, "surprise": 1}, {**good, "plant": ""}, {**good, "kind": "material"},
-                {**good, "started_at": "2026-03-01T08:30:00"}):
+                {**good, "started_at": "2026-03-01T08:30:00"},
+                {**good, "yield_quantity": {"value": "-5", "uom": "KGM"}},
+                {**good, "scrap_quantity": {"value": "-0.001", "uom": "KGM"}}):
         with pytest.raises(ValidationError):
             model.model_validate(bad)
 

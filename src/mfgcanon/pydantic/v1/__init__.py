@@ -2961,7 +2961,7 @@ class Quantity(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Decimal
+    value: Annotated[Decimal, Field(ge=0)]
     """
     The amount: a finite decimal >= 0, written as a JSON string.
     """
@@ -3179,11 +3179,11 @@ class UnitConversion(BaseModel):
     """
     The alternative unit (Rec 20).
     """
-    numerator: Decimal
+    numerator: Annotated[Decimal, Field(ge=0)]
     """
     Base units in `denominator` alternative units (SAP UMREZ).
     """
-    denominator: Decimal
+    denominator: Annotated[Decimal, Field(ge=0)]
     """
     Alternative units that hold `numerator` base units (SAP UMREN).
     """
