@@ -10,9 +10,17 @@ import pytest
 
 from mfgcanon.mappers import MappingContext, get
 from mfgcanon.mappers._data import FIELD_MAPS, TRANSFORMS, canonical_for, field_map, load, mappings_root
-from mfgcanon.v1 import inventory, order
+from mfgcanon.v1 import confirmation, inventory, lot, material, order, quality
 
-ENTITIES: dict[str, Any] = {"ProductionOrder": order.ProductionOrder, "MaterialMovement": inventory.MaterialMovement}
+ENTITIES: dict[str, Any] = {
+    "ProductionOrder": order.ProductionOrder,
+    "MaterialMovement": inventory.MaterialMovement,
+    "Material": material.Material,
+    "MaterialLot": lot.MaterialLot,
+    "ProductionConfirmation": confirmation.ProductionConfirmation,
+    "InventoryBalance": inventory.InventoryBalance,
+    "QualityInspection": quality.QualityInspection,
+}
 
 
 def _struct(t: mi.Type) -> mi.StructType | None:
@@ -57,12 +65,73 @@ def test_paths_exist_and_transforms_are_known(relative: str) -> None:
         assert entry["transform"] in TRANSFORMS, f"{relative}: unknown transform {entry['transform']}"
         if entry["transform"] == "quantity":
             assert "unit" in entry, f"{relative}: {entry['canonical']} needs a unit field"
+        else:
+            assert "unit" not in entry, f"{relative}: {entry['canonical']}: a unit field only goes with quantity"
+        if "time" in entry:
+            assert entry["transform"] in ("local_instant", "odata_local_instant"), f"{relative}: {entry}"
 
 
 def test_canonical_lookup() -> None:
     assert canonical_for("sap-idoc", "E1AFKOL", "GAMNG") == "ProductionOrder.planned_quantity"
     assert canonical_for("sap-idoc", "E1AFKOL", "GMEIN") == "ProductionOrder.planned_quantity"
     assert canonical_for("sap-idoc", "E1AFKOL", "NOPE") is None
+    assert canonical_for("sap-idoc", "E1JSTKL", "STAT") == "ProductionOrder.status"  # the tail of E1AFKOL/E1JSTKL/STAT
+
+
+def test_lookup_names_the_right_entity_per_segment() -> None:
+    """The same field name in segments of different messages resolves to each message's entity."""
+    assert canonical_for("sap-idoc", "E1AFKOL", "MATNR") == "ProductionOrder.material_id"
+    assert canonical_for("sap-idoc", "E1MARAM", "MATNR") == "Material.material_id"
+    assert canonical_for("sap-idoc", "E1MARAM", "MEINS") == "Material.base_uom"
+    assert canonical_for("sap-idoc", "E1RESBL", "MEINS") == "ProductionOrder.material_requirements.quantity"
+    assert canonical_for("sap-idoc", "E1BATMAS", "MATERIAL") == "MaterialLot.material_id"
+    assert canonical_for("sap-idoc", "E1BP2017_GM_ITEM_CREATE", "MATERIAL") == "MaterialMovement.material_id"
+    assert canonical_for("sap-idoc", "E1BP_PP_TIMETICKET", "ORDERID") == "ProductionConfirmation.order_id"
+    assert canonical_for("sap-idoc", "E1BP2017_GM_ITEM_CREATE", "ORDERID") == "MaterialMovement.order_id"
+    assert canonical_for("sap-idoc", "E1MARCM", "WERKS") == "Material.plant_data.plant"
+    assert canonical_for("sap-idoc", "E1MARAM", "MATNR", message="LOIPRO") is None
+
+
+def test_odata_lookup_by_entity_set() -> None:
+    """OData property names repeat across entity sets: without the message an ambiguous name gives None,
+    with it the entity set's own map answers."""
+    assert canonical_for("sap-odata", "", "Material") is None
+    assert canonical_for("sap-odata", "", "Material", message="A_ProductionOrder_2") == "ProductionOrder.material_id"
+    assert canonical_for("sap-odata", "", "Material", message="A_MatlStkInAcctMod") == "InventoryBalance.material_id"
+    assert (
+        canonical_for("sap-odata", "", "Material", message="A_InspectionLot")
+        == "QualityInspection.inspected.material_id"
+    )
+    assert canonical_for("sap-odata", "", "Product", message="A_Product") == "Material.material_id"
+    assert canonical_for("sap-odata", "", "TotalQuantity") == "ProductionOrder.planned_quantity"  # one map has it
+    assert (
+        canonical_for("sap-odata", "to_ProductionOrderOperation", "OpPlannedTotalQuantity")
+        == "ProductionOrder.operations.planned_quantity"
+    )
+    # a property of the entity itself wins over the same name in a navigation
+    assert canonical_for("sap-odata", "", "Plant", message="A_ProductionOrder_2") == "ProductionOrder.plant"
+    assert canonical_for("sap-odata", "", "Plant", message="A_Product") == "Material.plant_data.plant"
+
+
+def _split(source: str) -> tuple[str, str]:
+    segment, _, name = source.rpartition("/")
+    return segment.rpartition("/")[2], name
+
+
+@pytest.mark.parametrize(("mapper", "message"), sorted(FIELD_MAPS))
+def test_every_mapped_field_resolves_within_its_own_entity(mapper: str, message: str) -> None:
+    """Every source, unit and time field of a map resolves to that map's entity: by message, and for the
+    IDoc mapper (which looks up by segment alone) also without it."""
+    relative = FIELD_MAPS[(mapper, message)]
+    entity = load(relative)["entity"]
+    for entry in field_map(relative):
+        for source in filter(None, (entry["source"], entry.get("unit"), entry.get("time"))):
+            segment, name = _split(source)
+            found = canonical_for(mapper, segment, name, message=message)
+            assert found is not None, f"{relative}: {source} resolves to nothing"
+            assert found.startswith(f"{entity}."), f"{relative}: {source} -> {found}"
+            if mapper == "sap-idoc":
+                assert canonical_for(mapper, segment, name) == found, f"{relative}: {source} is ambiguous"
 
 
 def test_reject_names_source_and_canonical_field() -> None:

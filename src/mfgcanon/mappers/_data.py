@@ -61,8 +61,17 @@ def table(relative: str, *keys: str) -> dict[str, Any]:
 
 FIELD_MAPS = {
     ("sap-idoc", "LOIPRO"): "sap/idoc_loipro_fields.toml",
+    ("sap-idoc", "MATMAS"): "sap/idoc_matmas_fields.toml",
+    ("sap-idoc", "BATMAS"): "sap/idoc_batmas_fields.toml",
     ("sap-idoc", "MBGMCR"): "sap/idoc_mbgmcr_fields.toml",
+    ("sap-idoc", "PPCC2PRETTICKET"): "sap/idoc_ppcc2pretticket_fields.toml",
     ("sap-odata", "A_ProductionOrder_2"): "sap/odata_production_order_fields.toml",
+    ("sap-odata", "A_Product"): "sap/odata_product_fields.toml",
+    ("sap-odata", "Batch"): "sap/odata_batch_fields.toml",
+    ("sap-odata", "A_MaterialDocumentItem"): "sap/odata_material_document_fields.toml",
+    ("sap-odata", "A_MatlStkInAcctMod"): "sap/odata_material_stock_fields.toml",
+    ("sap-odata", "ProdnOrdConf2"): "sap/odata_confirmation_fields.toml",
+    ("sap-odata", "A_InspectionLot"): "sap/odata_inspection_lot_fields.toml",
 }
 """Which field map describes which (mapper, message): the files are listed in mappings/README.md."""
 
@@ -80,6 +89,15 @@ TRANSFORMS = frozenset(
         "order_status",  # status codes -> OrderStatus (sap/statuses.toml)
         "operation_status",  # status codes -> OperationStatus
         "movement_type",  # BWART -> MovementType (sap/movement_types.toml)
+        "decimal",  # SAP number or JSON number -> Decimal, no unit
+        "unit",  # SAP unit (internal, commercial or ISO spelling) -> Rec 20 code (sap/units.toml, context aliases)
+        "language",  # ISO 639 code lower-cased; a 1-character SAP key (SPRAS) via sap/master_data.toml [language]
+        "material_type",  # MTART / ProductType -> MaterialType (sap/master_data.toml [material_type])
+        "procurement_type",  # BESKZ / ProcurementType -> ProcurementType (sap/master_data.toml [procurement_type])
+        "stock_type",  # InventoryStockType -> StockStatus (sap/master_data.toml [stock_type], empty = 01)
+        "inspection_type",  # inspection lot origin -> InspectionType (sap/quality.toml [inspection_type])
+        "evaluation",  # result valuation -> Evaluation (sap/quality.toml [evaluation])
+        "usage_decision",  # UD code, else its valuation -> UsageDecision (sap/quality.toml [usage_decision])
     }
 )
 """The transform names a field map may use (each one a reader of the mappers)."""
@@ -92,19 +110,43 @@ def field_map(relative: str) -> tuple[dict[str, str], ...]:
     return tuple({str(k): str(v) for k, v in entry.items()} for entry in entries)
 
 
+def _matches(entry: dict[str, str], wanted: str, *, exact: bool) -> bool:
+    """Whether an entry reads ``wanted`` (its source, unit or time field): the whole path, or its tail."""
+    for key in ("source", "unit", "time"):
+        source = entry.get(key)
+        if source and (source == wanted if exact else source.endswith("/" + wanted)):
+            return True
+    return False
+
+
+def _lookup(relative: str, wanted: str) -> str | None:
+    """The canonical path (``Entity.path``) one map gives a source field: the first entry naming the
+    whole path, else the first whose path ends in it (``E1JSTKL/STAT`` finds ``E1AFKOL/E1JSTKL/STAT``)."""
+    entries = field_map(relative)
+    for exact in (True, False):
+        found = next((entry for entry in entries if _matches(entry, wanted, exact=exact)), None)
+        if found is not None:
+            return f"{load(relative).get('entity', '')}.{found['canonical']}"
+    return None
+
+
 @functools.cache
-def canonical_for(mapper: str, segment: str, source_field: str) -> str | None:
+def canonical_for(mapper: str, segment: str, source_field: str, message: str | None = None) -> str | None:
     """The canonical path a source field feeds, from the mapper's field maps (for error messages and docs).
 
-    ``canonical_for("sap-idoc", "E1AFKOL", "GAMNG")`` -> ``"ProductionOrder.planned_quantity"``.
+    ``canonical_for("sap-idoc", "E1AFKOL", "GAMNG")`` -> ``"ProductionOrder.planned_quantity"``;
+    ``segment`` is the IDoc segment or the OData navigation property (``""`` for a property of the
+    entity itself). With ``message`` (``"MATMAS"``, ``"A_Product"``) only that message's map is read:
+    ``canonical_for("sap-odata", "", "Material", message="A_MatlStkInAcctMod")`` ->
+    ``"InventoryBalance.material_id"``. Without it every map of the mapper is read, and a field that
+    maps to different canonical paths in different maps (OData ``Material``) gives None: an error
+    message then names no canonical field rather than a wrong one.
     """
     wanted = f"{segment}/{source_field}" if segment else source_field
-    for (owner, _message), relative in FIELD_MAPS.items():
-        if owner != mapper:
-            continue
-        entity = str(load(relative).get("entity", ""))
-        for entry in field_map(relative):
-            sources = (entry["source"], entry.get("unit", ""), entry.get("time", ""))
-            if any(source == wanted or source.endswith("/" + wanted) for source in sources):
-                return f"{entity}.{entry['canonical']}"
-    return None
+    found = {
+        target
+        for (owner, name), relative in FIELD_MAPS.items()
+        if owner == mapper and (message is None or name == message)
+        if (target := _lookup(relative, wanted)) is not None
+    }
+    return found.pop() if len(found) == 1 else None
