@@ -12,7 +12,9 @@ the date in the plant's zone), commercial units with ``...ISOCode`` siblings, ``
 
 Inspection parts often arrive as separate responses: :meth:`SapODataMapper.to_canonical_many` joins
 results and usage decisions to their lot across payloads; a part whose lot never arrives is rejected
-(``unmatched_record``), never dropped.
+(``unmatched_record``), never dropped. A lot key seen twice in one batch never overwrites silently: an exact
+repeat is deduplicated (a warning; it is counted with the lot's event), a different version is rejected
+(``constraint_violation``) and the first one mapped.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from mfgcanon.mappers import sap_common as sc
 from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
 from mfgcanon.mappers._data import table
 from mfgcanon.mappers.context import MappingContext
-from mfgcanon.v1.common import ActivityTime, Location, Property, PropertyType, Quantity, SourceRef, StockStatus
+from mfgcanon.v1.common import Quantity
 from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.events import (
     InspectionCompleted,
@@ -53,24 +55,9 @@ from mfgcanon.v1.events import (
 )
 from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement, MovementType
 from mfgcanon.v1.lot import MaterialLot
-from mfgcanon.v1.material import (
-    LocalizedText,
-    Material,
-    MaterialPlantData,
-    MaterialType,
-    ProcurementType,
-    UnitConversion,
-)
-from mfgcanon.v1.order import ProductionOrder
-from mfgcanon.v1.quality import (
-    Evaluation,
-    InspectedItem,
-    InspectionResult,
-    InspectionStatus,
-    InspectionType,
-    QualityInspection,
-    UsageDecision,
-)
+from mfgcanon.v1.material import Material
+from mfgcanon.v1.order import OperationStatus, ProductionOrder
+from mfgcanon.v1.quality import InspectionStatus, QualityInspection
 
 _JSON = msgspec.json.Decoder()
 
@@ -89,6 +76,9 @@ class _Inspection:
     lots: dict[str, _Rec] = field(default_factory=dict)
     results: dict[str, list[_Rec]] = field(default_factory=dict)
     decisions: dict[str, list[_Rec]] = field(default_factory=dict)  # several: the last one decides
+    # Exact repeats of a lot already in the batch (a re-polled response): not mapped again, but counted
+    # with the lot's event (or rejected with it), so the counts still add up.
+    repeats: dict[str, list[_Rec]] = field(default_factory=dict)
 
 
 def _fragment(data: Any) -> str:
@@ -104,14 +94,16 @@ _UNSET = (None, "", False)  # a flag that is surely not set (skips the call)
 
 
 class _Zone:
-    """A plant's zone looked up once per record (the lookup raises ``missing_timezone`` when first needed)."""
+    """A plant's zone looked up once per record (the lookup raises ``missing_timezone`` when first needed),
+    and the instants already read in it: an order's operations repeat the same few dates and times."""
 
-    __slots__ = ("ctx", "plant", "zone")
+    __slots__ = ("ctx", "instants", "plant", "zone")
 
     def __init__(self, ctx: MappingContext, plant: str | None) -> None:
         self.ctx = ctx
         self.plant = plant
         self.zone: tzinfo | None = None
+        self.instants: dict[tuple[str, str | None], datetime | None] = {}
 
     def get(self) -> tzinfo:
         zone = self.zone
@@ -182,6 +174,8 @@ class _Fields:
 
     def dec(self, name: str) -> Decimal | None:
         value = self.d.get(name)
+        if type(value) is str and value.isascii() and value.replace(".", "", 1).isdigit() and len(value) <= 40:
+            return Decimal(value)  # the common case (as in _sap.parse_decimal): plain digits, finite
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -194,23 +188,13 @@ class _Fields:
             raise self.fail(name, MappingError(f"{value!r} is not finite", code="invalid_value"))
         return number
 
-    def qty(self, value: str, unit: str) -> Quantity | None:
-        number = self.dec(value)
-        if number is None:
-            return None
-        code = self.s(unit) or self.s(f"{unit}ISOCode") or self.s(f"{unit}SAPCode")
-        if code is None:
-            raise self.fail(unit, MappingError(f"{value} has no unit", code="missing_field"))
-        try:
-            return sc.quantity(number, code, self.ctx, iso=self.s(f"{unit}ISOCode"))
-        except MappingError as exc:
-            raise self.fail(value if exc.code == "negative_quantity" else unit, exc) from None
-
     def qty_d(self, value: str, unit: str) -> dict[str, Any] | None:
         """A quantity as plain data (for :func:`sap_common.convert`); units resolved once per document."""
         number = self.dec(value)
-        if number is None:
-            return None
+        return None if number is None else self.qty_of(number, value, unit)
+
+    def qty_of(self, number: Decimal, value: str, unit: str) -> dict[str, Any]:
+        """:meth:`qty_d` for a number already read from ``value``."""
         iso_name, sap_name = _unit_names(unit)
         iso = self.s(iso_name)
         code = self.s(unit) or iso or self.s(sap_name)
@@ -236,6 +220,22 @@ class _Fields:
 
     def instant(
         self, date_field: str, time_field: str | None, plant: str | None, zones: _Zone | None = None
+    ) -> datetime | None:
+        if zones is None:
+            return self._instant(date_field, time_field, plant, None)
+        get = self.d.get
+        raw_day, raw_time = get(date_field), get(time_field) if time_field else None
+        if type(raw_day) is not str or (raw_time is not None and type(raw_time) is not str):
+            return self._instant(date_field, time_field, plant, zones)  # bad types: fail with this field's path
+        key = (raw_day, raw_time)
+        instants = zones.instants
+        if key in instants:
+            return instants[key]
+        found = instants[key] = self._instant(date_field, time_field, plant, zones)
+        return found
+
+    def _instant(
+        self, date_field: str, time_field: str | None, plant: str | None, zones: _Zone | None
     ) -> datetime | None:
         day = self.day(date_field)
         if day is None:
@@ -303,6 +303,12 @@ def _unit_names(unit: str) -> tuple[str, str]:
 
 
 @functools.cache
+def _operation_status(shorts: tuple[str, ...]) -> OperationStatus | None:
+    """:func:`sap_common.operation_status` once per combination of flags (the code lists are static)."""
+    return sc.operation_status(shorts)
+
+
+@functools.cache
 def _flags(prefix: str) -> tuple[tuple[str, str], ...]:
     """The OData status flags (``OrderIsReleased`` ...) of orders or operations, with their short codes."""
     return tuple(
@@ -324,6 +330,7 @@ _COMPONENT_STRINGS = (
     ("movement_type", "GoodsMovementType"),
     ("item_category", "BOMItemCategory"),
 )
+_CONFIRMED_WORK = tuple((n, f"OpConfirmedWorkQuantity{n}", f"OpWorkQuantityUnit{n}") for n in range(1, 7))
 _WORK_QTY = tuple((n, f"WorkCenterStandardWorkQty{n}", f"WorkCenterStandardWorkQtyUnit{n}") for n in range(1, 7))
 
 
@@ -338,16 +345,81 @@ def _pds(*items: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [item for item in items if item is not None]
 
 
-def _p(name: str, value: str | None, kind: PropertyType = PropertyType.STRING) -> Property | None:
-    return None if value is None else Property(name=name, value=value, data_type=kind)
-
-
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _ps(*items: Property | None) -> list[Property]:
-    return [item for item in items if item is not None]
+_TEXT_ROW = (("TDFORMAT", "TDLINE"), ("FORMAT_COL", "TEXT_LINE"))  # TLINE and BAPITLINE spellings
+
+
+def _itf_join(lines: Iterable[tuple[str, str]]) -> str | None:
+    """SAPscript (ITF) text lines ``(format, line)`` as the text a reader sees, in line order.
+
+    The editor wraps a paragraph over several 72/132-character lines, so a line with a blank format
+    continues the paragraph after one blank; ``=`` glues it on with no blank (a word split over two
+    lines); ``/``, ``/=`` and ``/(`` start a new line; any other format (``*``, a style's paragraph key
+    such as ``AS``) starts a new paragraph, also written as a new line. ``/:`` (control command) and
+    ``/*`` (comment) lines are not text and are left out. Trailing blanks are CHAR padding and dropped;
+    character formats (``<B>``) and symbols (``&DATE&``) are kept verbatim (they are not resolved here).
+    ``None`` when nothing readable remains.
+    """
+    rows: list[str] = []  # the lines a reader sees
+    for form, line in lines:
+        tag = form.strip()
+        if tag in ("/:", "/*"):
+            continue
+        text = line.rstrip()
+        if tag == "=" and rows:
+            rows[-1] += text
+        elif tag == "" and rows:
+            words = text.strip()
+            if words:
+                rows[-1] = f"{rows[-1]} {words}" if rows[-1] else words
+        else:
+            rows.append(text.lstrip() if tag in ("", "=") else text)
+    joined = "\n".join(rows).strip()
+    return joined or None
+
+
+def _long_text(f: _Fields, name: str) -> str | None:
+    """A text field that is one line (``UD_TEXT_LINE``, CHAR 40) or a table of lines.
+
+    A table row is a plain string (a continuation line) or a ``TLINE`` / ``BAPITLINE`` row
+    (``TDFORMAT``/``TDLINE`` or ``FORMAT_COL``/``TEXT_LINE``); rows are read in order and joined as
+    SAPscript shows them (:func:`_itf_join`). A value of another type is refused with its JSON pointer.
+    """
+    value = f.d.get(name)
+    if value is None or isinstance(value, str):
+        return _itf_join([("", value)]) if value else None
+    if not isinstance(value, list):
+        raise f.fail(name, MappingError("expected a text line or a list of lines", code="type_mismatch"))
+    lines: list[tuple[str, str]] = []
+    for index, row in enumerate(value):
+        if isinstance(row, str):
+            lines.append(("", row))
+            continue
+        if not isinstance(row, Mapping):
+            wrong = MappingError(
+                f"a text line must be a string or a TLINE row, got {type(row).__name__}", code="type_mismatch"
+            )
+            raise f.fail(f"{name}/{index}", wrong)
+        rf = f.sub(row, f"{f.p}/{name}/{index}")
+        keys = next(((form, line) for form, line in _TEXT_ROW if line in row), None)
+        if keys is None:
+            missing = MappingError("a text row needs TDLINE (TLINE) or TEXT_LINE (BAPITLINE)", code="missing_field")
+            raise f.fail(f"{name}/{index}/TDLINE", missing)
+        lines.append((_raw(rf, keys[0]), _raw(rf, keys[1])))
+    return _itf_join(lines)
+
+
+def _raw(f: _Fields, name: str) -> str:
+    """A CHAR value as sent (leading blanks matter in a text line); absent or null is empty."""
+    value = f.d.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise f.fail(name, MappingError(f"expected a string, got {type(value).__name__}", code="type_mismatch"))
+    return value
 
 
 def _kind(data: Mapping[str, Any]) -> str | None:
@@ -578,16 +650,17 @@ class SapODataMapper:
 
     def _source(
         self, ctx: MappingContext, doc_type: str, doc_id: str, line: str | None = None, revision: str | None = None
-    ) -> SourceRef:
+    ) -> dict[str, Any]:
+        """The ``SourceRef`` as plain data (checked with its entity by :func:`sap_common.convert`)."""
         if not ctx.source_system:
             raise MappingError("no source system: set source_system in the mapping context", code="missing_identity")
-        return SourceRef(
-            system=ctx.source_system,
-            document_type=f"ODATA:{doc_type}",
-            document_id=doc_id,
-            line=line,
-            revision=revision,
-        )
+        return {
+            "system": ctx.source_system,
+            "document_type": f"ODATA:{doc_type}",
+            "document_id": doc_id,
+            "line": line,
+            "revision": revision,
+        }
 
     # orders -----------------------------------------------------------------
     def _order(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
@@ -656,9 +729,7 @@ class SapODataMapper:
                     _pd("sap.receiving_storage_location", f.s("StorageLocation")),
                     _pd("sap.actual_release_date", _iso(f.day("MfgOrderActualReleaseDate")), "date"),
                 ),
-                "source": msgspec.structs.asdict(
-                    self._source(ctx, "A_ProductionOrder_2", order_id, revision=changed)
-                ),
+                "source": self._source(ctx, "A_ProductionOrder_2", order_id, revision=changed),
             },
             ProductionOrder,
         )
@@ -678,12 +749,13 @@ class SapODataMapper:
         activities: list[dict[str, Any]] = []
         get = f.d.get
         for slot, value_name, unit_name in _WORK_QTY:
-            if get(value_name) in _EMPTY_NUMBERS or not f.dec(value_name):
+            if get(value_name) in _EMPTY_NUMBERS:
                 continue
-            duration = f.qty_d(value_name, unit_name)
-            if duration is not None:
+            amount = f.dec(value_name)
+            if amount:
+                duration = f.qty_of(amount, value_name, unit_name)
                 activities.append({"activity": sc.activity_kind(slot), "duration": duration})
-        shorts = [code for name, code in _flags("Operation") if get(name) not in _UNSET and f.flag(name)]
+        shorts = tuple(code for name, code in _flags("Operation") if get(name) not in _UNSET and f.flag(name))
         found = f.strings(_OPERATION_STRINGS)
         found.update(
             {
@@ -692,7 +764,7 @@ class SapODataMapper:
                 "planned_start_at": f.instant("OpErlstSchedldExecStrtDte", "OpErlstSchedldExecStrtTme", plant, zone),
                 "planned_end_at": f.instant("OpErlstSchedldExecEndDte", "OpErlstSchedldExecEndTme", plant, zone),
                 "planned_activities": activities,
-                "status": sc.operation_status(shorts),
+                "status": _operation_status(shorts),
                 "status_source_code": " ".join(shorts) or None,
                 "properties": _pds(_pd("sap.work_center_internal_id", f.s("WorkCenterInternalID"))),
             }
@@ -739,14 +811,14 @@ class SapODataMapper:
         except MappingError as exc:
             raise f.fail("BaseUnit", exc) from None
         texts = [
-            LocalizedText(language=str(d.get("Language", "")).lower(), text=str(d.get("ProductDescription", "")))
+            {"language": str(d.get("Language", "")).lower(), "text": str(d.get("ProductDescription", ""))}
             for d in f.nav("to_Description")
             if d.get("Language") and d.get("ProductDescription")
         ]
         language = str(ctx.option("language", "EN")).lower()
-        conversions: list[UnitConversion] = []
+        conversions: list[dict[str, Any]] = []
         for index, u in enumerate(f.nav("to_ProductUnitsOfMeasure")):
-            uf = _Fields(_Rec(u, f"{rec.pointer}/to_ProductUnitsOfMeasure/results/{index}"), ctx)
+            uf = f.sub(u, f"{rec.pointer}/to_ProductUnitsOfMeasure/results/{index}")
             code = uf.s("AlternativeUnit")
             if not code:
                 continue
@@ -756,41 +828,46 @@ class SapODataMapper:
                 raise uf.fail("AlternativeUnit", exc) from None
             num, den = uf.dec("QuantityNumerator"), uf.dec("QuantityDenominator")
             if uom != base_uom and num and den:
-                conversions.append(UnitConversion(uom=uom, numerator=num, denominator=den))
+                conversions.append({"uom": uom, "numerator": num, "denominator": den})
         plants = []
         for p in f.nav("to_Plant"):
             beskz = str(p.get("ProcurementType") or "") or None
             plants.append(
-                MaterialPlantData(
-                    plant=str(p.get("Plant")),
-                    procurement_type=ProcurementType(sc.code_of(sc.MASTER, "procurement_type", beskz))
-                    if beskz
-                    else None,
-                    procurement_type_source_code=beskz,
-                    storage_location=str(p.get("ProductionInvtryManagedLoc") or "") or None,
-                    mrp_controller=str(p.get("MRPResponsible") or "") or None,
-                )
+                {
+                    "plant": str(p.get("Plant")),
+                    "procurement_type": sc.code_of(sc.MASTER, "procurement_type", beskz) if beskz else None,
+                    "procurement_type_source_code": beskz,
+                    "storage_location": str(p.get("ProductionInvtryManagedLoc") or "") or None,
+                    "mrp_controller": str(p.get("MRPResponsible") or "") or None,
+                }
             )
         mtart = f.s("ProductType")
-        material = Material(
-            material_id=material_id,
-            description=next((t.text for t in texts if t.language == language), texts[0].text if texts else None),
-            descriptions=texts,
-            base_uom=base_uom,
-            material_type=MaterialType(sc.code_of(sc.MASTER, "material_type", mtart or "")),
-            material_type_source_code=mtart,
-            material_group=f.s("ProductGroup"),
-            is_lot_managed=f.flag("IsBatchManagementRequired"),
-            uom_conversions=conversions,
-            is_deleted=f.flag("IsMarkedForDeletion"),
-            plant_data=plants,
-            properties=_ps(_p("sap.industry_sector", f.s("IndustrySector")), _p("sap.gtin", f.s("ProductStandardID"))),
-            source=self._source(
-                ctx,
-                "A_Product",
-                material_id,
-                revision=str(d) if (d := f.offset_instant("LastChangeDateTime")) else None,
-            ),
+        material = sc.convert(
+            {
+                "material_id": material_id,
+                "description": next(
+                    (t["text"] for t in texts if t["language"] == language), texts[0]["text"] if texts else None
+                ),
+                "descriptions": texts,
+                "base_uom": base_uom,
+                "material_type": sc.code_of(sc.MASTER, "material_type", mtart or ""),
+                "material_type_source_code": mtart,
+                "material_group": f.s("ProductGroup"),
+                "is_lot_managed": f.flag("IsBatchManagementRequired"),
+                "uom_conversions": conversions,
+                "is_deleted": f.flag("IsMarkedForDeletion"),
+                "plant_data": plants,
+                "properties": _pds(
+                    _pd("sap.industry_sector", f.s("IndustrySector")), _pd("sap.gtin", f.s("ProductStandardID"))
+                ),
+                "source": self._source(
+                    ctx,
+                    "A_Product",
+                    material_id,
+                    revision=str(d) if (d := f.offset_instant("LastChangeDateTime")) else None,
+                ),
+            },
+            Material,
         )
         time = sc.event_time(
             result,
@@ -800,7 +877,7 @@ class SapODataMapper:
             f.instant("LastChangeDate", None, None) if ctx.default_timezone else None,
             f.instant("CreationDate", None, None) if ctx.default_timezone else None,
         )
-        sc.emit(result, MaterialUpserted, material, time=time)
+        sc.emit_checked(result, MaterialUpserted, material, time=time)
 
     # batches ----------------------------------------------------------------
     def _batch(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
@@ -834,13 +911,11 @@ class SapODataMapper:
                     _pd("sap.availability_date", _iso(f.day("MatlBatchAvailabilityDate")), "date"),
                     _pd("sap.deletion_flag", "true" if f.flag("BatchIsMarkedForDeletion") else None, "boolean"),
                 ),
-                "source": msgspec.structs.asdict(
-                    self._source(
-                        ctx,
-                        "Batch",
-                        "/".join(part for part in (material_id, plant, lot_id) if part),
-                        revision=changed.strftime("%Y%m%d%H%M%S") if changed else None,
-                    )
+                "source": self._source(
+                    ctx,
+                    "Batch",
+                    "/".join(part for part in (material_id, plant, lot_id) if part),
+                    revision=changed.strftime("%Y%m%d%H%M%S") if changed else None,
                 ),
             },
             MaterialLot,
@@ -852,7 +927,7 @@ class SapODataMapper:
     def _stock(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
         f = _Fields(rec, ctx)
         material_id, plant = f.key("Material"), f.s("Plant")
-        quantity = f.qty("MatlWrhsStkQtyInMatlBaseUnit", "MaterialBaseUnit")
+        quantity = f.qty_d("MatlWrhsStkQtyInMatlBaseUnit", "MaterialBaseUnit")
         if not material_id or not plant or quantity is None:
             name = "Material" if not material_id else "Plant" if not plant else "MatlWrhsStkQtyInMatlBaseUnit"
             raise f.fail(name, MappingError(f"stock record has no {name}", code="missing_field"))
@@ -869,19 +944,23 @@ class SapODataMapper:
                 "InventoryStockType",
             )
         )
-        balance = InventoryBalance(
-            material_id=material_id,
-            plant=plant,
-            location=Location(plant=plant, storage_location=f.s("StorageLocation")) if f.s("StorageLocation") else None,
-            lot_id=f.s("Batch"),
-            stock_status=StockStatus(sc.code_of(sc.MASTER, "stock_type", stock_type or "01")),
-            stock_status_source_code=stock_type,
-            quantity=quantity,
-            snapshot_at=snapshot,
-            properties=_ps(_p("sap.special_stock_type", f.s("InventorySpecialStockType"))),
-            source=self._source(ctx, "A_MatlStkInAcctMod", bucket, revision=format(quantity.value, "f")),
+        storage_location = f.s("StorageLocation")
+        balance = sc.convert(
+            {
+                "material_id": material_id,
+                "plant": plant,
+                "location": {"plant": plant, "storage_location": storage_location} if storage_location else None,
+                "lot_id": f.s("Batch"),
+                "stock_status": sc.code_of(sc.MASTER, "stock_type", stock_type or "01"),
+                "stock_status_source_code": stock_type,
+                "quantity": quantity,
+                "snapshot_at": snapshot,
+                "properties": _pds(_pd("sap.special_stock_type", f.s("InventorySpecialStockType"))),
+                "source": self._source(ctx, "A_MatlStkInAcctMod", bucket, revision=format(quantity["value"], "f")),
+            },
+            InventoryBalance,
         )
-        sc.emit(result, InventoryBalanceReported, balance, time=snapshot)
+        sc.emit_checked(result, InventoryBalanceReported, balance, time=snapshot)
 
     # movements ---------------------------------------------------------------
     def _movement(self, rec: _Rec, ctx: MappingContext, result: MappingResult, number: int) -> None:
@@ -891,8 +970,8 @@ class SapODataMapper:
         if not plant or not material_id or not bwart:
             name = "Plant" if not plant else "Material" if not material_id else "GoodsMovementType"
             raise f.fail(name, MappingError(f"material document item has no {name}", code="missing_field"))
-        quantity = f.qty("QuantityInEntryUnit", "EntryUnit")
-        base = f.qty("QuantityInBaseUnit", "MaterialBaseUnit")
+        quantity = f.qty_d("QuantityInEntryUnit", "EntryUnit")
+        base = f.qty_d("QuantityInBaseUnit", "MaterialBaseUnit")
         if quantity is None:
             quantity, base = base, None
         if quantity is None:
@@ -901,7 +980,7 @@ class SapODataMapper:
             )
         meaning = sc.movement_in(bwart)
         kind = MovementType(meaning["movement_type"])
-        here = Location(plant=plant, storage_location=f.s("StorageLocation"))
+        here = {"plant": plant, "storage_location": f.s("StorageLocation")}
         receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
         document = f.key("MaterialDocument") or h.key("MaterialDocument")
         year = f.s("MaterialDocumentYear") or h.s("MaterialDocumentYear")
@@ -916,44 +995,48 @@ class SapODataMapper:
         if occurred is None:
             occurred = sc.event_time(result, ctx, rec.pointer or "/")
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
-        movement = MaterialMovement(
-            movement_id=f"{doc_id}/{item_no}",
-            movement_type=kind,
-            movement_type_source_code=bwart,
-            plant=plant,
-            material_id=material_id,
-            quantity=quantity,
-            base_quantity=base,
-            lot_id=f.s("Batch"),
-            from_location=None if receipt else here,
-            to_location=here
-            if receipt
-            else (
-                Location(
-                    plant=f.s("IssuingOrReceivingPlant") or plant, storage_location=f.s("IssuingOrReceivingStorageLoc")
-                )
-                if kind is MovementType.TRANSFER
-                else None
-            ),
-            from_stock_status=StockStatus(meaning["from_status"]) if "from_status" in meaning else None,
-            to_stock_status=StockStatus(meaning["to_status"]) if "to_status" in meaning else None,
-            order_id=f.key("ManufacturingOrder") or f.key("OrderID"),
-            requirement_line_id=f"{rsv}/{rsv_item}" if rsv and rsv_item and rsv_item != "0" else None,
-            reason_code=f.s("GoodsMovementReasonCode"),
-            occurred_at=occurred,
-            posting_date=h.day("PostingDate") or f.day("PostingDate"),
-            is_reversal=bool(meaning.get("reversal", False)) or f.flag("GoodsMovementIsCancelled"),
-            properties=_ps(
-                _p("sap.gm_code", h.s("GoodsMovementCode")),
-                _p("sap.cost_center", f.s("CostCenter")),
-                _p("sap.item_text", f.s("MaterialDocumentItemText")),
-                _p("sap.reference_document", reference),
-                _p("sap.header_text", h.s("MaterialDocumentHeaderText")),
-                _p("sap.debit_credit", f.s("DebitCreditCode")),
-            ),
-            source=self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
+        movement = sc.convert(
+            {
+                "movement_id": f"{doc_id}/{item_no}",
+                "movement_type": kind,
+                "movement_type_source_code": bwart,
+                "plant": plant,
+                "material_id": material_id,
+                "quantity": quantity,
+                "base_quantity": base,
+                "lot_id": f.s("Batch"),
+                "from_location": None if receipt else here,
+                "to_location": here
+                if receipt
+                else (
+                    {
+                        "plant": f.s("IssuingOrReceivingPlant") or plant,
+                        "storage_location": f.s("IssuingOrReceivingStorageLoc"),
+                    }
+                    if kind is MovementType.TRANSFER
+                    else None
+                ),
+                "from_stock_status": meaning.get("from_status"),
+                "to_stock_status": meaning.get("to_status"),
+                "order_id": f.key("ManufacturingOrder") or f.key("OrderID"),
+                "requirement_line_id": f"{rsv}/{rsv_item}" if rsv and rsv_item and rsv_item != "0" else None,
+                "reason_code": f.s("GoodsMovementReasonCode"),
+                "occurred_at": occurred,
+                "posting_date": h.day("PostingDate") or f.day("PostingDate"),
+                "is_reversal": bool(meaning.get("reversal", False)) or f.flag("GoodsMovementIsCancelled"),
+                "properties": _pds(
+                    _pd("sap.gm_code", h.s("GoodsMovementCode")),
+                    _pd("sap.cost_center", f.s("CostCenter")),
+                    _pd("sap.item_text", f.s("MaterialDocumentItemText")),
+                    _pd("sap.reference_document", reference),
+                    _pd("sap.header_text", h.s("MaterialDocumentHeaderText")),
+                    _pd("sap.debit_credit", f.s("DebitCreditCode")),
+                ),
+                "source": self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
+            },
+            MaterialMovement,
         )
-        result.add_event(movement_event(sc.validated(movement)))
+        result.add_event(movement_event(movement))
 
     # confirmations -----------------------------------------------------------
     def _confirmation(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
@@ -980,47 +1063,50 @@ class SapODataMapper:
                     code="missing_identity",
                 ),
             )
-        yield_qty = f.qty("ConfirmationYieldQuantity", "ConfirmationUnit")
+        yield_qty = f.qty_d("ConfirmationYieldQuantity", "ConfirmationUnit")
         if yield_qty is None:
             raise f.fail("ConfirmationYieldQuantity", MappingError("no yield quantity", code="missing_field"))
-        activities: list[ActivityTime] = []
-        for slot in range(1, 7):
-            duration = f.qty(f"OpConfirmedWorkQuantity{slot}", f"OpWorkQuantityUnit{slot}")
+        activities: list[dict[str, Any]] = []
+        for slot, value_name, unit_name in _CONFIRMED_WORK:
+            duration = f.qty_d(value_name, unit_name)
             if duration is not None:
-                activities.append(ActivityTime(activity=sc.activity_kind(slot), duration=duration))
+                activities.append({"activity": sc.activity_kind(slot), "duration": duration})
         goods = f.nav("to_ProdnOrdConfMatlDocItm")
         movement_ids = [f"{confirmation_id}/{n}" for n in range(1, len(goods) + 1)]
         personnel = f.key("Personnel")
         ended = f.instant("ConfirmedExecutionEndDate", "ConfirmedExecutionEndTime", plant)
-        confirmation = ProductionConfirmation(
-            confirmation_id=confirmation_id,
-            order_id=order_id,
-            operation_id=f.s("OrderOperation"),
-            plant=plant,
-            work_center_id=f.s("WorkCenter"),
-            yield_quantity=yield_qty,
-            scrap_quantity=f.qty("ConfirmationScrapQuantity", "ConfirmationUnit"),
-            rework_quantity=f.qty("ConfirmationReworkQuantity", "ConfirmationUnit"),
-            scrap_reason_code=f.s("VarianceReasonCode"),
-            is_final=f.flag("IsFinalConfirmation") or f.s("FinalConfirmationType") == "X",
-            clear_open_reservations=f.flag("OpenReservationsIsCleared"),
-            started_at=f.instant("ConfirmedExecutionStartDate", "ConfirmedExecutionStartTime", plant),
-            ended_at=ended,
-            posting_date=f.day("PostingDate"),
-            activities=activities,
-            personnel_ids=[personnel] if personnel else [],
-            material_movement_ids=movement_ids,
-            recorded_at=f.instant("ConfirmationExternalEntryDate", "ConfirmationExternalEntryTime", plant)
-            or f.instant("ConfirmationEntryDate", "ConfirmationEntryTime", plant),
-            properties=_ps(
-                _p("sap.confirmation_text", f.s("ConfirmationText")),
-                _p("sap.record_type", f.s("OrderConfirmationRecordType")),
-                _p("sap.external_system_confirmation", f.s("ExternalSystemConfirmation")),
-            ),
-            source=self._source(ctx, "ProdnOrdConf2", confirmation_id),
+        confirmation = sc.convert(
+            {
+                "confirmation_id": confirmation_id,
+                "order_id": order_id,
+                "operation_id": f.s("OrderOperation"),
+                "plant": plant,
+                "work_center_id": f.s("WorkCenter"),
+                "yield_quantity": yield_qty,
+                "scrap_quantity": f.qty_d("ConfirmationScrapQuantity", "ConfirmationUnit"),
+                "rework_quantity": f.qty_d("ConfirmationReworkQuantity", "ConfirmationUnit"),
+                "scrap_reason_code": f.s("VarianceReasonCode"),
+                "is_final": f.flag("IsFinalConfirmation") or f.s("FinalConfirmationType") == "X",
+                "clear_open_reservations": f.flag("OpenReservationsIsCleared"),
+                "started_at": f.instant("ConfirmedExecutionStartDate", "ConfirmedExecutionStartTime", plant),
+                "ended_at": ended,
+                "posting_date": f.day("PostingDate"),
+                "activities": activities,
+                "personnel_ids": [personnel] if personnel else [],
+                "material_movement_ids": movement_ids,
+                "recorded_at": f.instant("ConfirmationExternalEntryDate", "ConfirmationExternalEntryTime", plant)
+                or f.instant("ConfirmationEntryDate", "ConfirmationEntryTime", plant),
+                "properties": _pds(
+                    _pd("sap.confirmation_text", f.s("ConfirmationText")),
+                    _pd("sap.record_type", f.s("OrderConfirmationRecordType")),
+                    _pd("sap.external_system_confirmation", f.s("ExternalSystemConfirmation")),
+                ),
+                "source": self._source(ctx, "ProdnOrdConf2", confirmation_id),
+            },
+            ProductionConfirmation,
         )
         time = sc.event_time(result, ctx, rec.pointer or "/", confirmation.ended_at, confirmation.recorded_at)
-        sc.emit(result, ProductionConfirmed, confirmation, time=time)
+        sc.emit_checked(result, ProductionConfirmed, confirmation, time=time)
         for index, item in enumerate(goods):
             sub = _Rec(item, f"{rec.pointer}/to_ProdnOrdConfMatlDocItm/results/{index}", header={})
             data = dict(item)
@@ -1043,34 +1129,39 @@ class SapODataMapper:
         ended: datetime,
     ) -> None:
         plant, material_id, bwart = f.s("Plant") or confirmation.plant, f.key("Material"), f.s("GoodsMovementType")
-        quantity = f.qty("QuantityInEntryUnit", "EntryUnit")
+        quantity = f.qty_d("QuantityInEntryUnit", "EntryUnit")
         if not material_id or not bwart or quantity is None:
             name = "Material" if not material_id else "GoodsMovementType" if not bwart else "QuantityInEntryUnit"
             raise f.fail(name, MappingError(f"goods movement has no {name}", code="missing_field"))
         meaning = sc.movement_in(bwart)
         kind = MovementType(meaning["movement_type"])
-        here = Location(plant=plant, storage_location=f.s("StorageLocation"))
+        here = {"plant": plant, "storage_location": f.s("StorageLocation")}
         receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
-        movement = MaterialMovement(
-            movement_id=f"{confirmation.confirmation_id}/{number}",
-            movement_type=kind,
-            movement_type_source_code=bwart,
-            plant=plant,
-            material_id=material_id,
-            quantity=quantity,
-            lot_id=f.s("Batch"),
-            from_location=None if receipt else here,
-            to_location=here if receipt else None,
-            order_id=f.key("OrderID") or confirmation.order_id,
-            requirement_line_id=f"{rsv}/{rsv_item}" if rsv and rsv_item else None,
-            confirmation_id=confirmation.confirmation_id,
-            occurred_at=ended,
-            posting_date=confirmation.posting_date,
-            is_reversal=bool(meaning.get("reversal", False)),
-            source=self._source(ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)),
+        movement = sc.convert(
+            {
+                "movement_id": f"{confirmation.confirmation_id}/{number}",
+                "movement_type": kind,
+                "movement_type_source_code": bwart,
+                "plant": plant,
+                "material_id": material_id,
+                "quantity": quantity,
+                "lot_id": f.s("Batch"),
+                "from_location": None if receipt else here,
+                "to_location": here if receipt else None,
+                "order_id": f.key("OrderID") or confirmation.order_id,
+                "requirement_line_id": f"{rsv}/{rsv_item}" if rsv and rsv_item else None,
+                "confirmation_id": confirmation.confirmation_id,
+                "occurred_at": ended,
+                "posting_date": confirmation.posting_date,
+                "is_reversal": bool(meaning.get("reversal", False)),
+                "source": self._source(
+                    ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)
+                ),
+            },
+            MaterialMovement,
         )
-        result.add_event(movement_event(sc.validated(movement)))
+        result.add_event(movement_event(movement))
 
     # inspections ---------------------------------------------------------------
     def _collect(self, rec: _Rec, kind: str, inspections: _Inspection, ctx: MappingContext) -> None:
@@ -1093,7 +1184,8 @@ class SapODataMapper:
         if not lot:
             raise f.fail("InspectionLot", MappingError("record has no InspectionLot", code="missing_field"))
         if kind == "lot":
-            inspections.lots[lot] = rec
+            if not self._first_lot(lot, rec, inspections):
+                return
             for index, item in enumerate(f.nav("to_InspectionResult")):
                 inspections.results.setdefault(lot, []).append(
                     _Rec(item, f"{rec.pointer}/to_InspectionResult/results/{index}")
@@ -1104,6 +1196,28 @@ class SapODataMapper:
             inspections.results.setdefault(lot, []).append(rec)
         else:
             inspections.decisions.setdefault(lot, []).append(rec)
+
+    @staticmethod
+    def _first_lot(lot: str, rec: _Rec, inspections: _Inspection) -> bool:
+        """Keep the first ``A_InspectionLot`` of a key; a later one never overwrites it silently.
+
+        An exact repeat (same content, e.g. the same GET response delivered twice) is set aside and counted
+        with the lot (a warning says so when the lot is emitted); a repeat with different content is
+        ambiguous (which one is current?), so the later record is rejected and the earlier one mapped.
+        """
+        first = inspections.lots.get(lot)
+        if first is None:
+            inspections.lots[lot] = rec
+            return True
+        if first.data == rec.data:
+            inspections.repeats.setdefault(lot, []).append(rec)
+            return False
+        raise MappingError(
+            f"inspection lot {lot} appears twice in this batch with different content (first at "
+            f"{first.pointer or '/'}): the later record is not mapped; send one version of the lot",
+            code="constraint_violation",
+            path=rec.pointer or "/",
+        )
 
     def _collect_bapi_results(self, f: _Fields, rec: _Rec, inspections: _Inspection) -> None:
         """BAPI_INSPOPER_RECORDRESULTS: one record per CHAR_RESULTS row (BAPI2045D2), joined to its lot."""
@@ -1129,10 +1243,16 @@ class SapODataMapper:
         for lot_id, lot in inspections.lots.items():
             found = inspections.results.pop(lot_id, [])
             decisions = inspections.decisions.pop(lot_id, [])
-            parts = [lot, *found, *decisions]
+            repeats = inspections.repeats.get(lot_id, [])
+            parts = [lot, *found, *decisions, *repeats]
             decision = decisions[-1] if decisions else None
             try:
                 self._inspection(lot, found, decision, len(parts), ctx, result)
+                result.warnings.extend(
+                    f"{rec.pointer or '/'}: inspection lot {lot_id} repeats {lot.pointer or '/'} exactly: "
+                    "deduplicated (counted with the lot's event)"
+                    for rec in repeats
+                )
             except Exception as exc:
                 rejected = reject_from_error(
                     exc, location=lot.pointer or "/", payload=_fragment(lot.data), mapper=self.name
@@ -1190,7 +1310,7 @@ class SapODataMapper:
                 code="unsupported_message",
                 path=lot.pointer,
             )
-        results: list[InspectionResult] = []
+        results: list[dict[str, Any]] = []
         for rec in parts:
             if rec.bapi:
                 results.append(self._bapi_result(_Fields(rec, ctx), plant, rec.header or {}))
@@ -1209,25 +1329,27 @@ class SapODataMapper:
             code_group, code = rf.s("CharacteristicAttributeCodeGrp"), rf.s("CharacteristicAttributeCode")
             valuation = rf.s("InspectionValuationResult") or ""
             results.append(
-                InspectionResult(
-                    characteristic_id=char,
-                    description=rf.s("InspectionResultText"),
-                    measured_value=measured,
-                    value_text=f"{code_group}/{code}" if code_group and code else None,
-                    evaluation=Evaluation(sc.code_of(sc.QUALITY, "evaluation", valuation)),
-                    evaluation_source_code=valuation or None,
-                    measured_at=rf.instant("InspectionEndDate", "InspectionEndTime", plant),
-                    properties=_ps(_p("sap.inspector", rf.s("Inspector")), _p("sap.defect_class", rf.s("DefectClass"))),
-                )
+                {
+                    "characteristic_id": char,
+                    "description": rf.s("InspectionResultText"),
+                    "measured_value": measured,
+                    "value_text": f"{code_group}/{code}" if code_group and code else None,
+                    "evaluation": sc.code_of(sc.QUALITY, "evaluation", valuation),
+                    "evaluation_source_code": valuation or None,
+                    "measured_at": rf.instant("InspectionEndDate", "InspectionEndTime", plant),
+                    "properties": _pds(
+                        _pd("sap.inspector", rf.s("Inspector")), _pd("sap.defect_class", rf.s("DefectClass"))
+                    ),
+                }
             )
-        ud = ud_code = decided_at = decided_by = None
+        ud = ud_code = decided_at = decided_by = ud_text = None
         if decision is not None and decision.bapi:
             df = _Fields(decision, ctx)
             ud_code = df.s("UD_CODE")
-            name = table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "", "other")
-            ud = UsageDecision(str(name))
+            ud = str(table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "", "other"))
             decided_at = df.instant_sap("UD_RECORDED_ON_DATE", "UD_RECORDED_AT_TIME", plant)
             decided_by = df.s("UD_RECORDED_BY_USER")
+            ud_text = _long_text(df, "UD_TEXT_LINE")
         elif decision is not None:
             df = _Fields(decision, ctx)
             ud_code = df.s("InspectionLotUsageDecisionCode")
@@ -1235,62 +1357,70 @@ class SapODataMapper:
             name = table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "") or table(
                 sc.QUALITY, "usage_decision", "valuation"
             ).get(valuation, "other")
-            ud = UsageDecision(str(name))
+            ud = str(name)
             decided_at = df.instant("InspectionLotUsageDecidedOn", "InspLotUsageDecisionTime", plant)
             decided_by = df.s("InspectionLotUsageDecidedBy")
         origin = f.s("InspectionLotOrigin")
-        lot_qty = f.qty("InspectionLotQuantity", "InspectionLotQuantityUnit")
-        inspection = QualityInspection(
-            inspection_id=f.key("InspectionLot") or "",
-            plant=plant,
-            inspection_type=InspectionType(sc.code_of(sc.QUALITY, "inspection_type", origin or "")),
-            inspection_type_source_code=origin,
-            inspected=InspectedItem(
-                material_id=f.key("Material"), lot_id=f.s("Batch"), order_id=f.key("ManufacturingOrder")
-            ),
-            status=InspectionStatus.CANCELLED if cancelled else InspectionStatus.COMPLETED,
-            results=results,
-            usage_decision=ud,
-            usage_decision_source_code=ud_code,
-            decided_at=decided_at,
-            decided_by=decided_by,
-            properties=_ps(
-                _p(
-                    "sap.inspection_lot_quantity", format(lot_qty.value, "f") if lot_qty else None, PropertyType.DECIMAL
+        lot_qty = f.qty_d("InspectionLotQuantity", "InspectionLotQuantityUnit")
+        inspection = sc.convert(
+            {
+                "inspection_id": f.key("InspectionLot") or "",
+                "plant": plant,
+                "inspection_type": sc.code_of(sc.QUALITY, "inspection_type", origin or ""),
+                "inspection_type_source_code": origin,
+                "inspected": {
+                    "material_id": f.key("Material"),
+                    "lot_id": f.s("Batch"),
+                    "order_id": f.key("ManufacturingOrder"),
+                },
+                "status": InspectionStatus.CANCELLED if cancelled else InspectionStatus.COMPLETED,
+                "results": results,
+                "usage_decision": ud,
+                "usage_decision_source_code": ud_code,
+                "decided_at": decided_at,
+                "decided_by": decided_by,
+                "properties": _pds(
+                    _pd(
+                        "sap.inspection_lot_quantity",
+                        format(lot_qty["value"], "f") if lot_qty else None,
+                        "decimal",
+                    ),
+                    _pd("sap.inspection_lot_text", f.s("InspectionLotText")),
+                    _pd("sap.usage_decision_text", ud_text),
                 ),
-                _p("sap.inspection_lot_text", f.s("InspectionLotText")),
-            ),
-            source=self._source(
-                ctx,
-                "A_InspectionLot",
-                f.key("InspectionLot") or "",
-                revision=str(d) if (d := f.offset_instant("ChangedDateTime")) else None,
-            ),
+                "source": self._source(
+                    ctx,
+                    "A_InspectionLot",
+                    f.key("InspectionLot") or "",
+                    revision=str(d) if (d := f.offset_instant("ChangedDateTime")) else None,
+                ),
+            },
+            QualityInspection,
         )
         time = sc.event_time(result, ctx, lot.pointer or "/", decided_at, f.timestamp("ChangedDateTime"))
-        sc.emit(result, InspectionCompleted, inspection, records=records, time=time)
+        sc.emit_checked(result, InspectionCompleted, inspection, records=records, time=time)
 
-    def _bapi_result(self, rf: _Fields, plant: str, call: Mapping[str, Any]) -> InspectionResult:
-        """A BAPI2045D2 row (BAPI_INSPOPER_RECORDRESULTS CHAR_RESULTS) as an inspection result."""
+    def _bapi_result(self, rf: _Fields, plant: str, call: Mapping[str, Any]) -> dict[str, Any]:
+        """A BAPI2045D2 row (BAPI_INSPOPER_RECORDRESULTS CHAR_RESULTS) as inspection result data."""
         char = rf.key("INSPCHAR")
         if not char:
             raise rf.fail("INSPCHAR", MappingError("result row has no characteristic INSPCHAR", code="missing_field"))
         code_group, code = rf.s("CODE_GRP1"), rf.s("CODE1")
         valuation = rf.s("EVALUATION") or ""
-        return InspectionResult(
-            characteristic_id=char,
-            description=rf.s("REMARK"),
-            measured_value=rf.dec("MEAN_VALUE"),
-            value_text=f"{code_group}/{code}" if code_group and code else None,
-            evaluation=Evaluation(sc.code_of(sc.QUALITY, "evaluation", valuation)),
-            evaluation_source_code=valuation or None,
-            measured_at=rf.instant_sap("END_DATE", "END_TIME", plant)
+        return {
+            "characteristic_id": char,
+            "description": rf.s("REMARK"),
+            "measured_value": rf.dec("MEAN_VALUE"),
+            "value_text": f"{code_group}/{code}" if code_group and code else None,
+            "evaluation": sc.code_of(sc.QUALITY, "evaluation", valuation),
+            "evaluation_source_code": valuation or None,
+            "measured_at": rf.instant_sap("END_DATE", "END_TIME", plant)
             or rf.instant_sap("START_DATE", "START_TIME", plant),
-            properties=_ps(
-                _p("sap.inspector", rf.s("INSPECTOR")),
-                _p("sap.operation", rf.s("INSPOPER") or rf.sub(call, "").s("INSPOPER")),
+            "properties": _pds(
+                _pd("sap.inspector", rf.s("INSPECTOR")),
+                _pd("sap.operation", rf.s("INSPOPER") or rf.sub(call, "").s("INSPOPER")),
             ),
-        )
+        }
 
     # ------------------------------------------------------------------ outbound
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> Any:
