@@ -427,19 +427,9 @@ class Case:
         ]
 
 
-_UNSTRIPPED = (
-    "sap-odata reads A_Product's to_Description and to_Plant records with str(record.get(...)) instead of "
-    "_Fields.s: the value is not stripped (every other OData read is), and a to_Plant row without Plant "
-    "becomes the plant 'None'"
-)
-# Entries the map gets right and the mapper code does not (reported, not fixed here): (file, source, canonical).
-CODE_DIFFERS: dict[tuple[str, str, str], str] = {
-    ("odata_product_fields.toml", "to_Description/ProductDescription", "descriptions.text"): _UNSTRIPPED,
-    ("odata_product_fields.toml", "to_Plant/Plant", "plant_data.plant"): _UNSTRIPPED,
-    ("odata_product_fields.toml", "to_Plant/ProcurementType", "plant_data.procurement_type_source_code"): _UNSTRIPPED,
-    ("odata_product_fields.toml", "to_Plant/ProductionInvtryManagedLoc", "plant_data.storage_location"): _UNSTRIPPED,
-    ("odata_product_fields.toml", "to_Plant/MRPResponsible", "plant_data.mrp_controller"): _UNSTRIPPED,
-}
+# Entries the map gets right and the mapper code does not (reported, not fixed yet): (file, source, canonical)
+# -> reason; each becomes a strict xfail. Empty: every entry holds.
+CODE_DIFFERS: dict[tuple[str, str, str], str] = {}
 
 
 def _cases() -> list[Any]:

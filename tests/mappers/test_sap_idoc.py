@@ -398,3 +398,15 @@ def test_ppcc2_round_trip(items: list[ProductionConfirmation]) -> None:
     for original, read in zip(items, back, strict=True):
         for name in CONF_CARRIED:
             assert getattr(read, name) == getattr(original, name), name
+
+
+def test_plant_segment_without_plant_is_a_reject(ctx: MappingContext) -> None:
+    doc = sample("idoc_matmas05_material.xml")
+    start = doc.index(b"<WERKS>", doc.index(b"<E1MARCM"))
+    end = doc.index(b"</WERKS>", start) + len(b"</WERKS>")
+    result = MAPPER.to_canonical(doc[:start] + doc[end:], ctx)
+    result.assert_balanced()
+    assert not result.events
+    (reject,) = result.rejects
+    assert reject.code == "missing_field"
+    assert reject.location.endswith("E1MARCM/WERKS"), reject.location

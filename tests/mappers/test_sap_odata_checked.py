@@ -128,3 +128,32 @@ def test_inspected_item_hook_runs_on_the_nested_struct() -> None:
     _checked(result)
     (reject,) = result.rejects
     assert (reject.code, reject.location) == ("missing_field", "/d (canonical $.inspected.material_id)")
+
+
+def test_product_rows_are_stripped_and_a_plant_row_needs_its_plant() -> None:
+    """A_Product's description and plant rows are read like every other OData value (stripped), and a
+    plant row without Plant is a reject at its pointer, not a plant called 'None' nor a dropped row."""
+    doc = json.loads(sample("odata_product_get_response.json"))
+    product = doc["d"]["results"][0] if "results" in doc["d"] else doc["d"]
+    product["to_Description"]["results"][0]["ProductDescription"] = "  Pump housing  "
+    product["to_Plant"]["results"][0]["MRPResponsible"] = " 001 "
+    (event,) = get("sap-odata").to_canonical(json.dumps(doc).encode(), CTX).events
+    assert event.data.descriptions[0].text == "Pump housing"
+    assert event.data.plant_data[0].mrp_controller == "001"
+    del product["to_Plant"]["results"][0]["Plant"]
+    result = get("sap-odata").to_canonical(json.dumps(doc).encode(), CTX)
+    result.assert_balanced()
+    assert not result.events
+    (reject,) = result.rejects
+    assert reject.code == "missing_field"
+    assert reject.location.endswith("/to_Plant/results/0/Plant"), reject.location
+
+
+def test_a_navigation_item_that_is_not_an_object_is_rejected_at_its_position() -> None:
+    doc = json.loads(sample("odata_production_order_2_get_response.json"))
+    doc["d"]["results"][0]["to_ProductionOrderOperation"]["results"].insert(1, "garbled")
+    result = get("sap-odata").to_canonical(json.dumps(doc).encode(), CTX)
+    result.assert_balanced()
+    (reject,) = result.rejects
+    assert reject.code == "type_mismatch"
+    assert reject.location.endswith("/to_ProductionOrderOperation/results/1"), reject.location

@@ -718,8 +718,8 @@ class SapIdocMapper:
         plants: list[dict[str, Any]] = []
         for p in m.all("E1MARCM"):
             werks = p.text("WERKS")
-            if not werks:
-                continue
+            if not werks:  # a plant view names its plant; dropping the segment would lose its data silently
+                raise _fail(p, "WERKS", MappingError("plant segment E1MARCM has no WERKS", code="missing_field"))
             beskz = p.text("BESKZ")
             plants.append(
                 {

@@ -283,18 +283,28 @@ class _Fields:
             raise self.fail(name, exc) from None
 
     def nav(self, name: str) -> list[Mapping[str, Any]]:
-        """An expanded navigation property as a list (deferred or absent -> empty)."""
+        """An expanded navigation property as a list (deferred or absent -> empty); an item that is not
+        an object is an error at its pointer, never skipped (positions stay those of the payload)."""
         value = self.d.get(name)
         if isinstance(value, Mapping):
             if "__deferred" in value:
                 return []
             results = value.get("results")
-            if isinstance(results, list):
-                return [r for r in results if isinstance(r, Mapping)]
-            return [value]
+            if not isinstance(results, list):
+                return [value]
+            return self._records(results, f"{self.p}/{name}/results")
         if isinstance(value, list):
-            return [r for r in value if isinstance(r, Mapping)]
+            return self._records(value, f"{self.p}/{name}")
         return []
+
+    @staticmethod
+    def _records(items: list[Any], pointer: str) -> list[Mapping[str, Any]]:
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise MappingError(
+                    f"expected an object, got {type(item).__name__}", code="type_mismatch", path=f"{pointer}/{index}"
+                )
+        return items
 
 
 @functools.cache
@@ -810,11 +820,12 @@ class SapODataMapper:
             base_uom = sc.unit_in(base, ctx, iso=f.s("BaseUnitISOCode"))
         except MappingError as exc:
             raise f.fail("BaseUnit", exc) from None
-        texts = [
-            {"language": str(d.get("Language", "")).lower(), "text": str(d.get("ProductDescription", ""))}
-            for d in f.nav("to_Description")
-            if d.get("Language") and d.get("ProductDescription")
-        ]
+        texts = []
+        for index, row in enumerate(f.nav("to_Description")):
+            df = f.sub(row, f"{rec.pointer}/to_Description/results/{index}")
+            lang, text = df.s("Language"), df.s("ProductDescription")
+            if lang and text:
+                texts.append({"language": lang.lower(), "text": text})
         language = str(ctx.option("language", "EN")).lower()
         conversions: list[dict[str, Any]] = []
         for index, u in enumerate(f.nav("to_ProductUnitsOfMeasure")):
@@ -830,15 +841,19 @@ class SapODataMapper:
             if uom != base_uom and num and den:
                 conversions.append({"uom": uom, "numerator": num, "denominator": den})
         plants = []
-        for p in f.nav("to_Plant"):
-            beskz = str(p.get("ProcurementType") or "") or None
+        for index, p in enumerate(f.nav("to_Plant")):
+            pf = f.sub(p, f"{rec.pointer}/to_Plant/results/{index}")
+            plant = pf.s("Plant")
+            if not plant:  # a plant view names its plant; dropping the row would lose its data silently
+                raise pf.fail("Plant", MappingError("product plant record has no Plant", code="missing_field"))
+            beskz = pf.s("ProcurementType")
             plants.append(
                 {
-                    "plant": str(p.get("Plant")),
+                    "plant": plant,
                     "procurement_type": sc.code_of(sc.MASTER, "procurement_type", beskz) if beskz else None,
                     "procurement_type_source_code": beskz,
-                    "storage_location": str(p.get("ProductionInvtryManagedLoc") or "") or None,
-                    "mrp_controller": str(p.get("MRPResponsible") or "") or None,
+                    "storage_location": pf.s("ProductionInvtryManagedLoc"),
+                    "mrp_controller": pf.s("MRPResponsible"),
                 }
             )
         mtart = f.s("ProductType")
