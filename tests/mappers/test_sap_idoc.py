@@ -410,3 +410,19 @@ def test_plant_segment_without_plant_is_a_reject(ctx: MappingContext) -> None:
     (reject,) = result.rejects
     assert reject.code == "missing_field"
     assert reject.location.endswith("E1MARCM/WERKS"), reject.location
+
+
+def test_linked_goods_movements_go_down_with_their_time_ticket(ctx: MappingContext) -> None:
+    """PPCC2PRETTICKET posts a time ticket and its linked goods movements together: a rejected ticket takes
+    them with it (a reject each) instead of leaving movements that point at no confirmation."""
+    doc = sample("idoc_ppcc2pretticket02_confirmation.xml")
+    good = MAPPER.to_canonical(doc, ctx)
+    assert not good.rejects
+    bad = MAPPER.to_canonical(doc.replace(b"<YIELD>", b"<YIELD>x", 1), ctx)
+    bad.assert_balanced()
+    assert bad.records_in == good.records_in
+    assert not bad.events
+    ticket, movement = bad.rejects
+    assert ticket.location.endswith("E1BP_PP_TIMETICKET/YIELD"), ticket.location
+    assert movement.reason.startswith("its time ticket #1 was rejected")
+    assert "E1BP2017_GM_ITEM_CREATE" in movement.location

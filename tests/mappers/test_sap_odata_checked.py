@@ -76,7 +76,8 @@ def test_nested_constraint_violations_become_rejects(
 ) -> None:
     result = MAPPER.to_canonical(_edit(name, pointer, value), CTX)
     _checked(result)
-    (reject,) = result.rejects
+    reject, *linked = result.rejects  # a rejected confirmation takes its linked movements with it
+    assert all(r.reason.startswith("its confirmation was rejected") for r in linked)
     assert reject.code == "constraint_violation", (reject.code, reject.reason)
     assert reject.location.endswith(f"(canonical {canonical})"), reject.location
     assert len(result.events) == events
@@ -87,10 +88,11 @@ def test_confirmation_personnel_is_checked() -> None:
     body["Personnel"] = LONG
     result = MAPPER.to_canonical(body, CTX)
     _checked(result)
-    assert not result.events  # the linked movements stay in the confirmation's reject payload
-    (reject,) = result.rejects
+    assert not result.events  # the linked movements go down with the confirmation, a reject each
+    reject, *linked = result.rejects
     assert (reject.code, reject.location) == ("constraint_violation", "/ (canonical $.personnel_ids[0])")
     assert len(json.loads(reject.payload)["to_ProdnOrdConfMatlDocItm"]["results"]) == 2
+    assert [r.location for r in linked] == [f"/to_ProdnOrdConfMatlDocItm/results/{n}" for n in range(2)]
 
 
 @pytest.mark.parametrize(
@@ -157,3 +159,23 @@ def test_a_navigation_item_that_is_not_an_object_is_rejected_at_its_position() -
     (reject,) = result.rejects
     assert reject.code == "type_mismatch"
     assert reject.location.endswith("/to_ProductionOrderOperation/results/1"), reject.location
+
+
+def test_linked_goods_movements_go_down_with_their_confirmation() -> None:
+    """ProdnOrdConf2 and its to_ProdnOrdConfMatlDocItm are posted together: a rejected confirmation takes
+    its linked movements with it, one reject each, so the record count does not depend on the outcome."""
+    doc = json.loads(sample("odata_prodnordconf2_post_request.json"))
+    linked = doc["to_ProdnOrdConfMatlDocItm"]
+    items = linked["results"] if isinstance(linked, dict) else linked
+    assert items
+    good = get("sap-odata").to_canonical(json.dumps(doc).encode(), CTX)
+    assert not good.rejects
+    doc["ConfirmationYieldQuantity"] = "ninety-eight"
+    bad = get("sap-odata").to_canonical(json.dumps(doc).encode(), CTX)
+    bad.assert_balanced()
+    assert not bad.events
+    assert bad.records_in == good.records_in == 1 + len(items)
+    first, *rest = bad.rejects
+    assert first.location == "/ConfirmationYieldQuantity", first.location
+    assert [r.location.rpartition("/")[2] for r in rest] == [str(n) for n in range(len(items))]
+    assert all(r.reason.startswith("its confirmation was rejected") for r in rest)

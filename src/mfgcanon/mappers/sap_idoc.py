@@ -960,6 +960,7 @@ class SapIdocMapper:
             except ValueError:
                 continue
         confirmed: dict[int, tuple[str, datetime | None]] = {}
+        failed: dict[int, Reject] = {}
         for number, ticket in enumerate(tickets, start=1):
 
             def work(t: _Seg = ticket, n: int = number) -> None:
@@ -968,7 +969,23 @@ class SapIdocMapper:
                 confirmed[n] = (data.confirmation_id, data.ended_at)
 
             self._guard(result, ticket, work)
+            if number not in confirmed:
+                failed[number] = result.rejects[-1]
         for number, item in enumerate(movements, start=1):
+            ticket_reject = failed.get(links.get(number, 0))
+            if ticket_reject is not None:  # posted together in SAP: the movement goes down with its ticket
+                where, line = item.where()
+                result.add_reject(
+                    Reject(
+                        code=ticket_reject.code,
+                        reason=f"its time ticket #{links[number]} was rejected: {ticket_reject.reason}",
+                        location=where,
+                        line=line,
+                        payload=_fragment(item.el),
+                        mapper=self.name,
+                    )
+                )
+                continue
             owner = confirmed.get(links.get(number, 0))
             conf_id = owner[0] if owner else None
             base_id = conf_id or _sap.alpha_in(idoc.c("DOCNUM") or f"IDOC{idoc.index}")

@@ -617,7 +617,13 @@ class SapODataMapper:
             return
         kind = _kind(rec.data)
         if kind == "movement_header":
-            items = _Fields(rec, ctx).nav("to_MaterialDocumentItem")
+            try:
+                items = _Fields(rec, ctx).nav("to_MaterialDocumentItem")
+            except MappingError as exc:
+                result.add_reject(
+                    reject_from_error(exc, location=rec.pointer or "/", payload=_fragment(rec.data), mapper=self.name)
+                )
+                return
             if not items:
                 result.add_reject(
                     Reject(
@@ -635,12 +641,14 @@ class SapODataMapper:
         if kind in _INSPECTION_PARTS:
             self._guard(rec, result, lambda: self._collect(rec, kind, inspections, ctx))
             return
+        if kind == "confirmation":
+            self._confirmation_with_movements(rec, ctx, result)
+            return
         handler = {
             "order": self._order,
             "product": self._product,
             "stock": self._stock,
             "movement": lambda r, c, res: self._movement(r, c, res, 1),
-            "confirmation": self._confirmation,
             "batch": self._batch,
         }.get(kind or "")
         if handler is None:
@@ -1054,6 +1062,31 @@ class SapODataMapper:
         result.add_event(movement_event(movement))
 
     # confirmations -----------------------------------------------------------
+    def _confirmation_with_movements(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
+        """A confirmation and its linked goods movements (``to_ProdnOrdConfMatlDocItm``), posted together in
+        SAP: when the confirmation is rejected, each linked movement is rejected with it (one reject per
+        item, so the record count is the same whether the confirmation converts or not)."""
+        try:
+            self._confirmation(rec, ctx, result)
+        except Exception as exc:
+            rejected = reject_from_error(
+                exc, location=rec.pointer or "/", payload=_fragment(rec.data), mapper=self.name
+            )
+            result.add_reject(rejected)
+            linked = rec.data.get("to_ProdnOrdConfMatlDocItm")
+            items = linked.get("results") if isinstance(linked, Mapping) else linked
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                where = "results/" if isinstance(linked, Mapping) else ""
+                result.add_reject(
+                    Reject(
+                        code=rejected.code,
+                        reason=f"its confirmation was rejected: {rejected.reason}",
+                        location=f"{rec.pointer}/to_ProdnOrdConfMatlDocItm/{where}{index}",
+                        payload=_fragment(item),
+                        mapper=self.name,
+                    )
+                )
+
     def _confirmation(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
         f = _Fields(rec, ctx)
         order_id, plant = f.key("OrderID"), f.s("Plant") or ctx.option("default_plant")
