@@ -179,3 +179,17 @@ def test_linked_goods_movements_go_down_with_their_confirmation() -> None:
     assert first.location == "/ConfirmationYieldQuantity", first.location
     assert [r.location.rpartition("/")[2] for r in rest] == [str(n) for n in range(len(items))]
     assert all(r.reason.startswith("its confirmation was rejected") for r in rest)
+
+
+def test_material_document_item_that_is_not_an_object_is_rejected_alone() -> None:
+    doc = json.loads(sample("odata_material_document_post_goods_issue_261_request.json"))
+    items = doc["to_MaterialDocumentItem"]
+    listed = items["results"] if isinstance(items, dict) else items
+    listed.append(7)
+    result = MAPPER.to_canonical(json.dumps(doc).encode(), CTX)
+    result.assert_balanced()
+    assert len(result.events) == len(listed) - 1  # the good items still convert
+    (reject,) = result.rejects
+    assert reject.code == "type_mismatch"
+    assert reject.location.startswith("/to_MaterialDocumentItem/")
+    assert reject.location.endswith(f"/{len(listed) - 1}"), reject.location

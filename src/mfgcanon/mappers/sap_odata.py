@@ -285,26 +285,27 @@ class _Fields:
     def nav(self, name: str) -> list[Mapping[str, Any]]:
         """An expanded navigation property as a list (deferred or absent -> empty); an item that is not
         an object is an error at its pointer, never skipped (positions stay those of the payload)."""
+        found = []
+        for pointer, item in self.nav_items(name):
+            if not isinstance(item, Mapping):
+                raise MappingError(f"expected an object, got {type(item).__name__}", code="type_mismatch", path=pointer)
+            found.append(item)
+        return found
+
+    def nav_items(self, name: str) -> list[tuple[str, Any]]:
+        """``(JSON pointer, item)`` of each item of a navigation property, unchecked (for readers that
+        reject a bad item alone)."""
         value = self.d.get(name)
         if isinstance(value, Mapping):
             if "__deferred" in value:
                 return []
             results = value.get("results")
             if not isinstance(results, list):
-                return [value]
-            return self._records(results, f"{self.p}/{name}/results")
+                return [(f"{self.p}/{name}", value)]
+            return [(f"{self.p}/{name}/results/{index}", item) for index, item in enumerate(results)]
         if isinstance(value, list):
-            return self._records(value, f"{self.p}/{name}")
+            return [(f"{self.p}/{name}/{index}", item) for index, item in enumerate(value)]
         return []
-
-    @staticmethod
-    def _records(items: list[Any], pointer: str) -> list[Mapping[str, Any]]:
-        for index, item in enumerate(items):
-            if not isinstance(item, Mapping):
-                raise MappingError(
-                    f"expected an object, got {type(item).__name__}", code="type_mismatch", path=f"{pointer}/{index}"
-                )
-        return items
 
 
 @functools.cache
@@ -617,13 +618,7 @@ class SapODataMapper:
             return
         kind = _kind(rec.data)
         if kind == "movement_header":
-            try:
-                items = _Fields(rec, ctx).nav("to_MaterialDocumentItem")
-            except MappingError as exc:
-                result.add_reject(
-                    reject_from_error(exc, location=rec.pointer or "/", payload=_fragment(rec.data), mapper=self.name)
-                )
-                return
+            items = _Fields(rec, ctx).nav_items("to_MaterialDocumentItem")
             if not items:
                 result.add_reject(
                     Reject(
@@ -634,9 +629,20 @@ class SapODataMapper:
                         mapper=self.name,
                     )
                 )
-            for index, item in enumerate(items):
-                sub = _Rec(item, f"{rec.pointer}/to_MaterialDocumentItem/results/{index}", header=rec.data)
-                self._guard(sub, result, lambda s=sub, n=index + 1: self._movement(s, ctx, result, n))
+            for number, (pointer, item) in enumerate(items, start=1):
+                sub = _Rec(item, pointer, header=rec.data)
+                if not isinstance(item, Mapping):
+                    result.add_reject(
+                        Reject(
+                            code="type_mismatch",
+                            reason=f"a material document item must be a JSON object, got {type(item).__name__}",
+                            location=pointer,
+                            payload=_fragment(item),
+                            mapper=self.name,
+                        )
+                    )
+                    continue
+                self._guard(sub, result, lambda s=sub, n=number: self._movement(s, ctx, result, n))
             return
         if kind in _INSPECTION_PARTS:
             self._guard(rec, result, lambda: self._collect(rec, kind, inspections, ctx))
