@@ -50,8 +50,9 @@ def alpha_out(value: str, length: int | None) -> str:
 
 def parse_decimal(text: str, *, field: str | None = None) -> Decimal:
     """An SAP number: plain (``1.000``), FLTP exponent form, or a trailing minus (``12.500-``)."""
-    if text.isascii() and text.replace(".", "", 1).isdigit() and len(text) <= 40:
-        return Decimal(text)  # the common case: plain digits with at most one point
+    plain = _plain_decimal(text)
+    if plain is not None:
+        return plain
     match = _NUMBER.match(text)
     if match is None:
         raise MappingError(f"{text!r} is not a number", code="invalid_value", path=field)
@@ -67,6 +68,15 @@ def parse_decimal(text: str, *, field: str | None = None) -> Decimal:
     if exponent is not None:
         number = normalize_float(number)
     return -number if (lead == "-" or trail == "-") and number else number
+
+
+@functools.lru_cache(maxsize=8192)
+def _plain_decimal(text: str) -> Decimal | None:
+    """The common case, plain digits with at most one point, else None. Cached: documents repeat the same
+    quantities, and a Decimal read from text is immutable and exact whatever the decimal context."""
+    if text.isascii() and text.replace(".", "", 1).isdigit() and len(text) <= 40:
+        return Decimal(text)
+    return None
 
 
 def normalize_float(number: Decimal) -> Decimal:
@@ -143,6 +153,17 @@ def local_instant(day: date, moment: time, extra_days: int, zone: tzinfo) -> dat
     """
     naive = datetime.combine(day + timedelta(days=extra_days), moment)
     return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+@functools.lru_cache(maxsize=8192)
+def plant_instant(day: str, moment: str | None, zone: tzinfo) -> datetime | None:
+    """:func:`parse_date`, :func:`parse_time` and :func:`local_instant` in one cached step: None for no
+    date; a bad date or time raises their error (without a field path: re-read the fields to name it)."""
+    found = parse_date(day)
+    if found is None:
+        return None
+    clock, extra = parse_time(moment)
+    return local_instant(found, clock, extra, zone)
 
 
 def to_local(instant: datetime, zone: tzinfo) -> tuple[str, str]:

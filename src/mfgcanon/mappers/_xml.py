@@ -9,6 +9,7 @@ reject locations.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -21,6 +22,11 @@ XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 
 _XINCLUDE_MARK = b"XInclude"
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)""")
+# libxml2 limits a text node to 10 MB when it builds a tree (without huge_tree), not when it only checks:
+# below that size a check-only parse accepts exactly what the tree parse accepts (see plain_text).
+_TREE_TEXT_LIMIT = 10_000_000
 _local = threading.local()
 
 
@@ -40,6 +46,33 @@ def _parser() -> etree.XMLParser:
             collect_ids=False,
         )
         _local.parser = parser
+    return parser
+
+
+class _Sink:
+    """A parser target that keeps nothing: the parse only checks well-formedness, no tree is built."""
+
+    def close(self) -> None:
+        return None
+
+
+def _check_parser() -> etree.XMLParser:
+    """This thread's check-only parser: the hardened options of :func:`_parser`, events go nowhere."""
+    parser: etree.XMLParser | None = getattr(_local, "check_parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            target=_Sink(),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_blank_text=False,
+            remove_comments=True,
+            remove_pis=True,
+            collect_ids=False,
+        )
+        _local.check_parser = parser
     return parser
 
 
@@ -118,6 +151,58 @@ def parse_xml(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> An
                 position=element.sourceline,
             )
     return root
+
+
+def plain_text(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
+    """The document as text for a reader that skips the lxml tree, or None: the caller then uses
+    :func:`parse_xml` (which also words every refusal and syntax error).
+
+    Building the tree costs more than parsing, so a UTF-8 document within the size limits, free of DTDs
+    and of entity and character references (no ``&`` at all), is only *checked* by the same hardened
+    libxml2 parser (no tree; it never sees a DTD or a reference) and returned as text, from its root
+    element on: the declaration and the comments before the root are cut off, line ends are normalised
+    as XML does. Any parser diagnostic, even a warning, gives None, as the tree parse turns some of them
+    into errors. The text reader must itself refuse what only the tree reads exactly (comments, CDATA
+    and processing instructions inside the root, namespaces) and nesting near libxml2's limit of 256,
+    which only the tree parse enforces.
+    """
+    data = to_bytes(payload)
+    if (
+        len(data) > max_bytes
+        or len(data) >= _TREE_TEXT_LIMIT
+        or b"&" in data
+        or _declares_dtd(data)
+        or data.startswith(_UTF8_BOM)
+        or data.startswith(_WIDE_BOMS)
+        or b"\x00" in data[:4]
+    ):
+        return None
+    if data.startswith(b"<?xml"):
+        end = data.find(b"?>")
+        declared = _ENCODING.search(data, 0, end)
+        if end == -1 or (declared is not None and declared.group(1).lower() != b"utf-8"):
+            return None
+    parser = _check_parser()
+    try:
+        etree.fromstring(data, parser=parser)
+    except Exception:  # malformed (or anything else): parse_xml words it
+        return None
+    if parser.error_log:  # a diagnostic the tree parse may turn into an error
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    start = text.index("?>") + 2 if text.startswith("<?xml") else 0
+    while True:  # skip the blanks and comments before the root element (a comment holds no "-->")
+        start = text.index("<", start)
+        if not text.startswith("<!--", start):
+            break
+        start = text.index("-->", start + 4) + 3
+    text = text[start:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def local_name(tag: Any) -> str:

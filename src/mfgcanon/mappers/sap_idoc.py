@@ -10,10 +10,16 @@ elements per document are all read the same way. One *record* is one order heade
 goods-movement item or time ticket; each either becomes an event or a reject that names its XPath and
 line. Documents with an unsupported message type (``LOIWCS``, RFC responses) give one
 ``unsupported_message`` reject per IDoc rather than being dropped.
+
+Speed: a plain document (UTF-8, no namespaces, references, CDATA or comments inside the root) is checked
+by the hardened parser without building a tree and read from its text; when every record converts,
+that is the result. Anything else, and any reject or warning, maps the document from the lxml tree,
+which alone knows the XPaths, lines and fragments that rejects report.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, tzinfo
@@ -28,7 +34,7 @@ from mfgcanon.mappers import _sap
 from mfgcanon.mappers import sap_common as sc
 from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
 from mfgcanon.mappers._data import canonical_for
-from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml
+from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml, plain_text
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import (
     Property,
@@ -57,7 +63,7 @@ from mfgcanon.v1.material import (
     Material,
     MaterialStatus,
 )
-from mfgcanon.v1.order import ProductionOrder
+from mfgcanon.v1.order import OperationStatus, ProductionOrder
 
 _T = TypeVar("_T")
 
@@ -80,34 +86,31 @@ PAD = {
 
 
 _STANDARD_VALUES = tuple((n, f"VGW0{n}", f"VGE0{n}", f"LAR0{n}") for n in range(1, 7))
+_FLAG = ("X", "x")  # _sap.is_flag of a stripped field value: no other character upper-cases to "X"
+
+
+@functools.lru_cache(maxsize=1024)
+def _operation_status(raw: tuple[str, ...]) -> OperationStatus | None:
+    """The operation status of its raw status codes (pure: the code lists are static), cached."""
+    return sc.operation_status(sc.short_status(s) for s in raw)
+
+
+class _Fallback(Exception):
+    """The text reader met something only the lxml tree reads exactly (or a failure that must name its
+    XPath and line): the document is mapped again from the tree."""
 
 
 class _Seg:
-    """One segment: its non-blank leaf fields (stripped text) and its child segments by name, read in one
-    pass over the element's children (comments and PIs are already gone: the parser drops them)."""
+    """One segment: its non-blank leaf fields (stripped text) and its child segments by name.
+
+    ``el`` is the lxml element, or None when the segment was read from text (:func:`_read_text`): then
+    any error location is out of reach and the document is mapped again from the tree.
+    """
 
     __slots__ = ("el", "f", "kids")
 
-    def __init__(self, el: Any) -> None:
+    def __init__(self, el: Any, fields: dict[str, str], kids: dict[str, list[_Seg]]) -> None:
         self.el = el
-        fields: dict[str, str] = {}
-        kids: dict[str, list[_Seg]] = {}
-        for child in el:
-            tag = child.tag
-            if tag[0] == "{":
-                tag = tag.rpartition("}")[2]
-            if len(child):
-                found = kids.get(tag)
-                if found is None:
-                    kids[tag] = [_Seg(child)]
-                else:
-                    found.append(_Seg(child))
-            else:
-                value = child.text
-                if value:
-                    value = value.strip()
-                    if value:
-                        fields[tag] = value
         self.f = fields
         self.kids = kids
 
@@ -123,13 +126,124 @@ class _Seg:
 
     def where(self, name: str | None = None) -> tuple[str, int | None]:
         """XPath (namespace-free, 1-based positions) and line of this segment or one of its fields."""
-        path = xpath(self.el)
+        path = _path(self.el)
         if name is None:
             return path, self.el.sourceline
         for child in self.el:
             if local_name(child.tag) == name:
                 return f"{path}/{name}", child.sourceline
         return f"{path}/{name}", self.el.sourceline
+
+
+def _read_tree(el: Any) -> _Seg:
+    """A segment from the lxml tree, in one pass over the element's children (comments and PIs are
+    already gone: the parser drops them); an element with element children is a segment, any other a field."""
+    fields: dict[str, str] = {}
+    kids: dict[str, list[_Seg]] = {}
+    for child in el:
+        tag = child.tag
+        if tag[0] == "{":
+            tag = tag.rpartition("}")[2]
+        if len(child):
+            found = kids.get(tag)
+            if found is None:
+                kids[tag] = [_read_tree(child)]
+            else:
+                found.append(_read_tree(child))
+        else:
+            value = child.text
+            if value:
+                value = value.strip()
+                if value:
+                    fields[tag] = value
+    return _Seg(el, fields, kids)
+
+
+_START_TAG = re.compile(r"""([^\s/>=:"'!?][^\s/>=:"']*)(?:\s+[^\s/>=:"']+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*(/?)""")
+_TAG_NAMES: dict[str, str] = {}  # start-tag markup -> element name ("" for an empty-element tag)
+_MAX_DEPTH = 200  # well below libxml2's 256, which only its tree parse enforces
+
+
+def _tag_name(markup: str) -> str:
+    """The element name of a start tag's markup (between ``<`` and the first ``>``), "" for ``<X/>``.
+
+    Refuses comments, CDATA and processing instructions (``<!``, ``<?``), namespaces (prefixed names,
+    ``xmlns``), and markup cut short by a ``>`` inside an attribute value (its quote is then unclosed).
+    Cached: a document repeats the same few tags.
+    """
+    match = _START_TAG.fullmatch(markup)
+    if (
+        match is None
+        or "xmlns" in markup
+        or (match.group(1) == "IDOC" and match.group(2))  # an empty IDOC is a record too
+    ):
+        raise _Fallback(markup)
+    name = "" if match.group(2) else match.group(1)
+    if len(_TAG_NAMES) < 4096:
+        _TAG_NAMES[markup] = name
+    return name
+
+
+def _read_text(text: str) -> tuple[str, _Seg]:
+    """The root element's name and segment, read from :func:`._xml.plain_text` output like
+    :func:`_read_tree` reads the tree.
+
+    The parser has checked the document, which holds no comments, CDATA, PIs or references, so every
+    ``<`` opens a tag and tags nest: an element is a field until its first child tag, then a segment.
+    """
+    top = _Seg(None, {}, {})
+    fields, kids = top.f, top.kids
+    stack: list[tuple[dict[str, str], dict[str, list[_Seg]]]] = []
+    names = _TAG_NAMES
+    pending: str | None = None  # the open element that has no child (yet): a field if it closes now
+    value = ""
+    parts = iter(text.split("<"))
+    next(parts)  # "": the text starts at the root element
+    for part in parts:
+        if part[0] == "/":
+            if pending is None:
+                fields, kids = stack.pop()
+            else:
+                value = value.strip()
+                if value:
+                    fields[pending] = value
+                elif pending == "IDOC":  # an empty IDOC is a record too
+                    raise _Fallback(pending)
+                pending = None
+            continue
+        markup, _, after = part.partition(">")
+        name = names.get(markup)
+        if name is None:
+            name = _tag_name(markup)
+        if pending is not None:  # the open element has a child: it is a segment
+            seg = _Seg(None, {}, {})
+            found = kids.get(pending)
+            if found is None:
+                kids[pending] = [seg]
+            else:
+                found.append(seg)
+            stack.append((fields, kids))
+            if len(stack) > _MAX_DEPTH:
+                raise _Fallback("depth")
+            fields, kids = seg.f, seg.kids
+        if name:
+            pending = name
+            value = after
+        else:
+            pending = None
+    if len(top.kids) != 1 or top.f:  # the root is a field: nothing to read
+        raise _Fallback("root")
+    ((root_name, (root,)),) = top.kids.items()
+    if "IDOC" in root.f:
+        raise _Fallback("IDOC")
+    return root_name, root
+
+
+def _path(el: Any) -> str:
+    """:func:`xpath` of a tree element; a segment read from text has none: map from the tree instead."""
+    if el is None:
+        raise _Fallback("location")
+    return xpath(el)
 
 
 def xpath(el: Any) -> str:
@@ -168,17 +282,19 @@ class _Reader:
         self._units: dict[tuple[str, str | None], tuple[str, str | None]] = {}
 
     def key(self, seg: _Seg, name: str) -> str | None:
+        """A key field after ALPHA conversion (:func:`._sap.alpha_in`, inlined: field values are stripped)."""
         value = seg.f.get(name)
-        if value is None or self.keep_zeros:
+        if value is None or self.keep_zeros or not (value.isdigit() and value.isascii()):
             return value
-        return _sap.alpha_in(value)
+        return value.lstrip("0") or "0"
 
     def material(self, seg: _Seg, short: str = "MATNR", long: str = "MATNR_LONG") -> str | None:
         """Prefer the 40-character field; S/4HANA leaves the 18-character one out when it does not fit."""
-        value = seg.f.get(long) or seg.f.get(short)
-        if value is None or self.keep_zeros:
+        fields = seg.f
+        value = fields.get(long) or fields.get(short)
+        if value is None or self.keep_zeros or not (value.isdigit() and value.isascii()):
             return value
-        return _sap.alpha_in(value)
+        return value.lstrip("0") or "0"
 
     @staticmethod
     def _parsed(seg: _Seg, name: str, parse: Callable[[str], _T]) -> _T | None:
@@ -228,26 +344,49 @@ class _Reader:
         default_unit: str | None = None,
     ) -> dict[str, Any] | None:
         """A quantity as plain data (for :func:`sap_common.convert`): value, Rec 20 unit, source spelling."""
-        number = self.dec(seg, value)
-        if number is None:
+        fields = seg.f
+        text = fields.get(value)
+        if text is None:
             return None
-        fields = (unit_seg or seg).f
+        try:
+            number = _sap.parse_decimal(text)
+        except MappingError as exc:
+            raise _fail(seg, value, exc) from None
+        if unit_seg is not None:
+            fields = unit_seg.f
         iso_code = fields.get(iso) if iso else None
         code = fields.get(unit) or iso_code or default_unit
         if code is None:
             raise _fail(seg, unit, MappingError(f"{value} has no unit ({unit} is empty)", code="missing_field"))
         if number.is_signed() and number:
             raise _fail(seg, value, sc.negative_quantity(number))
-        try:
-            uom, source_uom = self.unit(code, iso_code)
-        except MappingError as exc:
-            raise _fail(seg, unit, exc) from None
-        return {"value": abs(number), "uom": uom, "source_uom": source_uom}
+        found = self._units.get((code, iso_code))
+        if found is None:
+            try:
+                found = self.unit(code, iso_code)
+            except MappingError as exc:
+                raise _fail(seg, unit, exc) from None
+        return {"value": abs(number), "uom": found[0], "source_uom": found[1]}
 
     def day(self, seg: _Seg, name: str) -> date | None:
         return self._parsed(seg, name, _sap.parse_date)
 
     def instant(
+        self, seg: _Seg, date_field: str, time_field: str | None, zone: Callable[[], tzinfo]
+    ) -> datetime | None:
+        """A plant-local date and time as a UTC instant, in one cached step (:func:`._sap.plant_instant`);
+        a failure is read again field by field (:meth:`_instant`) to name the field and keep the order
+        in which the checks fail: date, time, then the zone (a missing date needs no zone)."""
+        fields = seg.f
+        day = fields.get(date_field)
+        if day is None:
+            return None
+        try:
+            return _sap.plant_instant(day, fields.get(time_field) if time_field else None, zone())
+        except MappingError:
+            return self._instant(seg, date_field, time_field, zone)
+
+    def _instant(
         self, seg: _Seg, date_field: str, time_field: str | None, zone: Callable[[], tzinfo]
     ) -> datetime | None:
         day = self.day(seg, date_field)
@@ -295,10 +434,10 @@ def _plain(number: Decimal | None) -> str | None:
 class _Idoc:
     """One ``IDOC`` element: its control record and its position in the document."""
 
-    def __init__(self, el: Any, root_name: str, index: int, reader: _Reader) -> None:
-        self.el = el
+    def __init__(self, seg: _Seg, root_name: str, index: int, reader: _Reader) -> None:
+        self.el = seg.el
         self.reader = reader
-        self.seg = _Seg(el)
+        self.seg = seg
         control = self.seg.one("EDI_DC40")
         self.control: dict[str, str] = control.f if control is not None else {}
         self.root_name = root_name
@@ -330,7 +469,7 @@ class _Idoc:
             raise MappingError(
                 "no source system: set source_system in the mapping context (the IDoc has no SNDPRN either)",
                 code="missing_identity",
-                path=xpath(self.el) + "/EDI_DC40",
+                path=_path(self.el) + "/EDI_DC40",
             )
         docnum = self.c("DOCNUM")
         return SourceRef(
@@ -413,6 +552,39 @@ class SapIdocMapper:
     # ------------------------------------------------------------------ inbound
     def to_canonical(self, payload: Payload, context: MappingContext | None = None) -> MappingResult:
         ctx = context or MappingContext()
+        if isinstance(payload, bytes | str):
+            fast = self._from_text(payload, ctx)
+            if fast is not None:
+                return fast
+        return self._from_tree(payload, ctx)
+
+    def _from_text(self, payload: bytes | str, ctx: MappingContext) -> MappingResult | None:
+        """The mapping of a plain document (:func:`._xml.plain_text`) read without the lxml tree, when
+        every record converts; None otherwise. Rejects, warnings and exceptions all need the tree (XPaths,
+        lines, fragments), so any of them discards this result and :meth:`_from_tree` maps the document."""
+        text = plain_text(payload, max_bytes=int(ctx.option("max_document_bytes", DEFAULT_MAX_BYTES)))
+        if text is None:
+            return None
+        result = MappingResult()
+        try:
+            root_name, root = _read_text(text)
+            idocs = [root] if root_name == "IDOC" else root.kids.get("IDOC")
+            if not idocs:
+                return None
+            reader = _Reader(ctx)
+            for index, seg in enumerate(idocs, start=1):
+                idoc = _Idoc(seg, root_name, index, reader)
+                handler = _HANDLERS.get(idoc.message_type)
+                if handler is None:
+                    return None
+                handler(self, idoc, ctx, result)
+        except Exception:
+            return None
+        return None if result.rejects or result.warnings else result
+
+    def _from_tree(self, payload: Payload, ctx: MappingContext) -> MappingResult:
+        """The exact path: every document the text reader does not take, and every failure, read from
+        the lxml tree so rejects name their XPath and line."""
         result = MappingResult()
         if not isinstance(payload, bytes | str):
             result.add_reject(
@@ -458,7 +630,7 @@ class SapIdocMapper:
             return result
         reader = _Reader(ctx)
         for index, el in enumerate(idocs, start=1):
-            idoc = _Idoc(el, root_name, index, reader)
+            idoc = _Idoc(_read_tree(el), root_name, index, reader)
             handler = _HANDLERS.get(idoc.message_type)
             if handler is None:
                 where = xpath(el)
@@ -586,6 +758,8 @@ class SapIdocMapper:
         sc.emit_checked(result, sc.order_event(status), order, time=time)
 
     def _operation(self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo]) -> dict[str, Any]:
+        # Per operation and per component (the bulk of an order), properties are built inline rather
+        # than through _pd/_pds: same result, a third of the calls. Reads that can fail keep their order.
         fields = op.f
         vornr = fields.get("VORNR")
         if not vornr:
@@ -599,24 +773,36 @@ class SapIdocMapper:
             if value is not None and value["value"]:
                 kind = sc.activity_kind(slot)
                 activities.append({"activity": kind, "duration": value, "activity_type_code": fields.get(type_field)})
-        ext = op.one("E1AFVOL2")
-        ref = op.one("E1AFREF")
-        raw = [stat for s in op.all("E1JSTVL") if (stat := s.f.get("STAT"))]
+        kids = op.kids
+        ext = kids.get("E1AFVOL2")
+        ref = kids.get("E1AFREF")
+        stats = kids.get("E1JSTVL")
+        raw = [stat for s in stats if (stat := s.f.get("STAT"))] if stats else []
         processing = r.dec(op, "BEARZ")
-        props = _pds(
-            _pd("sap.confirmation_number", r.key(ext, "RUECK") if ext else None),
-            _pd("sap.work_center_internal_id", fields.get("ARBID")),
-            _pd("sap.standard_value_key", fields.get("VGWTS")),
-            _pd("sap.mes_operation_id", (ref.f.get("MES_OPERID") if ref else None) or fields.get("ME_OPERATION_ID")),
-            _pd("sap.processing_time", _plain(processing), "decimal", sc.unit_in(fields.get("BEAZE") or "MIN", r.ctx))
-            if processing
-            else None,
-        )
+        props: list[dict[str, Any]] = []
+        rueck = r.key(ext[0], "RUECK") if ext else None
+        if rueck is not None:
+            props.append({"name": "sap.confirmation_number", "value": rueck})
+        for name, text in (
+            ("sap.work_center_internal_id", fields.get("ARBID")),
+            ("sap.standard_value_key", fields.get("VGWTS")),
+            ("sap.mes_operation_id", (ref[0].f.get("MES_OPERID") if ref else None) or fields.get("ME_OPERATION_ID")),
+        ):
+            if text is not None:
+                props.append({"name": name, "value": text})
+        if processing:
+            props.append(
+                {
+                    "name": "sap.processing_time",
+                    "value": _plain(processing),
+                    "data_type": "decimal",
+                    "uom": sc.unit_in(fields.get("BEAZE") or "MIN", r.ctx),
+                }
+            )
         scheduled = "SSAVD" in fields
         start = r.instant(op, "SSAVD" if scheduled else "FSAVD", "SSAVZ" if scheduled else "FSAVZ", zone)
         scheduled = "SSEDD" in fields
         end = r.instant(op, "SSEDD" if scheduled else "FSEDD", "SSEDZ" if scheduled else "FSEDZ", zone)
-        status = sc.operation_status(sc.short_status(s) for s in raw)
         return {
             "operation_id": vornr,
             "description": fields.get("LTXA1"),
@@ -626,7 +812,7 @@ class SapIdocMapper:
             "planned_start_at": start,
             "planned_end_at": end,
             "planned_activities": activities,
-            "status": status,
+            "status": _operation_status(tuple(raw)),
             "status_source_code": " ".join(raw) or None,
             "properties": props,
         }
@@ -648,6 +834,13 @@ class SapIdocMapper:
         use = "consumed"
         if fields.get("SHKZG") == "S":
             use = "by_product" if bwart == "531" else "co_product"
+        required = r.day(c, "BDTER")
+        props: list[dict[str, Any]] = []
+        if bwart is not None:
+            props.append({"name": "sap.movement_type", "value": bwart})
+        category = fields.get("POSTP")
+        if category is not None:
+            props.append({"name": "sap.item_category", "value": category})
         return {
             "line_id": line_id,
             "material_id": material_id,
@@ -657,11 +850,11 @@ class SapIdocMapper:
             "bom_item_number": posnr,
             "lot_id": fields.get("CHARG"),
             "issue_location": {"plant": fields.get("WERKS") or plant, "storage_location": fields.get("LGORT")},
-            "required_date": r.day(c, "BDTER"),
-            "is_backflush": _sap.is_flag(fields.get("RGEKZ")),
-            "is_phantom": _sap.is_flag(fields.get("DUMPS")),
+            "required_date": required,
+            "is_backflush": fields.get("RGEKZ") in _FLAG,
+            "is_phantom": fields.get("DUMPS") in _FLAG,
             "alternative_group": fields.get("ALPGR"),
-            "properties": _pds(_pd("sap.movement_type", bwart), _pd("sap.item_category", fields.get("POSTP"))),
+            "properties": props,
         }
 
     def _empty(self, idoc: _Idoc, segment: str, result: MappingResult) -> None:
@@ -669,7 +862,7 @@ class SapIdocMapper:
             Reject(
                 code="missing_field",
                 reason=f"{idoc.message_type} IDoc without a {segment} segment",
-                location=xpath(idoc.el),
+                location=_path(idoc.el),
                 line=idoc.el.sourceline,
                 payload=_fragment(idoc.el),
                 mapper=self.name,
