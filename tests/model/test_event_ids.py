@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+import random
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -9,6 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import mfgcanon.v1 as v1
 from mfgcanon import errors
@@ -203,3 +207,49 @@ def test_long_keys_still_make_valid_events() -> None:
     assert len(event.subject) > 255
     assert len(event.idempotencykey) > 255
     assert codecs.decode(codecs.encode(event)) == event
+
+
+def _same_uuid(got: uuid.UUID, expected: uuid.UUID) -> None:
+    """Equal in every way a consumer can see: value, type, hash, text, safety flag, pickled state."""
+    assert type(got) is uuid.UUID
+    assert got == expected
+    assert (got.int, got.version, got.variant, got.is_safe) == (expected.int, 5, uuid.RFC_4122, expected.is_safe)
+    assert (str(got), repr(got), hash(got), got.__getstate__()) == (
+        str(expected), repr(expected), hash(expected), expected.__getstate__())
+    assert pickle.dumps(got) == pickle.dumps(expected)
+
+
+@given(st.text())
+def test_event_id_is_uuid5_of_the_key(key: str) -> None:
+    """event_id hashes from a copy of the namespace-fed SHA-1 and skips UUID.__init__: still uuid.uuid5."""
+    _same_uuid(ev.event_id(key), uuid.uuid5(ev.NAMESPACE, key))
+
+
+def test_event_id_is_uuid5_over_many_keys() -> None:
+    """Every key length across several SHA-1 blocks, ASCII and multi-byte, and thousands of random keys."""
+    rng = random.Random(20260301)
+    alphabet = "abcXYZ019|%/:-_. \u00e9\u00fc\u20ac\u4e2d\U0001d11e"
+    keys = ["", *("k" * n for n in range(300)), *("\u00e9" * n for n in range(100))]
+    keys += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(400))) for _ in range(5000)]
+    keys += [ev.idempotency_key(system="S4H", document_type="IDOC:MBGMCR03", document_id=str(n), line=str(n % 7),
+                                event_type="mfgcanon.material.issued.v1", revision=None) for n in range(2000)]
+    for key in keys:
+        _same_uuid(ev.event_id(key), uuid.uuid5(ev.NAMESPACE, key))
+
+
+_KEY_PARTS = st.text(alphabet=st.sampled_from("ab|%7C-"), max_size=6)
+
+
+@given(_KEY_PARTS, st.none() | _KEY_PARTS, _KEY_PARTS, st.none() | _KEY_PARTS, _KEY_PARTS, st.none() | _KEY_PARTS)
+def test_idempotency_key_escapes_only_the_separator(system: str, document_type: str | None, document_id: str,
+                                                    line: str | None, event_type: str, revision: str | None) -> None:
+    """The unescaped fast path and the escaping one give the recipe's key."""
+    parts = (system, document_type or "-", document_id, line or "-", event_type, revision or "-")
+    expected = "|".join(part.replace("|", "%7C") for part in parts)
+    assert ev.idempotency_key(system=system, document_type=document_type, document_id=document_id, line=line,
+                              event_type=event_type, revision=revision) == expected
+
+
+@given(st.text(alphabet=st.sampled_from("ab%/:2FA5"), max_size=8))
+def test_segment_escapes_percent_slash_and_colon(value: str) -> None:
+    assert ev.segment(value) == value.replace("%", "%25").replace("/", "%2F").replace(":", "%3A")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import typing
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
@@ -245,16 +246,20 @@ _MOVEMENT_EVENTS: dict[MovementType, type[CloudEvent]] = {
 E = TypeVar("E", bound=CloudEvent)
 
 
+# The subjects below are _ev.subject written out per entity (no argument packing, no list): the same text.
+_segment = _ev.segment
+
+
 def _order_keys(plant: str, order_id: str) -> tuple[str, str]:
-    return _ev.subject("production-order", plant, order_id), f"{plant}|{order_id}"
+    return f"production-order/{_segment(plant)}/{_segment(order_id)}", f"{plant}|{order_id}"
 
 
 def _lot_keys(material_id: str, lot_id: str) -> tuple[str, str]:
-    return _ev.subject("lot", material_id, lot_id), f"{material_id}|{lot_id}"
+    return f"lot/{_segment(material_id)}/{_segment(lot_id)}", f"{material_id}|{lot_id}"
 
 
 def _material_keys(material_id: str) -> tuple[str, str]:
-    return _ev.subject("material", material_id), material_id
+    return f"material/{_segment(material_id)}", material_id
 
 
 def _item_keys(item: InspectedItem, plant: str, fallback: tuple[str, str]) -> tuple[str, str]:
@@ -267,43 +272,73 @@ def _item_keys(item: InspectedItem, plant: str, fallback: tuple[str, str]) -> tu
     return fallback
 
 
+def _confirmation_keys(data: ProductionConfirmation) -> tuple[str, str]:
+    subject, key = _order_keys(data.plant, data.order_id)
+    if data.operation_id:
+        subject = f"{subject}/op/{_segment(data.operation_id)}"
+    return subject, key
+
+
+def _movement_keys(data: MaterialMovement) -> tuple[str, str]:
+    if data.order_id:
+        return _order_keys(data.plant, data.order_id)
+    if data.lot_id:
+        return _lot_keys(data.material_id, data.lot_id)
+    return _material_keys(data.material_id)
+
+
+def _balance_keys(data: InventoryBalance) -> tuple[str, str]:
+    if data.lot_id:
+        return _lot_keys(data.material_id, data.lot_id)
+    return _material_keys(data.material_id)
+
+
+def _link_keys(data: GenealogyLink) -> tuple[str, str]:
+    if data.parent.lot_id:
+        return _lot_keys(data.parent.material_id, data.parent.lot_id)
+    return _material_keys(data.parent.material_id)
+
+
+def _inspection_keys(data: QualityInspection) -> tuple[str, str]:
+    fallback = (f"inspection/{_segment(data.plant)}/{_segment(data.inspection_id)}",
+                f"{data.plant}|{data.inspection_id}")
+    return _item_keys(data.inspected, data.plant, fallback)
+
+
+def _nonconformance_keys(data: Nonconformance) -> tuple[str, str]:
+    fallback = (f"nonconformance/{_segment(data.plant)}/{_segment(data.nonconformance_id)}",
+                f"{data.plant}|{data.nonconformance_id}")
+    return _item_keys(data.affected, data.plant, fallback)
+
+
+def _shipment_keys(data: ShipmentReadiness) -> tuple[str, str]:
+    return f"shipment/{_segment(data.plant)}/{_segment(data.readiness_id)}", f"{data.plant}|{data.readiness_id}"
+
+
+_KEYS: dict[type[Any], Callable[[Any], tuple[str, str]]] = {
+    ProductionOrder: lambda data: _order_keys(data.plant, data.order_id),
+    ProductionConfirmation: _confirmation_keys,
+    MaterialMovement: _movement_keys,
+    InventoryBalance: _balance_keys,
+    Material: lambda data: _material_keys(data.material_id),
+    MaterialLot: lambda data: _lot_keys(data.material_id, data.lot_id),
+    GenealogyLink: _link_keys,
+    QualityInspection: _inspection_keys,
+    Nonconformance: _nonconformance_keys,
+    ShipmentReadiness: _shipment_keys,
+}
+"""The key recipe of each entity class, looked up by exact type (one dict lookup, not ten isinstance
+checks); subclasses take the first entry they are an instance of, in this order."""
+
+
 def keys_for(data: AnyEntity) -> tuple[str, str]:
     """The CloudEvents ``subject`` and ``partitionkey`` for an entity, after reference section 7.4."""
-    if isinstance(data, ProductionOrder):
-        return _order_keys(data.plant, data.order_id)
-    if isinstance(data, ProductionConfirmation):
-        subject, key = _order_keys(data.plant, data.order_id)
-        if data.operation_id:
-            subject = f"{subject}/op/{_ev.segment(data.operation_id)}"
-        return subject, key
-    if isinstance(data, MaterialMovement):
-        if data.order_id:
-            return _order_keys(data.plant, data.order_id)
-        if data.lot_id:
-            return _lot_keys(data.material_id, data.lot_id)
-        return _material_keys(data.material_id)
-    if isinstance(data, InventoryBalance):
-        if data.lot_id:
-            return _lot_keys(data.material_id, data.lot_id)
-        return _material_keys(data.material_id)
-    if isinstance(data, Material):
-        return _material_keys(data.material_id)
-    if isinstance(data, MaterialLot):
-        return _lot_keys(data.material_id, data.lot_id)
-    if isinstance(data, GenealogyLink):
-        if data.parent.lot_id:
-            return _lot_keys(data.parent.material_id, data.parent.lot_id)
-        return _material_keys(data.parent.material_id)
-    if isinstance(data, QualityInspection):
-        fallback = (_ev.subject("inspection", data.plant, data.inspection_id), f"{data.plant}|{data.inspection_id}")
-        return _item_keys(data.inspected, data.plant, fallback)
-    if isinstance(data, Nonconformance):
-        fallback = (_ev.subject("nonconformance", data.plant, data.nonconformance_id),
-                    f"{data.plant}|{data.nonconformance_id}")
-        return _item_keys(data.affected, data.plant, fallback)
-    if isinstance(data, ShipmentReadiness):
-        return _ev.subject("shipment", data.plant, data.readiness_id), f"{data.plant}|{data.readiness_id}"
-    raise EventError(f"{type(data).__name__} is not a v1 entity", code="missing_identity")
+    keys = _KEYS.get(type(data))
+    if keys is None:
+        keys = next((recipe for cls, recipe in _KEYS.items() if isinstance(data, cls)), None)
+        if keys is None:
+            raise EventError(f"{type(data).__name__} is not a v1 entity", code="missing_identity")
+    return keys(data)
 
 
 def _occurred_at(data: AnyEntity) -> datetime | None:
@@ -357,7 +392,7 @@ def build_event(
     revision). Without a source document id, it falls back to a digest of the entity's content, so
     the same content still gives the same id.
     """
-    expected = data_type(event_cls)
+    expected, event_type, dataschema = _class_constants(event_cls)
     if not isinstance(data, expected):
         raise EventError(f"{event_cls.__name__} carries a {expected.__name__}, got {type(data).__name__}",
                          code="constraint_violation", path="$.data")
@@ -366,7 +401,6 @@ def build_event(
     if not system:
         raise EventError(f"{type(data).__name__} has no source system: set data.source or pass source_system=",
                          path="$.data.source.system")
-    event_type = event_cls.event_type()
     if source is not None and source.document_id:
         key = _ev.idempotency_key(system=system, document_type=source.document_type,
                                   document_id=source.document_id, line=source.line,
@@ -380,16 +414,21 @@ def build_event(
     subject, partition_key = keys_for(data)
     plant = _plant_of(data)
     try:
-        return event_cls(  # type: ignore[call-arg]  # `data` is declared on each subclass
+        event = event_cls(  # type: ignore[call-arg]  # `data` is declared on each subclass
             id=_ev.event_id(key), source=_ev.source_uri(system, plant), specversion="1.0",
             time=occurred.astimezone(UTC), subject=subject, partitionkey=partition_key,
-            dataschema=f"{SCHEMA_URN}{event_cls.NAME}", idempotencykey=key, sourcesystem=system, plant=plant,
-            schemaversion=__schema_version__,
-            sequence=sequence, recordedtime=recorded_at, traceparent=traceparent,
-            correlationid=correlation_id, causationid=causation_id, data=data,
+            dataschema=dataschema, idempotencykey=key, sourcesystem=system, plant=plant,
+            schemaversion=__schema_version__, data=data,
         )
     except ValueError as exc:
         raise EventError(str(exc).split("] ", 1)[-1], code="constraint_violation", path="$.data") from None
+    # The optional attributes go in apart: CPython compiles a call with more than 15 keywords into one
+    # that builds a dict, which would double the constructor's cost for every event.
+    if sequence is None and recorded_at is None and traceparent is None and correlation_id is None \
+            and causation_id is None:
+        return event
+    return msgspec.structs.replace(event, sequence=sequence, recordedtime=recorded_at, traceparent=traceparent,
+                                   correlationid=correlation_id, causationid=causation_id)
 
 
 @functools.cache
@@ -397,6 +436,12 @@ def data_type(event_cls: type[CloudEvent]) -> type[msgspec.Struct]:
     """The entity class an event type carries in ``data``."""
     hint: type[msgspec.Struct] = typing.get_type_hints(event_cls)["data"]
     return hint
+
+
+@functools.cache
+def _class_constants(event_cls: type[CloudEvent]) -> tuple[type[msgspec.Struct], str, str]:
+    """What :func:`build_event` needs of an event class (data type, ``type``, ``dataschema``), worked out once."""
+    return data_type(event_cls), event_cls.event_type(), f"{SCHEMA_URN}{event_cls.NAME}"
 
 
 def movement_event(movement: MaterialMovement, **kwargs: Any) -> CloudEvent:
