@@ -28,23 +28,25 @@ _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)""")
 # below that size a check-only parse accepts exactly what the tree parse accepts (see plain_text).
 _TREE_TEXT_LIMIT = 10_000_000
 _local = threading.local()
+_HARDENED: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_blank_text": False,
+    "remove_comments": True,
+    "remove_pis": True,
+    "collect_ids": False,
+}
+"""The parser options of both parsers (tree and check-only): no entities, no network, no DTD, no huge trees."""
 
 
 def _parser() -> etree.XMLParser:
     """This thread's hardened parser: built once and reused (lxml parsers must not be shared across threads)."""
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_blank_text=False,
-            remove_comments=True,
-            remove_pis=True,
-            collect_ids=False,
-        )
+        parser = etree.XMLParser(**_HARDENED)
         _local.parser = parser
     return parser
 
@@ -60,18 +62,7 @@ def _check_parser() -> etree.XMLParser:
     """This thread's check-only parser: the hardened options of :func:`_parser`, events go nowhere."""
     parser: etree.XMLParser | None = getattr(_local, "check_parser", None)
     if parser is None:
-        parser = etree.XMLParser(
-            target=_Sink(),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_blank_text=False,
-            remove_comments=True,
-            remove_pis=True,
-            collect_ids=False,
-        )
+        parser = etree.XMLParser(target=_Sink(), **_HARDENED)
         _local.check_parser = parser
     return parser
 
