@@ -1497,7 +1497,9 @@ class SapODataMapper:
             _confirmation_body(c, [m for m in movements if m.confirmation_id == c.confirmation_id], ctx)
             for c in confirmations
         ]
-        groups: dict[tuple[date, str, str], list[MaterialMovement]] = {}
+        # one body per posting date, document date (the movements' local day: a body has one), GM code and
+        # reference document
+        groups: dict[tuple[date, date, str, str], list[MaterialMovement]] = {}
         for m in movements:
             if m.confirmation_id in ids:
                 continue
@@ -1508,9 +1510,8 @@ class SapODataMapper:
                 m.movement_id.rpartition("/")[0] or m.movement_id
             )
             local_day = m.occurred_at.astimezone(ctx.zone_for(m.plant)).date()
-            groups.setdefault((m.posting_date or local_day, sc.gm_code(bwart), ref), []).append(m)
-        for (posting, gm, ref), members in groups.items():
-            doc_day = members[0].occurred_at.astimezone(ctx.zone_for(members[0].plant)).date()
+            groups.setdefault((m.posting_date or local_day, local_day, sc.gm_code(bwart), ref), []).append(m)
+        for (posting, doc_day, gm, ref), members in groups.items():
             bodies.append(
                 {
                     "GoodsMovementCode": gm,
