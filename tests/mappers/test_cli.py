@@ -53,7 +53,6 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     unknown = tmp_path / "x.txt"
     unknown.write_text("hello")
     runner = CliRunner()
-    assert runner.invoke(convert, [str(unknown)]).exit_code == EXIT_USAGE
     assert runner.invoke(convert, ["--from", "nope", str(unknown)]).exit_code == EXIT_USAGE
     assert runner.invoke(convert, ["--to", "avro", EXAMPLES[0]]).exit_code == EXIT_USAGE  # needs -o FILE
     assert runner.invoke(convert, [str(tmp_path / "missing.xml")]).exit_code == EXIT_USAGE
@@ -98,3 +97,22 @@ def test_avro_output_matches_ndjson(tmp_path: Path) -> None:
         return [msgspec.structs.replace(e, time=EPOCH) if e.id in untimed else e for e in events]
 
     assert stable(found) == stable(expected)
+
+
+def test_an_input_of_unknown_format_is_a_reject_and_the_batch_goes_on(tmp_path: Path) -> None:
+    """Without --from, a file no mapper recognises is set aside like a bad record (code, reason, payload,
+    input) and counted; the other inputs still convert, and the exit code says something was rejected."""
+    unknown = tmp_path / "notes.txt"
+    unknown.write_text("hello")
+    rejects = tmp_path / "rejects.ndjson"
+    out = tmp_path / "events.ndjson"
+    result = CliRunner().invoke(
+        convert, ["--context", CONTEXT, "--rejects", str(rejects), "-o", str(out), EXAMPLES[0], str(unknown)]
+    )
+    assert result.exit_code == EXIT_FOUND, result.output
+    assert out.read_bytes().count(b"\n") >= 1  # the example still converted
+    (line,) = rejects.read_text().splitlines()
+    record = json.loads(line)
+    assert (record["code"], record["input"], record["payload"]) == ("unknown_format", str(unknown), "hello")
+    assert "pass --from" in record["reason"]
+    assert "1 rejected" in result.output

@@ -1,7 +1,8 @@
 """``mfgcanon convert``: vendor payloads in, canonical CloudEvents out (NDJSON by default).
 
-Exit codes: 0 every record converted, 1 some records rejected (see ``--rejects``), 2 usage or input
-error (unknown or ambiguous format, unreadable file, bad context), 3 internal error.
+Exit codes: 0 every record converted, 1 some records rejected (see ``--rejects``; an input whose format
+cannot be told without ``--from`` is one rejected record, so one odd file does not stop a batch), 2 usage
+or input error (unknown ``--from``, unreadable file, bad context), 3 internal error.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import IO, Any
 import click
 
 from mfgcanon.cli import EXIT_FOUND, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from mfgcanon.errors import ErrorCode
 
 _PROGRESS_THRESHOLD = 5
 
@@ -29,20 +31,17 @@ def _read(path: str) -> bytes:
         raise click.UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _detect(name: str, payload: bytes) -> str:
+def _detect(name: str, payload: bytes) -> tuple[str | None, ErrorCode, str]:
+    """The one mapper that recognises a payload, or None with the error code and reason (none, or several)."""
     from mfgcanon.mappers import registry
 
     found = registry.detect(payload)
+    if len(found) == 1:
+        return found[0], "unknown_format", ""
     if not found:
-        click.echo(
-            f"mfgcanon: cannot tell the format of {name}; pass --from (available: {', '.join(registry.available())})",
-            err=True,
-        )
-        raise SystemExit(EXIT_USAGE)
-    if len(found) > 1:
-        click.echo(f"mfgcanon: {name} matches several formats ({', '.join(found)}); pass --from", err=True)
-        raise SystemExit(EXIT_USAGE)
-    return found[0]
+        known = ", ".join(registry.available())
+        return None, "unknown_format", f"cannot tell the format of {name}; pass --from (available: {known})"
+    return None, "ambiguous_format", f"{name} matches several formats ({', '.join(found)}); pass --from"
 
 
 @click.command("convert")
@@ -86,7 +85,7 @@ def convert(
     """Convert vendor payloads (SAP IDoc XML, SAP OData JSON, plugins) to canonical CloudEvents."""
     from mfgcanon import codecs
     from mfgcanon.errors import MfgcanonError
-    from mfgcanon.mappers import MappingContext, MappingResult, load_context, registry
+    from mfgcanon.mappers import MappingContext, MappingResult, Reject, load_context, registry
 
     if target == "avro" and output == "-":
         raise click.UsageError("--to avro writes a binary container file: pass -o FILE")
@@ -103,15 +102,26 @@ def convert(
         click.echo(f"mfgcanon: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
 
-    payloads: dict[str, list[tuple[str, bytes]]] = {}
-    for name in inputs:
-        data = _read(name)
-        fmt = source_format or _detect(name, data)
-        payloads.setdefault(fmt, []).append((name, data))
-
     total = MappingResult()
     events: list[Any] = []
     rejects: list[dict[str, Any]] = []
+    payloads: dict[str, list[tuple[str, bytes]]] = {}
+    for name in inputs:
+        data = _read(name)
+        fmt, code, why = (source_format, "unknown_format", "") if source_format else _detect(name, data)
+        if fmt is None:  # set aside with its payload, like any record that cannot be mapped
+            click.echo(f"mfgcanon: {why}", err=True)
+            undetected = Reject(
+                code=code,
+                reason=why,
+                location="/",
+                payload=data[:1_000_000],
+                input=name,
+            )
+            total.add_reject(undetected)
+            rejects.append(undetected.to_dict())
+            continue
+        payloads.setdefault(fmt, []).append((name, data))
     show_progress = not quiet and len(inputs) > _PROGRESS_THRESHOLD
     try:
         progress = _progress(show_progress)
@@ -135,6 +145,8 @@ def convert(
                     total.extend(result)
                     if task is not None:
                         progress.advance(task, len(batch))
+            if task is not None:
+                progress.advance(task, len(inputs) - sum(len(items) for items in payloads.values()))
     except MfgcanonError as exc:
         click.echo(f"mfgcanon: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
