@@ -60,12 +60,6 @@ def segment(value: str) -> str:
     return value.replace("%", "%25").replace("/", "%2F").replace(":", "%3A")
 
 
-def subject(*parts: str) -> str:
-    """A CloudEvents ``subject`` such as ``production-order/1710/1000123``: a literal head, keyed tail."""
-    head, *keys = parts
-    return "/".join([head, *(segment(key) for key in keys)])
-
-
 @functools.lru_cache(maxsize=1024)
 def source_uri(system: str, plant: str | None) -> str:
     """The CloudEvents ``source``: ``urn:mfgcanon:{system}`` or ``urn:mfgcanon:{system}:{plant}``.

@@ -279,12 +279,16 @@ def test_material_document_round_trip(items: list) -> None:  # type: ignore[type
     back = [e.data for body in bodies for e in MAPPER.to_canonical(body, ctx).events]
     assert len(back) == len(items)
 
-    pool = list(back)
-    for original in items:  # each movement comes back once, every carried field equal (Decimal by value)
-        read = next((m for m in pool if all(getattr(m, n) == getattr(original, n) for n in MOVEMENT_CARRIED)), None)
-        assert read is not None, f"{original!r} did not come back"
-        pool.remove(read)
-        assert read.posting_date == original.posting_date or (
-            original.posting_date is None and read.posting_date == original.occurred_at.astimezone(BERLIN).date()
+    def comes_back_as(original, read) -> bool:  # type: ignore[no-untyped-def]
+        day = original.occurred_at.astimezone(BERLIN).date()
+        return (
+            all(getattr(read, n) == getattr(original, n) for n in MOVEMENT_CARRIED)  # Decimal by value
+            and read.posting_date == (original.posting_date or day)
+            and read.occurred_at == _local_midnight(original.occurred_at)
         )
-        assert read.occurred_at == _local_midnight(original.occurred_at)
+
+    pool = list(back)
+    for original in items:  # each movement comes back once
+        read = next((m for m in pool if comes_back_as(original, m)), None)
+        assert read is not None, f"{original!r} did not come back in {pool!r}"
+        pool.remove(read)

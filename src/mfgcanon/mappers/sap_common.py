@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -226,23 +226,6 @@ def activity_slot(kind: ActivityKind, used: set[int]) -> int:
     raise MappingError(f"no free SAP activity slot for a second {kind.value!r} activity", code="unmappable_value")
 
 
-_NATIVE = (Decimal, datetime, date)
-
-
-def validated(entity: E) -> E:
-    """The entity checked against every model constraint (types, lengths, zones, hooks): an equal copy.
-
-    Constructors run the model's hooks but not msgspec's type and length checks, so every emitted
-    entity goes through ``msgspec.convert`` once. Decimals and datetimes stay Python objects on the
-    way (``builtin_types``): the check does not format and re-parse them, which saves about a
-    quarter of :func:`mfgcanon.codecs.validate`'s time. Errors come out as :mod:`mfgcanon.errors` types.
-    """
-    try:
-        return msgspec.convert(msgspec.to_builtins(entity, builtin_types=_NATIVE), type(entity))
-    except (msgspec.ValidationError, ValueError, TypeError) as exc:
-        raise codecs.translate(exc) from None
-
-
 def convert(data: dict[str, Any], entity_cls: type[E]) -> E:
     """An entity from plain data (values already typed: Decimal, datetime, date, str, nested dicts),
     built and checked in one C-level pass: every type, length and zone constraint and the model hooks
@@ -271,22 +254,11 @@ def event_time(
     return datetime.now(UTC)
 
 
-def emit(
-    result: MappingResult, event_cls: type[CloudEvent], entity: AnyEntity, *, records: int = 1, time: datetime
-) -> CloudEvent:
-    """Validate an entity, wrap it in its event and add it to the result (errors propagate as rejects).
-
-    ``time`` is required (see :func:`event_time`): an event never gets the run time silently."""
-    checked = validated(entity)
-    event = build_event(event_cls, checked, time=time)
-    result.add_event(event, records=records)
-    return event
-
-
 def emit_checked(
     result: MappingResult, event_cls: type[CloudEvent], entity: AnyEntity, *, records: int = 1, time: datetime
 ) -> CloudEvent:
-    """:func:`emit` for an entity built by :func:`convert` (already checked: no second validation)."""
+    """Wrap an entity built by :func:`convert` (already checked: no second validation) in its event and add
+    it to the result. ``time`` is required (see :func:`event_time`): an event never gets the run time silently."""
     event = build_event(event_cls, entity, time=time)
     result.add_event(event, records=records)
     return event

@@ -246,7 +246,7 @@ _MOVEMENT_EVENTS: dict[MovementType, type[CloudEvent]] = {
 E = TypeVar("E", bound=CloudEvent)
 
 
-# The subjects below are _ev.subject written out per entity (no argument packing, no list): the same text.
+# Subjects: a literal head, then the business keys, each escaped by _ev.segment (`production-order/1710/1000123`).
 _segment = _ev.segment
 
 
