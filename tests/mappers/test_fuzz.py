@@ -57,7 +57,10 @@ def _mutate_xml(doc: bytes, rng: random.Random) -> bytes:
     return etree.tostring(root)
 
 
-@pytest.mark.parametrize("path", sorted(FIXTURES.glob("idoc_*.xml")), ids=lambda p: p.name)
+SAP_XML = sorted([*FIXTURES.glob("idoc_*.xml"), *FIXTURES.glob("rfc_*.xml")])  # IDocs and RFC XML responses
+
+
+@pytest.mark.parametrize("path", SAP_XML, ids=lambda p: p.name)
 def test_mutated_idocs(path) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(path.name)
     doc = path.read_bytes()

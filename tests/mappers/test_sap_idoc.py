@@ -29,7 +29,7 @@ from . import channel
 from .conftest import FIXTURES, sample
 
 MAPPER = get("sap-idoc")
-IDOC_SAMPLES = sorted(FIXTURES.glob("idoc_*.xml"))
+IDOC_SAMPLES = sorted([*FIXTURES.glob("idoc_*.xml"), *FIXTURES.glob("rfc_*.xml")])
 
 
 class TestSapIdocContract(MapperContract):
@@ -140,11 +140,78 @@ def test_every_real_loipro_and_matmas_converts(sap_real: Path, ctx: MappingConte
     result.assert_balanced()
 
 
-@pytest.mark.parametrize("name", ["nonsap-erp_LOIWCS03.xml", "PRODORDCONF_CREATE_TT_RESPONSE.xml"])
-def test_out_of_scope_real_documents_are_rejected_clearly(sap_real: Path, ctx: MappingContext, name: str) -> None:
-    result = MAPPER.to_canonical((sap_real / name).read_bytes(), ctx)
+def test_work_center_master_is_rejected_clearly(sap_real: Path, ctx: MappingContext) -> None:
+    """LOIWCS (work-center master) has no canonical entity in model v1: one clear reject, not a silent skip."""
+    result = MAPPER.to_canonical((sap_real / "nonsap-erp_LOIWCS03.xml").read_bytes(), ctx)
     assert [r.code for r in result.rejects] == ["unsupported_message"]
+    assert "LOIWCS" in result.rejects[0].reason
     assert not result.events
+
+
+RECEIVED = datetime(2024, 1, 17, 12, tzinfo=UTC)
+
+
+def test_real_confirmation_posting_response(sap_real: Path) -> None:
+    """SAP's own CO_MES_PRODORDCONF_CREATE_TT response: the goods receipt it posted, linked to the
+    confirmation ET_DETAIL_RETURN reports; initial NUMC fields (RESERV_NO 0000000000, MOVE_REAS 0000) and
+    the unset base quantity 0.000 are no values."""
+    ctx = MappingContext.build(source_system="S4H-100", plants={"DM01": "Europe/Berlin"}, received_at=RECEIVED)
+    doc = (sap_real / "PRODORDCONF_CREATE_TT_RESPONSE.xml").read_bytes()
+    assert MAPPER.sniff(doc)
+    result = MAPPER.to_canonical(doc, ctx)
+    assert not result.rejects, [r.to_dict() for r in result.rejects]
+    assert not result.warnings
+    (event,) = result.events
+    movement = event.data
+    assert type(event).__name__ == "InventoryReceived"
+    assert (movement.movement_type, movement.movement_type_source_code) == (MovementType.GOODS_RECEIPT, "101")
+    assert (movement.material_id, movement.plant, movement.lot_id) == ("9990007", "DM01", "1001003071")
+    assert movement.quantity == Quantity(value=Decimal(3), uom="CS")
+    assert movement.base_quantity is None
+    assert movement.to_location == Location(plant="DM01", storage_location="1010")
+    assert (movement.order_id, movement.confirmation_id) == ("1001528", "1114/1")
+    assert movement.requirement_line_id is None
+    assert movement.reason_code is None
+    assert movement.occurred_at == RECEIVED
+    assert movement.source is not None
+    assert movement.source.document_type == "RFC:CO_MES_PRODORDCONF_CREATE_TT"
+
+
+def _response(old: bytes = b"", new: bytes = b"") -> bytes:
+    doc = sample("rfc_co_mes_prodordconf_create_tt_response.xml")
+    assert old in doc
+    return doc.replace(old, new, 1)
+
+
+def test_confirmation_posting_response_sample() -> None:
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"}, received_at=RECEIVED)
+    result = MAPPER.to_canonical(_response(), ctx)
+    result.assert_balanced()
+    assert [type(e).__name__ for e in result.events] == ["InventoryReceived", "MaterialIssued"]
+    receipt, issue = (e.data for e in result.events)
+    assert [m.movement_id for m in (receipt, issue)] == ["412001/3/1", "412001/3/2"]
+    assert {m.confirmation_id for m in (receipt, issue)} == {"412001/3"}
+    assert issue.requirement_line_id == "98765/2"
+    assert issue.material_id == "2001"
+    assert issue.quantity == Quantity(value=Decimal("12.5"), uom="KGM", source_uom="KG")
+    assert MAPPER.to_canonical(_response(), ctx).events == result.events  # deterministic ids
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        (b"<TYPE>I</TYPE>", b"<TYPE>E</TYPE>", "source_error"),  # SAP refused: nothing was posted
+        (b"<TYPE/>", b"<TYPE>A</TYPE><MESSAGE>Order is locked</MESSAGE>", "source_error"),
+        (b"<CONF_NO>0000412001</CONF_NO>", b"<CONF_NO/>", "missing_identity"),
+    ],
+)
+def test_a_failed_or_anonymous_posting_rejects_every_movement(old: bytes, new: bytes, code: str) -> None:
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"}, received_at=RECEIVED)
+    result = MAPPER.to_canonical(_response(old, new), ctx)
+    result.assert_balanced()
+    assert not result.events
+    assert [r.code for r in result.rejects] == [code, code]
+    assert all("IT_GOODSMOVEMENTS/item" in r.location for r in result.rejects)
 
 
 def test_lenient_producer_fallbacks(sap_real: Path, ctx: MappingContext) -> None:

@@ -68,8 +68,10 @@ from mfgcanon.v1.order import OperationStatus, ProductionOrder
 _T = TypeVar("_T")
 
 SOAP_NS = "urn:sap-com:document:sap:idoc:soap:messages"
-_SNIFF = re.compile(rb"<(?:[\w.-]+:)?IDOC[\s>/]")
-_SNIFF_TEXT = re.compile(r"<(?:[\w.-]+:)?IDOC[\s>/]")
+_SNIFF = re.compile(rb"<(?:[\w.-]+:)?(?:IDOC|(?:CO_MES|BAPI)_PRODORDCONF_CREATE_TT\.Response)[\s>/]")
+_SNIFF_TEXT = re.compile(r"<(?:[\w.-]+:)?(?:IDOC|(?:CO_MES|BAPI)_PRODORDCONF_CREATE_TT\.Response)[\s>/]")
+# RFC XML responses of a confirmation posting (the goods movements it posted): read like MBGMCR items
+_CONFIRMATION_RESPONSES = frozenset({"CO_MES_PRODORDCONF_CREATE_TT.Response", "BAPI_PRODORDCONF_CREATE_TT.Response"})
 
 # Field lengths for ALPHA padding on the way out (erp-formats.md 0.3 and 1.6): None = never padded.
 PAD = {
@@ -427,6 +429,26 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+def _given(value: str | None) -> str | None:
+    """A NUMC key or code, None when initial (all zeros: BAPI rows send every field, ``0000`` when unset)."""
+    return value if value is not None and value.strip("0") else None
+
+
+def _initial(value: str | None) -> bool:
+    """Whether a number field is absent or zero (``0.000``)."""
+    return value is None or value.strip("0.") == ""
+
+
+def _rows(seg: _Seg, *names: str) -> list[_Seg]:
+    """The rows of an RFC table (its ``item`` elements) or a structure itself, under the first of ``names``
+    the response has (``IT_GOODSMOVEMENTS`` in CO_MES_*, ``GOODSMOVEMENTS`` in BAPI_*)."""
+    for name in names:
+        found = seg.one(name)
+        if found is not None:
+            return found.all("item") or ([found] if found.f else [])
+    return []
+
+
 def _plain(number: Decimal | None) -> str | None:
     return None if number is None else format(_sap.normalize_float(number), "f")
 
@@ -434,8 +456,9 @@ def _plain(number: Decimal | None) -> str | None:
 class _Idoc:
     """One ``IDOC`` element: its control record and its position in the document."""
 
-    def __init__(self, seg: _Seg, root_name: str, index: int, reader: _Reader) -> None:
+    def __init__(self, seg: _Seg, root_name: str, index: int, reader: _Reader, channel: str = "IDOC") -> None:
         self.el = seg.el
+        self.channel = channel  # the document type's prefix: IDOC, or RFC for a function module's response
         self.reader = reader
         self.seg = seg
         control = self.seg.one("EDI_DC40")
@@ -474,7 +497,7 @@ class _Idoc:
         docnum = self.c("DOCNUM")
         return SourceRef(
             system=system,
-            document_type=f"IDOC:{self.basic_type}",
+            document_type=f"{self.channel}:{self.basic_type}",
             document_id=_sap.alpha_in(docnum) if docnum else fallback_id,
             line=line,
             revision=self.c("SERIAL"),
@@ -520,7 +543,8 @@ class SapIdocMapper:
 
     name: ClassVar[str] = "sap-idoc"
     description: ClassVar[str] = (
-        "SAP IDoc XML: LOIPRO/MATMAS/BATMAS/MBGMCR/PPCC2PRETTICKET in, PPCC2PRETTICKET02 and MBGMCR03 out"
+        "SAP IDoc XML: LOIPRO/MATMAS/BATMAS/MBGMCR/PPCC2PRETTICKET and confirmation-posting RFC responses in, "
+        "PPCC2PRETTICKET02 and MBGMCR03 out"
     )
     produces: ClassVar[tuple[type[Any], ...]] = (
         ProductionOrderReleased,
@@ -613,6 +637,10 @@ class SapIdocMapper:
             )
             return result
         root_name = local_name(root.tag)
+        if root_name in _CONFIRMATION_RESPONSES:
+            body = _read_tree(root)
+            self._guard(result, body, lambda: self._confirmation_response(body, root_name, ctx, result))
+            return result
         idocs = [child for child in root if local_name(child.tag) == "IDOC"]
         if root_name == "IDOC":
             idocs = [root]
@@ -1063,7 +1091,9 @@ class SapIdocMapper:
             raise _fail(i, missing, MappingError(f"goods movement item has no {missing}", code="missing_field"))
         fields = i.f
         quantity = r.qty_d(i, "ENTRY_QNT", "ENTRY_UOM", "ENTRY_UOM_ISO")
-        base = r.qty_d(i, "QUANTITY", "BASE_UOM", "BASE_UOM_ISO")
+        base = None
+        if fields.get("BASE_UOM") or fields.get("BASE_UOM_ISO") or not _initial(fields.get("QUANTITY")):
+            base = r.qty_d(i, "QUANTITY", "BASE_UOM", "BASE_UOM_ISO")  # else an initial 0.000 of a BAPI row
         if quantity is None:
             quantity, base = base, None
         if quantity is None:
@@ -1098,7 +1128,7 @@ class SapIdocMapper:
                     code="missing_field",
                 ),
             )
-        rsnum, rspos = r.key(i, "RESERV_NO"), r.key(i, "RES_ITEM")
+        rsnum, rspos = _given(r.key(i, "RESERV_NO")), _given(r.key(i, "RES_ITEM"))
         hf = head.f if head is not None else {}
         source = idoc.source(ctx, line=line, fallback_id=movement_id.rpartition("/")[0])
         movement = sc.convert(
@@ -1115,10 +1145,10 @@ class SapIdocMapper:
                 "to_location": to_loc,
                 "from_stock_status": from_status,
                 "to_stock_status": to_status,
-                "order_id": r.key(i, "ORDERID"),
+                "order_id": _given(r.key(i, "ORDERID")),
                 "requirement_line_id": f"{rsnum}/{rspos}" if rsnum and rspos else None,
                 "confirmation_id": confirmation_id,
-                "reason_code": fields.get("MOVE_REAS"),
+                "reason_code": _given(fields.get("MOVE_REAS")),
                 "occurred_at": occurred,
                 "posting_date": posting,
                 "is_reversal": bool(meaning.get("reversal", False)),
@@ -1266,6 +1296,56 @@ class SapIdocMapper:
             result, ctx, lambda: t.where()[0], ended_at, recorded_at, idoc.created_at_any(ctx, [plant])
         )
         return sc.emit_checked(result, ProductionConfirmed, confirmation, time=time)
+
+    # CO_MES_PRODORDCONF_CREATE_TT / BAPI_PRODORDCONF_CREATE_TT responses (RFC XML) ---------------
+    def _confirmation_response(self, body: _Seg, root_name: str, ctx: MappingContext, result: MappingResult) -> None:
+        """The response of a confirmation posting: each goods movement it posted (``IT_GOODSMOVEMENTS`` /
+        ``GOODSMOVEMENTS``, BAPI2017_GM_ITEM_CREATE rows) becomes a movement event, linked to the
+        confirmation ``CONF_NO/CONF_CNT`` that ``ET_DETAIL_RETURN`` reports when there is one. An error
+        message (type E or A) means SAP posted nothing: every movement is a ``source_error`` reject.
+        The response has no time of its own: movements get the context's ``received_at`` (else the run
+        time, with a warning), which for a synchronous call is the posting time."""
+        function = root_name.removesuffix(".Response")
+        rfc = _Idoc(body, function, 1, _Reader(ctx), channel="RFC")
+        messages = _rows(body, "ES_RETURN", "RETURN") + _rows(body, "ET_DETAIL_RETURN", "DETAIL_RETURN")
+        items = _rows(body, "IT_GOODSMOVEMENTS", "GOODSMOVEMENTS")
+        errors = [m.f.get("MESSAGE") or m.f.get("NUMBER", "?") for m in messages if m.f.get("TYPE") in ("E", "A")]
+        confirmations = sorted(
+            {
+                f"{_sap.alpha_in(m.f['CONF_NO'])}/{_sap.alpha_in(m.f.get('CONF_CNT') or '0')}"
+                for m in messages
+                if _given(m.f.get("CONF_NO"))
+            }
+        )
+        failure = None
+        if errors:
+            failure = ("source_error", f"SAP did not post the confirmation: {'; '.join(errors)}")
+        elif items and not confirmations:
+            failure = ("missing_identity", "the response names no posted confirmation (CONF_NO/CONF_CNT)")
+        if failure is not None:
+            for item in items or [body]:
+                where, line = item.where()
+                result.add_reject(
+                    Reject(code=failure[0], reason=failure[1], location=where, line=line,
+                           payload=_fragment(item.el), mapper=self.name)
+                )
+            return
+        if not items and confirmations:
+            result.warnings.append(
+                f"{xpath(body.el)}: {function} response for confirmation {', '.join(confirmations)} lists no goods "
+                "movements, and a response carries no confirmation quantities: no event"
+            )
+        linked = confirmations[0] if len(confirmations) == 1 else None
+        occurred = sc.event_time(result, ctx, lambda: xpath(body.el), None) if items else None
+        for number, item in enumerate(items, start=1):
+            self._guard(
+                result,
+                item,
+                lambda i=item, n=number: self._movement(  # type: ignore[misc]
+                    rfc, None, i, ctx, result, movement_id=f"{','.join(confirmations)}/{n}", line=str(n),
+                    gm=None, confirmation_id=linked, occurred=occurred,
+                ),
+            )
 
     # ------------------------------------------------------------------ outbound
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> bytes:
