@@ -47,6 +47,7 @@ from lxml import etree
 from mfgcanon import codecs
 from mfgcanon.mappers import MappingContext, get
 from mfgcanon.pydantic import v1 as pyd
+from mfgcanon.v1 import __schema_version__
 
 ROOT = Path(__file__).parents[1] / "examples" / "sap"
 CTX = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
@@ -110,7 +111,7 @@ def odata_order(operations: int = 10, components: int = 20) -> bytes:
 SOURCE_SYSTEM = "S4H-100"
 PLANT_ZONES = {"1710": ZoneInfo("America/Los_Angeles")}
 EVENT_NAMESPACE = uuid.UUID("6f1c2b7e-3d54-5f0a-9a3e-1b8c0d2e4f60")  # the documented uuid5 namespace of event ids
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = __schema_version__  # the envelope field, as the mappers write it
 
 # fmt: off
 SAP_UNITS = {  # SAP internal, commercial (EN) and ISO spellings -> UN/CEFACT Rec 20

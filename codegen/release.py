@@ -40,7 +40,9 @@ def verify(schemas: Path = ROOT / "schemas", version: str = __schema_version__) 
         for current in sorted((schemas / folder / f"v{major}").glob(f"*{suffix}")):
             relative = current.relative_to(schemas)
             snapshot = schemas / "released" / version / relative
-            if version in history and snapshot.read_bytes() != current.read_bytes():
+            if version in history and not snapshot.exists():
+                problems.append(f"{relative}: new after {version} was released; bump __schema_version__")
+            elif version in history and snapshot.read_bytes() != current.read_bytes():
                 problems.append(f"{relative}: changed after {version} was released; bump __schema_version__")
             earlier = [schemas / "released" / v / relative for v in history if v != version]
             earlier = [path for path in earlier if path.exists()]

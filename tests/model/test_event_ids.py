@@ -187,10 +187,12 @@ def test_subject_segments_decode_back_to_the_keys(event: Any) -> None:
     from urllib.parse import unquote
 
     head, *segments = event.subject.split("/")
-    assert head in {"production-order", "lot", "material", "inspection", "nonconformance", "shipment"}
+    assert head in {"production-order", "lot", "material", "inspection", "nonconformance", "shipment", "work-center"}
     data = event.data
     if head == "production-order":
         assert unquote(segments[0]) == data.plant
+    if head == "work-center":
+        assert [unquote(part) for part in segments] == [data.plant, data.work_center_id]
     if head == "lot" and isinstance(data, v1.MaterialLot):
         assert [unquote(part) for part in segments] == [data.material_id, data.lot_id]
     if head == "material":

@@ -4,7 +4,7 @@ Import from here in integration services (``from mfgcanon.v1 import ProductionOr
 are stable for the whole 1.x line. A breaking change goes to ``mfgcanon.v2`` beside this package.
 """
 
-__schema_version__ = "1.0.0"
+__schema_version__ = "1.1.0"
 
 from mfgcanon.v1.common import (
     ActivityKind,
@@ -41,6 +41,7 @@ from mfgcanon.v1.events import (
     QualityHoldPlaced,
     QualityHoldReleased,
     ShipmentReady,
+    WorkCenterUpserted,
     build_event,
     hold_event,
     movement_event,
@@ -89,6 +90,7 @@ from mfgcanon.v1.quality import (
     UsageDecision,
 )
 from mfgcanon.v1.shipment import ShipmentReadiness
+from mfgcanon.v1.work_center import WorkCenter
 
 __all__ = [
     "ENTITY_TYPES", "EVENT_TYPES", "ActivityKind", "ActivityTime", "AnyEntity", "CloudEvent", "Disposition",
@@ -103,5 +105,5 @@ __all__ = [
     "ProductionOrderCancelled", "ProductionOrderCompleted", "ProductionOrderReleased", "ProductionOrderUpdated",
     "Property", "PropertyType", "QualityHold", "QualityHoldPlaced", "QualityHoldReleased", "QualityInspection",
     "Quantity", "Severity", "ShipmentReadiness", "ShipmentReady", "SourceRef", "StockStatus", "UnitConversion",
-    "UsageDecision", "build_event", "hold_event", "movement_event",
+    "UsageDecision", "WorkCenter", "WorkCenterUpserted", "build_event", "hold_event", "movement_event",
 ]

@@ -28,6 +28,7 @@ from mfgcanon.v1.material import Material
 from mfgcanon.v1.order import ProductionOrder
 from mfgcanon.v1.quality import InspectedItem, Nonconformance, NonconformanceKind, QualityInspection
 from mfgcanon.v1.shipment import ShipmentReadiness
+from mfgcanon.v1.work_center import WorkCenter
 
 MAJOR = 1
 SCHEMA_URN = "urn:mfgcanon:schema:v1:"
@@ -37,7 +38,7 @@ DerivedKey = Annotated[str, msgspec.Meta(min_length=1)]
 be 255 characters and is percent-encoded, so the composite has no fixed maximum length."""
 
 AnyEntity = (ProductionOrder | ProductionConfirmation | MaterialMovement | InventoryBalance | Material
-             | MaterialLot | GenealogyLink | QualityInspection | Nonconformance | ShipmentReadiness)
+             | MaterialLot | GenealogyLink | QualityInspection | Nonconformance | ShipmentReadiness | WorkCenter)
 
 
 class CloudEvent(Record, frozen=True, kw_only=True, tag_field="type"):
@@ -213,6 +214,13 @@ class LotUpserted(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.lot.upser
     data: Annotated[MaterialLot, doc("The lot.")]
 
 
+class WorkCenterUpserted(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.work_center.upserted.v1"):
+    """A work center master record was created or changed (SAP LOIWCS)."""
+
+    NAME = "work_center.upserted"
+    data: Annotated[WorkCenter, doc("The work center.")]
+
+
 class GenealogyLinked(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.genealogy.linked.v1"):
     """An input item was linked to an output item."""
 
@@ -223,18 +231,19 @@ class GenealogyLinked(CloudEvent, frozen=True, kw_only=True, tag="mfgcanon.genea
 Event = (ProductionOrderReleased | ProductionOrderUpdated | ProductionOrderCompleted | ProductionOrderCancelled
          | ProductionConfirmed | MaterialIssued | MaterialScrapped | InventoryReceived | InventoryMoved
          | InventoryBalanceReported | QualityHoldPlaced | QualityHoldReleased | NonconformanceReported
-         | InspectionCompleted | ShipmentReady | MaterialUpserted | LotUpserted | GenealogyLinked)
+         | InspectionCompleted | ShipmentReady | MaterialUpserted | LotUpserted | GenealogyLinked
+         | WorkCenterUpserted)
 """Every v1 event: decode a mixed stream with ``mfgcanon.codecs.decode(buf, type=Event)``."""
 
 EVENT_TYPES: tuple[type[CloudEvent], ...] = (
     ProductionOrderReleased, ProductionOrderUpdated, ProductionOrderCompleted, ProductionOrderCancelled,
     ProductionConfirmed, MaterialIssued, MaterialScrapped, InventoryReceived, InventoryMoved,
     InventoryBalanceReported, QualityHoldPlaced, QualityHoldReleased, NonconformanceReported,
-    InspectionCompleted, ShipmentReady, MaterialUpserted, LotUpserted, GenealogyLinked,
+    InspectionCompleted, ShipmentReady, MaterialUpserted, LotUpserted, GenealogyLinked, WorkCenterUpserted,
 )
 ENTITY_TYPES: tuple[type[msgspec.Struct], ...] = (
     ProductionOrder, ProductionConfirmation, MaterialMovement, InventoryBalance, Material, MaterialLot,
-    GenealogyLink, QualityInspection, Nonconformance, ShipmentReadiness,
+    GenealogyLink, QualityInspection, Nonconformance, ShipmentReadiness, WorkCenter,
 )
 
 _MOVEMENT_EVENTS: dict[MovementType, type[CloudEvent]] = {
@@ -326,6 +335,8 @@ _KEYS: dict[type[Any], Callable[[Any], tuple[str, str]]] = {
     QualityInspection: _inspection_keys,
     Nonconformance: _nonconformance_keys,
     ShipmentReadiness: _shipment_keys,
+    WorkCenter: lambda data: (f"work-center/{_segment(data.plant)}/{_segment(data.work_center_id)}",
+                              f"{data.plant}|{data.work_center_id}"),
 }
 """The key recipe of each entity class, looked up by exact type (one dict lookup, not ten isinstance
 checks); subclasses take the first entry they are an instance of, in this order."""

@@ -3187,3 +3187,144 @@ class UnitConversion(BaseModel):
     """
     Alternative units that hold `numerator` base units (SAP UMREN).
     """
+
+
+class WorkCenter(BaseModel):
+    """
+    A work center master record (SAP CRHD / LOIWCS; ISA-95 work center level of the equipment hierarchy).
+
+    Operations name it by ``work_center_id`` and plant (``Operation.work_center_id``); SAP's internal
+    object id, which operations also carry (``sap.work_center_internal_id``), is a property here.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["work_center"]
+    work_center_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Work center as people see it (SAP ARBPL).
+    """
+    plant: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Plant the work center belongs to.
+    """
+    description: str | None = None
+    """
+    Short text in the source's default language.
+    """
+    descriptions: Annotated[list[LocalizedText], Field(validate_default=True)] = []
+    """
+    Short texts per language.
+    """
+    category: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Work center category (SAP VERWE: machine, line, labour...).
+    """
+    standard_value_key: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Which standard values its operations carry (SAP VGWTS).
+    """
+    is_deleted: bool = False
+    """
+    Flagged for deletion in the source (SAP LVORM).
+    """
+    effective_from: AwareDatetime | None = None
+    """
+    Start of validity.
+    """
+    effective_to: AwareDatetime | None = None
+    """
+    End of validity.
+    """
+    properties: Annotated[list[Property], Field(validate_default=True)] = []
+    """
+    Vendor or plant values with no canonical field.
+    """
+    source: SourceRef | None = None
+    """
+    Provenance: source system and document.
+    """
+
+
+class WorkCenterUpserted(BaseModel):
+    """
+    A work center master record was created or changed (SAP LOIWCS).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["mfgcanon.work_center.upserted.v1"]
+    id: UUID
+    """
+    UUIDv5 of idempotencykey: the same source document gives the same id.
+    """
+    source: Annotated[str, Field(min_length=1)]
+    """
+    Producer context, urn:mfgcanon:{source system}[:{plant}].
+    """
+    specversion: Literal["1.0"]
+    """
+    CloudEvents specification version.
+    """
+    time: AwareDatetime
+    """
+    When the business event occurred (UTC).
+    """
+    subject: Annotated[str, Field(min_length=1)]
+    """
+    Business key of the event, e.g. production-order/1710/1000123.
+    """
+    datacontenttype: Literal["application/json"] = "application/json"
+    """
+    Media type of data.
+    """
+    dataschema: str | None = None
+    """
+    URI of the JSON Schema of this event type and major version.
+    """
+    partitionkey: Annotated[str, Field(min_length=1)]
+    """
+    Kafka message key: the order for order-scoped events, material|lot for lot-scoped ones.
+    """
+    idempotencykey: Annotated[str, Field(min_length=1)]
+    """
+    system|document type|document id|line|event type|revision.
+    """
+    sourcesystem: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Source system name, as configured in the mapper's context.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant the event belongs to.
+    """
+    schemaversion: str
+    """
+    Semantic version of the schema of data.
+    """
+    sequence: str | None = None
+    """
+    Zero-padded, lexicographically ordered sequence within the source.
+    """
+    recordedtime: AwareDatetime | None = None
+    """
+    When the event was recorded (>= time).
+    """
+    traceparent: str | None = None
+    """
+    W3C trace context.
+    """
+    correlationid: str | None = None
+    """
+    Id shared by the events of one business process.
+    """
+    causationid: str | None = None
+    """
+    Id of the event or command that caused this one.
+    """
+    data: WorkCenter
+    """
+    The work center.
+    """
