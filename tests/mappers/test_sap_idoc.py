@@ -23,6 +23,7 @@ from mfgcanon.v1 import (
     ProductionConfirmation,
     ProductionOrder,
     Quantity,
+    WorkCenter,
 )
 
 from . import channel
@@ -140,12 +141,52 @@ def test_every_real_loipro_and_matmas_converts(sap_real: Path, ctx: MappingConte
     result.assert_balanced()
 
 
-def test_work_center_master_is_rejected_clearly(sap_real: Path, ctx: MappingContext) -> None:
-    """LOIWCS (work-center master) has no canonical entity in model v1: one clear reject, not a silent skip."""
+def test_real_work_center_master(sap_real: Path) -> None:
+    """SAP's hand-built LOIWCS03: the work center, its text, and its internal id (the ARBID that LOIPRO
+    operations carry as sap.work_center_internal_id)."""
+    ctx = MappingContext.build(source_system="S4H-100", plants={"DM01": "Europe/Berlin"}, received_at=RECEIVED)
     result = MAPPER.to_canonical((sap_real / "nonsap-erp_LOIWCS03.xml").read_bytes(), ctx)
-    assert [r.code for r in result.rejects] == ["unsupported_message"]
-    assert "LOIWCS" in result.rejects[0].reason
-    assert not result.events
+    assert not result.rejects, [r.to_dict() for r in result.rejects]
+    (event,) = result.events
+    assert type(event).__name__ == "WorkCenterUpserted"
+    center = event.data
+    assert isinstance(center, WorkCenter)
+    assert (center.work_center_id, center.plant, center.standard_value_key) == ("TEST_AZ", "DM01", "Type")
+    assert center.description == "AAA - Inside Operation"
+    props = {p.name: p.value for p in center.properties}
+    assert props["sap.work_center_internal_id"] == "40161479"
+    assert props["sap.costing_formula.001"] == "QTB"
+    assert event.time == RECEIVED  # no control-record date in this IDoc
+
+
+def test_work_center_sample(ctx: MappingContext) -> None:
+    result = MAPPER.to_canonical(sample("idoc_loiwcs03_work_center.xml"), ctx)
+    assert not result.rejects
+    (event,) = result.events
+    center = event.data
+    assert isinstance(center, WorkCenter)
+    assert (center.work_center_id, center.plant, center.category) == ("ASSY01", "1710", "0001")
+    assert [t.language for t in center.descriptions] == ["en", "de"]
+    assert center.description == "Pump assembly line 1"
+    assert center.effective_from == datetime(2023, 1, 1, 8, tzinfo=UTC)  # plant-local midnight, Los Angeles
+    assert center.effective_to is None  # ENDDA 99991231: open
+    props = {p.name: p.value for p in center.properties}
+    assert props["sap.cost_center"] == "17101"
+    assert (props["sap.activity_type.002"], props["sap.costing_formula.002"]) == ("MACH", "SAP002")
+    assert event.subject == "work-center/1710/ASSY01"
+    assert event.time == datetime(2024, 1, 10, 17, 30, tzinfo=UTC)  # CREDAT/CRETIM in the plant's zone
+    ended = MAPPER.to_canonical(
+        sample("idoc_loiwcs03_work_center.xml").replace(b"<ENDDA>99991231", b"<ENDDA>20251231"), ctx
+    ).events[0].data
+    assert ended.effective_to == datetime(2026, 1, 1, 8, tzinfo=UTC)  # the day after the last valid day
+    assert ended.is_effective(datetime(2025, 12, 31, 23, tzinfo=UTC))
+
+
+def test_work_center_without_plant_is_a_reject(ctx: MappingContext) -> None:
+    result = MAPPER.to_canonical(sample("idoc_loiwcs03_work_center.xml").replace(b"<WERKS>1710</WERKS>", b""), ctx)
+    (reject,) = result.rejects
+    assert reject.code == "missing_field"
+    assert reject.location.endswith("E1CRHDL/WERKS")
 
 
 RECEIVED = datetime(2024, 1, 17, 12, tzinfo=UTC)

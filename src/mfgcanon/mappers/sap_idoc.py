@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
@@ -55,6 +55,7 @@ from mfgcanon.v1.events import (
     ProductionOrderCompleted,
     ProductionOrderReleased,
     ProductionOrderUpdated,
+    WorkCenterUpserted,
     movement_event,
 )
 from mfgcanon.v1.inventory import MaterialMovement, MovementType
@@ -64,6 +65,7 @@ from mfgcanon.v1.material import (
     MaterialStatus,
 )
 from mfgcanon.v1.order import OperationStatus, ProductionOrder
+from mfgcanon.v1.work_center import WorkCenter
 
 _T = TypeVar("_T")
 
@@ -429,6 +431,20 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+def _texts(segments: list[_Seg], field: str, ctx: MappingContext) -> tuple[list[dict[str, str]], str | None]:
+    """Short texts per language (``SPRAS_ISO``, else ``SPRAS`` through the language table) and the one in
+    the context's ``options.language`` (else the first) as the description."""
+    language = str(ctx.option("language", "EN")).lower()
+    texts: list[dict[str, str]] = []
+    for t in segments:
+        text = t.f.get(field)
+        lang = (t.text("SPRAS_ISO") or sc.code_of(sc.MASTER, "language", t.text("SPRAS") or "", "")).lower()
+        if text and lang:
+            texts.append({"language": lang, "text": text})
+    description = next((t["text"] for t in texts if t["language"] == language), texts[0]["text"] if texts else None)
+    return texts, description
+
+
 def _given(value: str | None) -> str | None:
     """A NUMC key or code, None when initial (all zeros: BAPI rows send every field, ``0000`` when unset)."""
     return value if value is not None and value.strip("0") else None
@@ -531,7 +547,7 @@ class _Idoc:
         return _sap.local_instant(day, moment, extra, zone)
 
 
-_HANDLED = ("LOIPRO", "MATMAS", "BATMAS", "MBGMCR", "PPCC2PRETTICKET")
+_HANDLED = ("LOIPRO", "MATMAS", "BATMAS", "MBGMCR", "PPCC2PRETTICKET", "LOIWCS")
 
 
 def _fragment(el: Any) -> str:
@@ -543,7 +559,7 @@ class SapIdocMapper:
 
     name: ClassVar[str] = "sap-idoc"
     description: ClassVar[str] = (
-        "SAP IDoc XML: LOIPRO/MATMAS/BATMAS/MBGMCR/PPCC2PRETTICKET and confirmation-posting RFC responses in, "
+        "SAP IDoc XML: LOIPRO/MATMAS/BATMAS/LOIWCS/MBGMCR/PPCC2PRETTICKET and confirmation-posting RFC responses in, "
         "PPCC2PRETTICKET02 and MBGMCR03 out"
     )
     produces: ClassVar[tuple[type[Any], ...]] = (
@@ -558,6 +574,7 @@ class SapIdocMapper:
         InventoryReceived,
         InventoryMoved,
         ProductionConfirmed,
+        WorkCenterUpserted,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
     message_types: ClassVar[tuple[str, ...]] = _HANDLED
@@ -913,14 +930,7 @@ class SapIdocMapper:
             base_uom = sc.unit_in(base, ctx)
         except MappingError as exc:
             raise _fail(m, "MEINS", exc) from None
-        language = str(ctx.option("language", "EN")).lower()
-        texts: list[dict[str, str]] = []
-        for t in m.all("E1MAKTM"):
-            text = t.f.get("MAKTX", "").strip()
-            lang = (t.text("SPRAS_ISO") or sc.code_of(sc.MASTER, "language", t.text("SPRAS") or "", "")).lower()
-            if text and lang:
-                texts.append({"language": lang, "text": text})
-        description = next((t["text"] for t in texts if t["language"] == language), texts[0]["text"] if texts else None)
+        texts, description = _texts(m.all("E1MAKTM"), "MAKTX", ctx)
         conversions: list[dict[str, Any]] = []
         for u in m.all("E1MARMM"):
             code = u.text("MEINH")
@@ -1004,6 +1014,56 @@ class SapIdocMapper:
             return sc.unit_in(seg.f[name], ctx)
         except MappingError as exc:
             raise _fail(seg, name, exc) from None
+
+    # LOIWCS ----------------------------------------------------------------
+    def _loiwcs(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
+        self._each(idoc, "E1CRHDL", self._work_center, ctx, result)
+
+    def _work_center(self, idoc: _Idoc, w: _Seg, ctx: MappingContext, result: MappingResult) -> None:
+        """A work center (``E1CRHDL``): ARBPL in its plant, texts, category, validity (BEGDA/ENDDA are plant
+        calendar days: ENDDA is the last valid day, 99991231 none), and its costing rows (``E1CRCOL``)."""
+        r = idoc.reader
+        arbpl, plant = w.text("ARBPL"), w.text("WERKS")
+        if not arbpl or not plant:
+            missing = "ARBPL" if not arbpl else "WERKS"
+            raise _fail(w, missing, MappingError(f"work center segment has no {missing}", code="missing_field"))
+        zone = _zone(ctx, plant)
+        texts, description = _texts(w.all("E1CRTXL"), "KTEXT", ctx)
+        last_day = r.day(w, "ENDDA")
+        valid_to = None
+        if last_day is not None and last_day < date.max:
+            valid_to = _sap.local_instant(last_day + timedelta(days=1), time(0), 0, zone())
+        costing: list[dict[str, Any]] = []
+        for row in w.all("E1CRCOL"):
+            slot = row.text("LANUM")
+            if slot:
+                costing.append(_pd(f"sap.costing_formula.{slot}", row.text("FORML")) or {})
+                costing.append(_pd(f"sap.activity_type.{slot}", row.text("LSTAR")) or {})
+        cost_center = next((c for row in w.all("E1CRCOL") if (c := r.key(row, "KOSTL"))), None)
+        source = msgspec.structs.asdict(idoc.source(ctx, fallback_id=f"{plant}/{arbpl}"))
+        work_center = sc.convert(
+            {
+                "work_center_id": arbpl,
+                "plant": plant,
+                "description": description,
+                "descriptions": texts,
+                "category": w.text("VERWE"),
+                "standard_value_key": w.text("VGWTS"),
+                "is_deleted": _sap.is_flag(w.f.get("LVORM")) or w.text("MSGFN") == "003",
+                "effective_from": r.instant(w, "BEGDA", None, zone),
+                "effective_to": valid_to,
+                "properties": _pds(
+                    _pd("sap.work_center_internal_id", w.text("OBJID")),
+                    _pd("sap.person_responsible", w.text("VERAN")),
+                    _pd("sap.cost_center", cost_center),
+                )
+                + [entry for entry in costing if entry],
+                "source": source,
+            },
+            WorkCenter,
+        )
+        time_ = sc.event_time(result, ctx, lambda: w.where()[0], idoc.created_at_any(ctx, [plant]))
+        sc.emit_checked(result, WorkCenterUpserted, work_center, time=time_)
 
     # BATMAS ----------------------------------------------------------------
     def _batmas(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
@@ -1595,6 +1655,7 @@ _HANDLERS: dict[str, Callable[[SapIdocMapper, _Idoc, MappingContext, MappingResu
     "BATMAS": SapIdocMapper._batmas,
     "MBGMCR": SapIdocMapper._mbgmcr,
     "PPCC2PRETTICKET": SapIdocMapper._ppcc2,
+    "LOIWCS": SapIdocMapper._loiwcs,
 }
 
 __all__ = ["SOAP_NS", "SapIdocMapper", "xpath"]
