@@ -30,6 +30,7 @@ from . import channel
 from .conftest import FIXTURES, sample
 
 MAPPER = get("sap-idoc")
+RECEIVED = datetime(2024, 1, 17, 12, tzinfo=UTC)  # received_at for documents that carry no time
 IDOC_SAMPLES = sorted([*FIXTURES.glob("idoc_*.xml"), *FIXTURES.glob("rfc_*.xml")])
 
 
@@ -141,6 +142,24 @@ def test_every_real_loipro_and_matmas_converts(sap_real: Path, ctx: MappingConte
     result.assert_balanced()
 
 
+def test_every_real_document_converts_without_rejects(sap_real: Path) -> None:
+    """Every XML document in the shared real-SAP folder, whatever it is, converts with no reject: a file
+    added there is covered the day it lands."""
+    ctx = MappingContext.build(
+        source_system="S4H-100",
+        plants={"HZ001": "Europe/Berlin", "DM01": "America/Chicago"},
+        received_at=RECEIVED,
+    )
+    documents = sorted(sap_real.glob("*.xml"))
+    assert len(documents) >= 8
+    for path in documents:
+        result = MAPPER.to_canonical(path.read_bytes(), ctx)
+        assert not result.rejects, (path.name, [r.to_dict() for r in result.rejects])
+        assert not result.warnings, (path.name, result.warnings)
+        assert result.events, path.name
+        result.assert_balanced()
+
+
 def test_real_work_center_master(sap_real: Path) -> None:
     """SAP's hand-built LOIWCS03: the work center, its text, and its internal id (the ARBID that LOIPRO
     operations carry as sap.work_center_internal_id)."""
@@ -188,8 +207,6 @@ def test_work_center_without_plant_is_a_reject(ctx: MappingContext) -> None:
     assert reject.code == "missing_field"
     assert reject.location.endswith("E1CRHDL/WERKS")
 
-
-RECEIVED = datetime(2024, 1, 17, 12, tzinfo=UTC)
 
 
 def test_real_confirmation_posting_response(sap_real: Path) -> None:
