@@ -65,6 +65,7 @@ FIELD_MAPS = {
     ("sap-idoc", "BATMAS"): "sap/idoc_batmas_fields.toml",
     ("sap-idoc", "MBGMCR"): "sap/idoc_mbgmcr_fields.toml",
     ("sap-idoc", "PPCC2PRETTICKET"): "sap/idoc_ppcc2pretticket_fields.toml",
+    ("sap-idoc", "LOIWCS"): "sap/idoc_loiwcs_fields.toml",
     ("sap-odata", "A_ProductionOrder_2"): "sap/odata_production_order_fields.toml",
     ("sap-odata", "A_Product"): "sap/odata_product_fields.toml",
     ("sap-odata", "Batch"): "sap/odata_batch_fields.toml",
