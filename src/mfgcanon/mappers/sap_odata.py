@@ -283,13 +283,17 @@ class _Fields:
             raise self.fail(name, exc) from None
 
     def nav(self, name: str) -> list[Mapping[str, Any]]:
-        """An expanded navigation property as a list (deferred or absent -> empty); an item that is not
-        an object is an error at its pointer, never skipped (positions stay those of the payload)."""
+        """An expanded navigation property as a list (deferred or absent -> empty)."""
+        return [item for _, item in self.nav_records(name)]
+
+    def nav_records(self, name: str) -> list[tuple[str, Mapping[str, Any]]]:
+        """``(JSON pointer, record)`` of each item of a navigation property; an item that is not an object
+        is an error at its pointer, never skipped (positions stay those of the payload)."""
         found = []
         for pointer, item in self.nav_items(name):
             if not isinstance(item, Mapping):
                 raise MappingError(f"expected an object, got {type(item).__name__}", code="type_mismatch", path=pointer)
-            found.append(item)
+            found.append((pointer, item))
         return found
 
     def nav_items(self, name: str) -> list[tuple[str, Any]]:
@@ -707,17 +711,14 @@ class SapODataMapper:
             raw = " ".join(shorts)
         status = sc.order_status(shorts)
         zone = _Zone(ctx, plant)
-        pointer = rec.pointer
         operations = [
-            self._operation(f.sub(op, f"{pointer}/to_ProductionOrderOperation/results/{index}"), plant, zone)
-            for index, op in enumerate(f.nav("to_ProductionOrderOperation"))
+            self._operation(f.sub(op, where), plant, zone) for where, op in f.nav_records("to_ProductionOrderOperation")
         ]
         components = [
-            self._component(f.sub(comp, f"{pointer}/to_ProductionOrderComponent/results/{index}"), plant)
-            for index, comp in enumerate(f.nav("to_ProductionOrderComponent"))
+            self._component(f.sub(comp, where), plant) for where, comp in f.nav_records("to_ProductionOrderComponent")
         ]
-        items = f.nav("to_ProductionOrderItem")
-        lot = f.sub(items[0], f"{pointer}/to_ProductionOrderItem/results/0").s("Batch") if items else None
+        items = f.nav_records("to_ProductionOrderItem")
+        lot = f.sub(items[0][1], items[0][0]).s("Batch") if items else None
         sales = f.key("SalesOrder")
         sales_item = f.key("SalesOrderItem")
         scrap = f.qty_d("MfgOrderPlannedScrapQty", "ProductionUnit")
@@ -835,15 +836,15 @@ class SapODataMapper:
         except MappingError as exc:
             raise f.fail("BaseUnit", exc) from None
         texts = []
-        for index, row in enumerate(f.nav("to_Description")):
-            df = f.sub(row, f"{rec.pointer}/to_Description/results/{index}")
+        for where, row in f.nav_records("to_Description"):
+            df = f.sub(row, where)
             lang, text = df.s("Language"), df.s("ProductDescription")
             if lang and text:
                 texts.append({"language": lang.lower(), "text": text})
         language = str(ctx.option("language", "EN")).lower()
         conversions: list[dict[str, Any]] = []
-        for index, u in enumerate(f.nav("to_ProductUnitsOfMeasure")):
-            uf = f.sub(u, f"{rec.pointer}/to_ProductUnitsOfMeasure/results/{index}")
+        for where, u in f.nav_records("to_ProductUnitsOfMeasure"):
+            uf = f.sub(u, where)
             code = uf.s("AlternativeUnit")
             if not code:
                 continue
@@ -855,8 +856,8 @@ class SapODataMapper:
             if uom != base_uom and num and den:
                 conversions.append({"uom": uom, "numerator": num, "denominator": den})
         plants = []
-        for index, p in enumerate(f.nav("to_Plant")):
-            pf = f.sub(p, f"{rec.pointer}/to_Plant/results/{index}")
+        for where, p in f.nav_records("to_Plant"):
+            pf = f.sub(p, where)
             plant = pf.s("Plant")
             if not plant:  # a plant view names its plant; dropping the row would lose its data silently
                 raise pf.fail("Plant", MappingError("product plant record has no Plant", code="missing_field"))
@@ -1079,15 +1080,12 @@ class SapODataMapper:
                 exc, location=rec.pointer or "/", payload=_fragment(rec.data), mapper=self.name
             )
             result.add_reject(rejected)
-            linked = rec.data.get("to_ProdnOrdConfMatlDocItm")
-            items = linked.get("results") if isinstance(linked, Mapping) else linked
-            for index, item in enumerate(items if isinstance(items, list) else []):
-                where = "results/" if isinstance(linked, Mapping) else ""
+            for where, item in _Fields(rec, ctx).nav_items("to_ProdnOrdConfMatlDocItm"):
                 result.add_reject(
                     Reject(
                         code=rejected.code,
                         reason=f"its confirmation was rejected: {rejected.reason}",
-                        location=f"{rec.pointer}/to_ProdnOrdConfMatlDocItm/{where}{index}",
+                        location=where,
                         payload=_fragment(item),
                         mapper=self.name,
                     )
@@ -1125,7 +1123,7 @@ class SapODataMapper:
             duration = f.qty_d(value_name, unit_name)
             if duration is not None:
                 activities.append({"activity": sc.activity_kind(slot), "duration": duration})
-        goods = f.nav("to_ProdnOrdConfMatlDocItm")
+        goods = f.nav_records("to_ProdnOrdConfMatlDocItm")
         movement_ids = [f"{confirmation_id}/{n}" for n in range(1, len(goods) + 1)]
         personnel = f.key("Personnel")
         ended = f.instant("ConfirmedExecutionEndDate", "ConfirmedExecutionEndTime", plant)
@@ -1161,8 +1159,8 @@ class SapODataMapper:
         )
         time = sc.event_time(result, ctx, rec.pointer or "/", confirmation.ended_at, confirmation.recorded_at)
         sc.emit_checked(result, ProductionConfirmed, confirmation, time=time)
-        for index, item in enumerate(goods):
-            sub = _Rec(item, f"{rec.pointer}/to_ProdnOrdConfMatlDocItm/results/{index}", header={})
+        for index, (where, item) in enumerate(goods):
+            sub = _Rec(item, where, header={})
             data = dict(item)
             data.setdefault("ManufacturingOrder", item.get("OrderID"))
             sub.data = data
@@ -1240,12 +1238,10 @@ class SapODataMapper:
         if kind == "lot":
             if not self._first_lot(lot, rec, inspections):
                 return
-            for index, item in enumerate(f.nav("to_InspectionResult")):
-                inspections.results.setdefault(lot, []).append(
-                    _Rec(item, f"{rec.pointer}/to_InspectionResult/results/{index}")
-                )
-            for item in f.nav("to_InspLotUsageDecision"):
-                inspections.decisions.setdefault(lot, []).append(_Rec(item, f"{rec.pointer}/to_InspLotUsageDecision"))
+            for where, item in f.nav_records("to_InspectionResult"):
+                inspections.results.setdefault(lot, []).append(_Rec(item, where))
+            for where, item in f.nav_records("to_InspLotUsageDecision"):
+                inspections.decisions.setdefault(lot, []).append(_Rec(item, where))
         elif kind == "result":
             inspections.results.setdefault(lot, []).append(rec)
         else:
