@@ -60,6 +60,11 @@ def check_finite(field: str, value: Decimal | None) -> None:
         reject(field, f"{value} is not a finite decimal", "non_finite_decimal")
 
 
+def in_window(start: datetime | None, end: datetime | None, at: datetime) -> bool:
+    """Whether ``at`` lies in the validity window ``[start, end)``; an open end counts as valid."""
+    return (start is None or start <= at) and (end is None or at < end)
+
+
 def check_window(start: datetime | None, end: datetime | None, end_field: str, start_field: str) -> None:
     """An interval must not end before it starts (naive values are the decoder's to reject)."""
     if (start is not None and end is not None and start.tzinfo is not None and end.tzinfo is not None

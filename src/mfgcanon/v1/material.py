@@ -12,7 +12,7 @@ import msgspec
 
 from mfgcanon import units
 from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
-from mfgcanon.v1._base import Entity, Record, check_unit, check_window, reject
+from mfgcanon.v1._base import Entity, Record, check_unit, check_window, in_window, reject
 from mfgcanon.v1.common import Properties, Quantity, Source
 
 
@@ -121,5 +121,4 @@ class Material(Entity, frozen=True, kw_only=True, tag="material"):
 
     def is_effective(self, at: datetime) -> bool:
         """Whether the record is valid at an instant (open ends count as valid)."""
-        return (self.effective_from is None or self.effective_from <= at) and (
-            self.effective_to is None or at < self.effective_to)
+        return in_window(self.effective_from, self.effective_to, at)

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, doc
-from mfgcanon.v1._base import Entity, check_window
+from mfgcanon.v1._base import Entity, check_window, in_window
 from mfgcanon.v1.common import Properties, Source
 from mfgcanon.v1.material import LocalizedText
 
@@ -39,5 +39,4 @@ class WorkCenter(Entity, frozen=True, kw_only=True, tag="work_center"):
 
     def is_effective(self, at: datetime) -> bool:
         """Whether the record is valid at an instant (open ends count as valid)."""
-        return (self.effective_from is None or self.effective_from <= at) and (
-            self.effective_to is None or at < self.effective_to)
+        return in_window(self.effective_from, self.effective_to, at)
