@@ -1033,13 +1033,19 @@ class SapIdocMapper:
         valid_to = None
         if last_day is not None and last_day < date.max:
             valid_to = _sap.local_instant(last_day + timedelta(days=1), time(0), 0, zone())
-        costing: list[dict[str, Any]] = []
-        for row in w.all("E1CRCOL"):
-            slot = row.text("LANUM")
-            if slot:
-                costing.append(_pd(f"sap.costing_formula.{slot}", row.text("FORML")) or {})
-                costing.append(_pd(f"sap.activity_type.{slot}", row.text("LSTAR")) or {})
-        cost_center = next((c for row in w.all("E1CRCOL") if (c := r.key(row, "KOSTL"))), None)
+        rows = w.all("E1CRCOL")  # costing per activity slot (LANUM)
+        costing = _pds(
+            *(
+                prop
+                for row in rows
+                if (slot := row.text("LANUM"))
+                for prop in (
+                    _pd(f"sap.costing_formula.{slot}", row.text("FORML")),
+                    _pd(f"sap.activity_type.{slot}", row.text("LSTAR")),
+                )
+            )
+        )
+        cost_center = next((c for row in rows if (c := r.key(row, "KOSTL"))), None)
         source = msgspec.structs.asdict(idoc.source(ctx, fallback_id=f"{plant}/{arbpl}"))
         work_center = sc.convert(
             {
@@ -1057,7 +1063,7 @@ class SapIdocMapper:
                     _pd("sap.person_responsible", w.text("VERAN")),
                     _pd("sap.cost_center", cost_center),
                 )
-                + [entry for entry in costing if entry],
+                + costing,
                 "source": source,
             },
             WorkCenter,
