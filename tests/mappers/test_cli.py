@@ -116,3 +116,36 @@ def test_an_input_of_unknown_format_is_a_reject_and_the_batch_goes_on(tmp_path: 
     assert (record["code"], record["input"], record["payload"]) == ("unknown_format", str(unknown), "hello")
     assert "pass --from" in record["reason"]
     assert "1 rejected" in result.output
+
+
+def test_the_first_rejects_are_listed_on_stderr(tmp_path: Path) -> None:
+    """A terminal user sees why records were rejected (input, location, line, code, reason) without the
+    rejects file; past five, a count of the rest."""
+    bad = tmp_path / "bad.xml"
+    bad.write_text(
+        "<LOIPRO05><IDOC><EDI_DC40><MESTYP>LOIPRO</MESTYP></EDI_DC40><E1AFKOL><AUFNR>1</AUFNR>\n"
+        "</E1AFKOL></IDOC></LOIPRO05>"
+    )
+    result = CliRunner().invoke(convert, ["--from", "sap-idoc", "--context", CONTEXT, str(bad)])
+    assert result.exit_code == EXIT_FOUND
+    assert f"rejected {bad} at /LOIPRO05/IDOC/E1AFKOL/WERKS (line 1): [missing_field] order header has no WERKS" in (
+        result.stderr
+    )
+    assert "pass --rejects FILE" in result.stderr
+
+    unknown = []
+    for n in range(7):
+        path = tmp_path / f"notes{n}.txt"
+        path.write_text(f"hello {n}")
+        unknown.append(str(path))
+    result = CliRunner().invoke(convert, ["--context", CONTEXT, *unknown])
+    assert result.exit_code == EXIT_FOUND
+    listed = [line for line in result.stderr.splitlines() if line.startswith("mfgcanon: rejected ") and " at " in line]
+    assert [line.split()[2] for line in listed] == unknown[:5]
+    assert all("[unknown_format] cannot tell the format" in line for line in listed)
+    assert "... and 2 more rejects" in result.stderr
+    assert "7 rejected" in result.stderr
+
+    quiet = CliRunner().invoke(convert, ["--quiet", "--context", CONTEXT, *unknown])
+    assert quiet.exit_code == EXIT_FOUND
+    assert quiet.stderr == ""

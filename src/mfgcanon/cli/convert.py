@@ -20,6 +20,7 @@ from mfgcanon.cli import EXIT_FOUND, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from mfgcanon.errors import ErrorCode
 
 _PROGRESS_THRESHOLD = 5
+_REJECTS_SHOWN = 5  # rejects listed on stderr; the rejects file keeps every one
 
 
 def _read(path: str) -> bytes:
@@ -110,7 +111,6 @@ def convert(
         data = _read(name)
         fmt, code, why = (source_format, "unknown_format", "") if source_format else _detect(name, data)
         if fmt is None:  # set aside with its payload, like any record that cannot be mapped
-            click.echo(f"mfgcanon: {why}", err=True)
             undetected = Reject(
                 code=code,
                 reason=why,
@@ -166,10 +166,25 @@ def convert(
         click.echo(f"mfgcanon: internal error: {total.summary()}", err=True)
         raise SystemExit(EXIT_INTERNAL)
     if not quiet:
+        for line in _reject_lines(rejects):
+            click.echo(line, err=True)
         click.echo(f"mfgcanon: {len(inputs)} inputs, {total.summary()}", err=True)
         if rejects and not rejects_file:
             click.echo("mfgcanon: rejected records not saved; pass --rejects FILE to keep them", err=True)
     raise SystemExit(EXIT_FOUND if rejects else EXIT_OK)
+
+
+def _reject_lines(rejects: list[dict[str, Any]], most: int = _REJECTS_SHOWN) -> list[str]:
+    """The first rejects, one line each (input, location, line, code, reason), so that a terminal shows
+    why without opening the rejects file; the file keeps them all, with their payloads."""
+    lines = []
+    for reject in rejects[:most]:
+        where = reject["location"] if reject.get("line") is None else f"{reject['location']} (line {reject['line']})"
+        source = reject.get("input") or "-"
+        lines.append(f"mfgcanon: rejected {source} at {where}: [{reject['code']}] {reject['reason']}")
+    if len(rejects) > most:
+        lines.append(f"mfgcanon: ... and {len(rejects) - most} more rejects")
+    return lines
 
 
 def _avro(events: list[Any]) -> bytes:
