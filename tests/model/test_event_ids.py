@@ -187,10 +187,24 @@ def test_subject_segments_decode_back_to_the_keys(event: Any) -> None:
     from urllib.parse import unquote
 
     head, *segments = event.subject.split("/")
-    assert head in {"production-order", "lot", "material", "inspection", "nonconformance", "shipment", "work-center"}
     data = event.data
+    company = getattr(data, "company_id", None)
+    if head == "company":  # scoped by the legal entity: `company/{company}/...`
+        assert company is not None
+        assert unquote(segments[0]) == company
+        head, *segments = segments[1:]
+        assert event.partitionkey.startswith(f"{company}|")
+    else:
+        assert company is None
+    assert head in {"production-order", "lot", "material", "inspection", "nonconformance", "shipment", "work-center",
+                    "posting", "equipment"}
     if head == "production-order":
-        assert unquote(segments[0]) == data.plant
+        keys = [unquote(part) for part in segments[:3]]
+        expected_plant = getattr(data, "plant", None)
+        if company is None or expected_plant:
+            assert keys[0] == expected_plant
+        if company is not None:
+            assert event.partitionkey.endswith(f"|{keys[1] if expected_plant else keys[0]}")
     if head == "work-center":
         assert [unquote(part) for part in segments] == [data.plant, data.work_center_id]
     if head == "lot" and isinstance(data, v1.MaterialLot):

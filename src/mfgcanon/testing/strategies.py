@@ -32,10 +32,12 @@ from mfgcanon.types import SIGNED_DECIMAL_PATTERN, UNIT_CODE_PATTERN, UNSIGNED_D
 from mfgcanon.v1 import events as v1_events
 from mfgcanon.v1.common import ActivityTime, Property, PropertyType, Quantity
 from mfgcanon.v1.confirmation import ProductionConfirmation
-from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement
+from mfgcanon.v1.deletion import Deletion
+from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement, MovementLot
 from mfgcanon.v1.lot import GenealogyLink, LotItem, MaterialLot
 from mfgcanon.v1.material import Material, UnitConversion
 from mfgcanon.v1.order import ProductionOrder
+from mfgcanon.v1.posting import PostingResult, PostingState
 from mfgcanon.v1.quality import (
     InspectedItem,
     InspectionResult,
@@ -45,6 +47,7 @@ from mfgcanon.v1.quality import (
     QualityInspection,
 )
 from mfgcanon.v1.shipment import ShipmentReadiness
+from mfgcanon.v1.status import OperationStatusChange, OrderStatusChange
 
 __all__ = [
     "calendar_dates", "entities", "events", "for_type", "genealogy_links", "identifiers", "instants",
@@ -72,7 +75,8 @@ _INT64 = (-(2**63), 2**63 - 1)
 # naming rules of the model (``*_start_at``/``*_end_at``, ``*_from``/``*_to``) is ordered automatically.
 _ORDERED_PAIRS: Final = (
     ("started_at", "ended_at"), ("placed_at", "released_at"), ("time", "recordedtime"),
-    ("manufactured_at", "expires_at"),
+    ("manufactured_at", "expires_at"), ("manufactured_date", "expiry_date"), ("detected_at", "closed_at"),
+    ("requested_at", "posted_at"), ("requested_at", "processed_at"),
 )
 
 
@@ -341,7 +345,47 @@ def _fix_genealogy_link(draw: st.DrawFn, kwargs: Kwargs) -> Kwargs:
     return kwargs
 
 
+def _fix_movement(draw: st.DrawFn, kwargs: Kwargs) -> Kwargs:
+    """Several lots add up to the movement quantity, in its unit (small values keep the sum in decimal(38,9))."""
+    lots: list[MovementLot] = kwargs.get("lots", [])
+    if lots:
+        uom = kwargs["quantity"].uom
+        values = [Decimal(draw(st.integers(0, 10**9))).scaleb(-3) for _ in lots]
+        kwargs["lots"] = [msgspec.structs.replace(lot, quantity=Quantity(value=value, uom=uom))
+                          for lot, value in zip(lots, values, strict=True)]
+        kwargs["quantity"] = msgspec.structs.replace(kwargs["quantity"], value=sum(values, Decimal(0)))
+    return kwargs
+
+
+def _fix_scope(draw: st.DrawFn, kwargs: Kwargs) -> Kwargs:
+    if not kwargs.get("plant") and not kwargs.get("company_id"):
+        kwargs[draw(st.sampled_from(["plant", "company_id"]))] = draw(identifiers())
+    return kwargs
+
+
+def _fix_posting_result(draw: st.DrawFn, kwargs: Kwargs) -> Kwargs:
+    if kwargs["outcome"] is PostingState.REQUESTED:
+        kwargs["outcome"] = draw(st.sampled_from([s for s in PostingState if s is not PostingState.REQUESTED]))
+    if not (kwargs.get("request_external_id") or kwargs.get("request_event_id") or kwargs.get("posted_ids")):
+        kwargs["request_external_id"] = draw(identifiers())
+    return kwargs
+
+
+def _fix_deletion(draw: st.DrawFn, kwargs: Kwargs) -> Kwargs:
+    kind = draw(st.sampled_from(sorted(Deletion.KEYS)))
+    kwargs["entity_kind"] = kind
+    for name in Deletion.KEYS[kind]:
+        if kwargs.get(name) is None:
+            kwargs[name] = draw(identifiers())
+    return kwargs
+
+
 _FIXERS: dict[type, Fixer] = {
+    MaterialMovement: _fix_movement,
+    OrderStatusChange: _fix_scope,
+    OperationStatusChange: _fix_scope,
+    PostingResult: _fix_posting_result,
+    Deletion: _fix_deletion,
     Property: _fix_property,
     InspectedItem: _fix_inspected_item,
     InspectionResult: _fix_inspection_result,
@@ -357,7 +401,7 @@ def _ordered_pairs(names: Iterable[str]) -> list[tuple[str, str]]:
     present = set(names)
     pairs = [(start, end) for start, end in _ORDERED_PAIRS if start in present and end in present]
     for name in present:
-        for start_suffix, end_suffix in (("_start_at", "_end_at"), ("_from", "_to")):
+        for start_suffix, end_suffix in (("_start_at", "_end_at"), ("_from", "_to"), ("_from_date", "_to_date")):
             if name.endswith(start_suffix):
                 end = name[: -len(start_suffix)] + end_suffix
                 if end in present:
@@ -387,6 +431,10 @@ def _struct_strategy(cls: type[msgspec.Struct]) -> st.SearchStrategy[Any]:
     fields = st.fixed_dictionaries(required, optional=optional)
     fixers = [fix for base in cls.__mro__ if (fix := _FIXERS.get(base)) is not None]
     pairs = _ordered_pairs(field.name for field in info.fields)
+    if "partial_fields" in optional:  # a partial update names real fields of its entity, each once
+        names = sorted(field.name for field in info.fields)
+        optional["partial_fields"] = st.lists(st.sampled_from(names), unique=True, max_size=MAX_LIST)
+        fields = st.fixed_dictionaries(required, optional=optional)
 
     @st.composite
     def build(draw: st.DrawFn) -> msgspec.Struct:
@@ -416,6 +464,16 @@ def _event_data(event_cls: type[v1_events.CloudEvent]) -> st.SearchStrategy[Any]
             return msgspec.structs.replace(value, movement_type=draw(st.sampled_from(kinds)))
 
         return movement()
+    outcomes = cast(frozenset[Any] | None, getattr(event_cls, "OUTCOMES", None))
+    if outcomes is not None:
+        allowed_outcomes = sorted(outcomes)
+
+        @st.composite
+        def outcome(draw: st.DrawFn) -> PostingResult:
+            value = draw(for_type(PostingResult))
+            return msgspec.structs.replace(value, outcome=draw(st.sampled_from(allowed_outcomes)))
+
+        return outcome()
     if issubclass(data_cls, Nonconformance) and isinstance(getattr(event_cls, "ACTIVE", None), bool):
         active = bool(getattr(event_cls, "ACTIVE"))  # noqa: B009 - checked above, read once
 

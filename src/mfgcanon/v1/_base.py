@@ -14,12 +14,13 @@ field; nested value objects and lines carry none, since their type is fixed by w
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import msgspec
 
+from mfgcanon.errors import ErrorCode, ValidationError
 from mfgcanon.units import KNOWN_CODES
 
 
@@ -31,13 +32,26 @@ class Entity(Record, frozen=True, kw_only=True, tag_field="kind"):
     """Base of every top-level v1 entity; subclasses set ``tag=`` to their stable wire name."""
 
 
-def reject(field: str, message: str, code: str) -> NoReturn:
-    """Fail a ``__post_init__`` check so the codec can name the field and the error code.
+class ModelRuleError(ValidationError):
+    """A model rule broken in a ``__post_init__`` hook.
 
-    msgspec reports the path of the struct whose hook failed; the ``[code] field:`` prefix lets
-    :mod:`mfgcanon.codecs` extend that path to the field and keep a stable error code.
+    It is an :class:`mfgcanon.errors.ValidationError` (a direct constructor call raises nothing else) and a
+    ``ValueError`` whose text reads ``[code] field: message``: msgspec wraps it while decoding, and the
+    ``[code] field:`` prefix lets :mod:`mfgcanon.codecs` extend msgspec's path to the field.
     """
-    raise ValueError(f"[{code}] {field}: {message}")
+
+    def __init__(self, field: str, message: str, code: ErrorCode) -> None:
+        super().__init__(message, code=code, path=f"$.{field}")
+        self.field = field
+        self.args = (f"[{code}] {field}: {message}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def reject(field: str, message: str, code: ErrorCode) -> NoReturn:
+    """Fail a ``__post_init__`` check so the codec can name the field and the error code."""
+    raise ModelRuleError(field, message, code)
 
 
 def check_unsigned(field: str, value: Decimal) -> None:
@@ -47,6 +61,13 @@ def check_unsigned(field: str, value: Decimal) -> None:
             reject(field, f"{value} is not a finite decimal", "non_finite_decimal")
         reject(field, f"{value} is negative; the direction of a quantity lives in its type",
                "negative_quantity")
+
+
+def check_decimal(field: str, value: Any) -> None:
+    """Refuse a value that is not a ``Decimal`` (an int or a float built by hand): quantities stay exact."""
+    if not isinstance(value, Decimal):
+        hint = " (floats are never exact: pass Decimal('...'))" if isinstance(value, float) else ""
+        reject(field, f"expected a Decimal, got {type(value).__name__}{hint}", "type_mismatch")
 
 
 def check_unit(field: str, code: str | None) -> None:
@@ -65,8 +86,28 @@ def in_window(start: datetime | None, end: datetime | None, at: datetime) -> boo
     return (start is None or start <= at) and (end is None or at < end)
 
 
+def check_partial(entity: Any) -> None:
+    """A partial update (B2MML Change, Oracle PATCH, SAP change pointers) names the top-level fields it
+    carries in ``partial_fields``; each must be a field of the entity (a typo would silently merge nothing)."""
+    names: list[str] = entity.partial_fields
+    if names:
+        known = type(entity).__struct_fields__
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            reject("partial_fields", f"not fields of {type(entity).__name__}: {', '.join(unknown)}",
+                   "constraint_violation")
+        if len(set(names)) != len(names):
+            reject("partial_fields", "names a field twice", "constraint_violation")
+
+
 def check_window(start: datetime | None, end: datetime | None, end_field: str, start_field: str) -> None:
     """An interval must not end before it starts (naive values are the decoder's to reject)."""
     if (start is not None and end is not None and start.tzinfo is not None and end.tzinfo is not None
             and end < start):
+        reject(end_field, f"ends before {start_field}", "constraint_violation")
+
+
+def check_date_window(start: date | None, end: date | None, end_field: str, start_field: str) -> None:
+    """A window of calendar dates must not end before it starts."""
+    if start is not None and end is not None and end < start:
         reject(end_field, f"ends before {start_field}", "constraint_violation")

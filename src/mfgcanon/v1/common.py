@@ -11,7 +11,7 @@ import msgspec
 
 from mfgcanon import units
 from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
-from mfgcanon.v1._base import Record, check_unit, check_unsigned, reject
+from mfgcanon.v1._base import Record, check_decimal, check_unit, check_unsigned, reject
 
 _KNOWN_UNITS = units.KNOWN_CODES
 
@@ -26,7 +26,11 @@ class Quantity(Record, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         # One hook for every quantity in the model; kept to two cheap calls on the happy path.
         value = self.value
-        if value.is_signed() or not value.is_finite():
+        try:
+            bad = value.is_signed() or not value.is_finite()
+        except AttributeError:  # an int or float built by hand: never on the decode path
+            check_decimal("value", value)
+        if bad:
             check_unsigned("value", value)
         if self.uom not in _KNOWN_UNITS:
             reject("uom", f"unknown unit code {self.uom!r}: not a registered UN/CEFACT Rec 20 code",
@@ -48,6 +52,7 @@ class PropertyType(enum.StrEnum):
     BOOLEAN = "boolean"
     DATE = "date"
     DATETIME = "datetime"
+    OTHER = "other"
 
 
 class Property(Record, frozen=True, kw_only=True):
@@ -61,10 +66,12 @@ class Property(Record, frozen=True, kw_only=True):
     value: Annotated[str | None, doc("The value as text; read it with data_type.")] = None
     data_type: Annotated[PropertyType, doc("How to read value.")] = PropertyType.STRING
     uom: Annotated[UnitCode | None, doc("Rec 20 unit of a numeric value, if any.")] = None
+    data_type_source_code: Annotated[Code | None, doc(
+        "A data type this version does not know (read as 'other'), verbatim.")] = None
 
     def __post_init__(self) -> None:
         check_unit("uom", self.uom)
-        if self.value is not None and self.data_type is not PropertyType.STRING:
+        if self.value is not None and self.data_type not in (PropertyType.STRING, PropertyType.OTHER):
             try:
                 self.typed_value()
             except (ValueError, InvalidOperation):
@@ -105,13 +112,20 @@ class SourceRef(Record, frozen=True, kw_only=True):
     document_id: Annotated[str | None, doc("Identity of the source document: IDoc number, OData key, BOD id.")] = None
     line: Annotated[str | None, doc("Line or item within the document, where one document holds many records.")] = None
     revision: Annotated[str | None, doc("Source change counter, when a document is resent.")] = None
-    received_at: Annotated[Instant | None, doc("When mfgcanon received the document.")] = None
+    received_at: Annotated[Instant | None, doc("When mfgcanon received the document (transport metadata).")] = None
+    business_document_id: Annotated[Identifier | None, doc(
+        "Business key every channel shares (material document 4900000123/2026/1): the event id derives from it.")
+    ] = None
+    message_id: Annotated[str | None, doc(
+        "Transport message id (Kafka offset, JMS or AS2 message id, HTTP request id).")] = None
 
 
 class Location(Record, frozen=True, kw_only=True):
     """A place within a plant: storage location and bin, or work center and equipment."""
 
     plant: Annotated[Identifier, doc("Plant (site) code, e.g. SAP WERKS.")]
+    company_id: Annotated[Identifier | None, doc(
+        "Legal entity the plant belongs to (SAP company code, Oracle business unit, D365 dataAreaId).")] = None
     storage_location: Annotated[Identifier | None, doc("Storage location, e.g. SAP LGORT; ISA-95 storage zone.")] = None
     bin: Annotated[Identifier | None, doc("Storage bin or unit within the storage location.")] = None
     work_center_id: Annotated[Identifier | None, doc("Work center, e.g. SAP ARBPL.")] = None
@@ -125,6 +139,15 @@ class StockStatus(enum.StrEnum):
     QUALITY_INSPECTION = "quality_inspection"
     BLOCKED = "blocked"
     RESTRICTED = "restricted"
+    OTHER = "other"
+
+
+class TimePrecision(enum.StrEnum):
+    """How precise an instant is: the source gave a time, or only a date."""
+
+    INSTANT = "instant"
+    DAY = "day"
+    """The source gave only a date: the instant is 00:00 of that day in the plant's time zone."""
     OTHER = "other"
 
 
@@ -144,6 +167,12 @@ class ActivityTime(Record, frozen=True, kw_only=True):
     activity: Annotated[ActivityKind, doc("What the time was spent on.")]
     duration: Annotated[Quantity, doc("The time, in a time unit (HUR, MIN, SEC).")]
     activity_type_code: Annotated[Code | None, doc("Source activity type, e.g. SAP LSTAR.")] = None
+    activity_source_code: Annotated[Code | None, doc(
+        "Source slot or kind of the activity, verbatim (SAP 'VGW01'); an unknown canonical kind lands here.")] = None
+    basis_quantity: Annotated[Quantity | None, doc(
+        "Quantity a planned standard value is given for (SAP BMSCH): duration per basis quantity.")] = None
+    resource_id: Annotated[Identifier | None, doc(
+        "Resource (machine, labour pool, tool) the time is booked on.")] = None
 
     def __post_init__(self) -> None:
         if units.get(self.duration.uom).dimension != "time":
@@ -152,3 +181,6 @@ class ActivityTime(Record, frozen=True, kw_only=True):
 
 Properties = Annotated[list[Property], doc("Vendor or plant values with no canonical field.")]
 Source = Annotated[SourceRef | None, doc("Provenance: source system and document.")]
+CompanyId = Annotated[Identifier | None, doc("Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.")]
+PartialFields = Annotated[list[Identifier], doc(
+    "Fields a partial update carries (merge them, others were not sent); empty for a full snapshot.")]

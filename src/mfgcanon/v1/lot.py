@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 from typing import Annotated
 
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, doc
-from mfgcanon.v1._base import Entity, Record, check_window, reject
-from mfgcanon.v1.common import Location, Properties, Quantity, Source
+from mfgcanon.v1._base import Entity, Record, check_date_window, check_partial, check_window, reject
+from mfgcanon.v1.common import CompanyId, Location, PartialFields, Properties, Quantity, Source
 
 
 class LotStatus(enum.StrEnum):
+    """Usability of a lot (SAP ZUSTD restricted batch, ISA-95 lot status)."""
+
     RELEASED = "released"
+    RESTRICTED = "restricted"
+    """Usable only under conditions (SAP restricted batch: not for unrestricted use, blocked for MRP)."""
     QUARANTINE = "quarantine"
     BLOCKED = "blocked"
     REJECTED = "rejected"
@@ -47,23 +52,33 @@ class MaterialLot(Entity, frozen=True, kw_only=True, tag="material_lot"):
     lot_id: Annotated[Identifier, doc("Lot or batch number (CHARG).")]
     material_id: Annotated[Identifier, doc("Material of the lot (MATNR).")]
     plant: Annotated[Identifier | None, doc("Plant, where the lot is plant-specific.")] = None
-    status: Annotated[LotStatus, doc("Quality or usage status.")] = LotStatus.RELEASED
+    company_id: CompanyId = None
+    status: Annotated[LotStatus, doc(
+        "Quality or usage status. In a partial update that does not list it, it was not sent.")] = LotStatus.RELEASED
     status_source_code: Annotated[Code | None, doc("Source status, verbatim (SAP ZUSTD).")] = None
     quantity: Annotated[Quantity | None, doc("Current total quantity, where known.")] = None
     manufactured_at: Annotated[Instant | None, doc("Date of manufacture (HSDAT).")] = None
     expires_at: Annotated[Instant | None, doc("Shelf-life expiry (VFDAT).")] = None
     retest_at: Annotated[Instant | None, doc("Next inspection date (QNDAT).")] = None
+    manufactured_date: Annotated[date | None, doc("Date of manufacture as the calendar date it is (HSDAT).")] = None
+    expiry_date: Annotated[date | None, doc("Shelf-life expiry date (VFDAT).")] = None
+    retest_date: Annotated[date | None, doc("Next inspection date (QNDAT).")] = None
     origin: Annotated[LotOrigin | None, doc("Made in-house or bought.")] = None
+    origin_source_code: Annotated[Code | None, doc("Source origin, verbatim.")] = None
     producing_order_id: Annotated[Identifier | None, doc("Order that produced it (AUFNR).")] = None
     supplier_id: Annotated[Identifier | None, doc("Supplier (LIFNR).")] = None
     supplier_lot_id: Annotated[Identifier | None, doc("Supplier's own batch number (LICHA).")] = None
     sub_lots: Annotated[list[MaterialSubLot], doc("Containers or handling units of the lot.")] = msgspec.field(
         default_factory=list)
+    partial_fields: PartialFields = msgspec.field(default_factory=list)
     properties: Properties = msgspec.field(default_factory=list)
     source: Source = None
 
     def __post_init__(self) -> None:
         check_window(self.manufactured_at, self.expires_at, "expires_at", "manufactured_at")
+        check_date_window(self.manufactured_date, self.expiry_date, "expiry_date", "manufactured_date")
+        if self.partial_fields:
+            check_partial(self)
 
 
 class GenealogyRelationship(enum.StrEnum):
@@ -89,10 +104,12 @@ class GenealogyLink(Entity, frozen=True, kw_only=True, tag="genealogy_link"):
 
     link_id: Annotated[Identifier, doc("Key of the link, derived deterministically from its inputs.")]
     relationship: Annotated[GenealogyRelationship, doc("How the child relates to the parent.")]
+    relationship_source_code: Annotated[Code | None, doc("Source relationship, verbatim.")] = None
     parent: Annotated[LotItem, doc("The output item.")]
     child: Annotated[LotItem, doc("The input item.")]
     quantity: Annotated[Quantity | None, doc("Quantity of the child used.")] = None
     plant: Annotated[Identifier | None, doc("Plant where it happened.")] = None
+    company_id: CompanyId = None
     order_id: Annotated[Identifier | None, doc("Order in whose context it happened.")] = None
     operation_id: Annotated[Identifier | None, doc("Operation in whose context it happened.")] = None
     occurred_at: Annotated[Instant, doc("When the link was made.")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Annotated
 
@@ -12,8 +12,17 @@ import msgspec
 
 from mfgcanon import units
 from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
-from mfgcanon.v1._base import Entity, Record, check_unit, check_window, in_window, reject
-from mfgcanon.v1.common import Properties, Quantity, Source
+from mfgcanon.v1._base import (
+    Entity,
+    Record,
+    check_date_window,
+    check_partial,
+    check_unit,
+    check_window,
+    in_window,
+    reject,
+)
+from mfgcanon.v1.common import PartialFields, Properties, Quantity, Source
 
 
 class MaterialType(enum.StrEnum):
@@ -87,6 +96,8 @@ class Material(Entity, frozen=True, kw_only=True, tag="material"):
     material_type: Annotated[MaterialType, doc("Canonical material type.")] = MaterialType.OTHER
     material_type_source_code: Annotated[Code | None, doc("Source material type (SAP MTART).")] = None
     material_group: Annotated[Code | None, doc("Material group or class (SAP MATKL).")] = None
+    gtin: Annotated[Annotated[str, msgspec.Meta(pattern=r"^[0-9]{8}$|^[0-9]{12,14}$")] | None, doc(
+        "GS1 Global Trade Item Number of the base unit (SAP EAN11 of category HE/UC, Oracle GTIN).")] = None
     revision: Annotated[Code | None, doc("Engineering revision or version.")] = None
     is_lot_managed: Annotated[bool, doc("Stock is managed in lots (SAP XCHPF).")] = False
     is_serialized: Annotated[bool, doc("Units carry serial numbers.")] = False
@@ -100,12 +111,18 @@ class Material(Entity, frozen=True, kw_only=True, tag="material"):
         default_factory=list)
     effective_from: Annotated[Instant | None, doc("Start of validity.")] = None
     effective_to: Annotated[Instant | None, doc("End of validity.")] = None
+    effective_from_date: Annotated[date | None, doc("First day of validity, where the source gives a date.")] = None
+    effective_to_date: Annotated[date | None, doc("Last day of validity, where the source gives a date.")] = None
+    partial_fields: PartialFields = msgspec.field(default_factory=list)
     properties: Properties = msgspec.field(default_factory=list)
     source: Source = None
 
     def __post_init__(self) -> None:
         check_unit("base_uom", self.base_uom)
         check_window(self.effective_from, self.effective_to, "effective_to", "effective_from")
+        check_date_window(self.effective_from_date, self.effective_to_date, "effective_to_date", "effective_from_date")
+        if self.partial_fields:
+            check_partial(self)
         if self.shelf_life is not None and units.get(self.shelf_life.uom).dimension != "time":
             reject("shelf_life", f"{self.shelf_life.uom} is not a unit of time", "constraint_violation")
         seen: set[str] = set()

@@ -9,8 +9,8 @@ from typing import Annotated
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, doc
-from mfgcanon.v1._base import Entity, Record, check_window
-from mfgcanon.v1.common import ActivityTime, Location, Properties, Quantity, Source
+from mfgcanon.v1._base import Entity, Record, check_partial, check_window
+from mfgcanon.v1.common import ActivityTime, CompanyId, Location, PartialFields, Properties, Quantity, Source
 
 
 class OrderStatus(enum.StrEnum):
@@ -62,12 +62,34 @@ class MaterialUse(enum.StrEnum):
     OTHER = "other"
 
 
+class SupplyType(enum.StrEnum):
+    """How a component reaches the order (Oracle/EBS WIP supply types, D365 flushing principle, SAP backflush)."""
+
+    PUSH = "push"
+    """Issued to the order by a goods issue (SAP manual issue, Oracle/EBS push)."""
+    ASSEMBLY_PULL = "assembly_pull"
+    """Backflushed when the assembly is completed."""
+    OPERATION_PULL = "operation_pull"
+    """Backflushed when its operation is completed (SAP backflush, D365 finish)."""
+    BULK = "bulk"
+    """Floor stock, not issued per order (SAP bulk material SCHGT)."""
+    SUPPLIER = "supplier"
+    """Provided by a supplier (subcontracting, vendor-managed)."""
+    PHANTOM = "phantom"
+    """A phantom assembly: exploded into its own components, never stocked."""
+    OTHER = "other"
+
+
 class Operation(Record, frozen=True, kw_only=True):
     """One routing step of an order (SAP AFVC/AFVV; ISA-95 child SegmentRequirement)."""
 
     operation_id: Annotated[Identifier, doc("Operation number kept verbatim, e.g. '0010' (SAP VORNR).")]
     sequence: Annotated[Annotated[int, msgspec.Meta(ge=0)] | None,
                         doc("Execution order where it differs from the operation number.")] = None
+    sequence_id: Annotated[Identifier | None, doc(
+        "Routing sequence (SAP PLNFL, D365 operation priority): operations are keyed by sequence and number.")] = None
+    source_operation_id: Annotated[Identifier | None, doc(
+        "The source's internal key, needed to write back (SAP AUFPL/APLZL, Oracle WorkOrderOperationId).")] = None
     parent_operation_id: Annotated[Identifier | None, doc("Superior operation of a sub-operation (PVZNR).")] = None
     description: Annotated[str | None, doc("Operation short text (LTXA1).")] = None
     work_center_id: Annotated[Identifier | None, doc("Work center that runs it (ARBPL).")] = None
@@ -76,14 +98,22 @@ class Operation(Record, frozen=True, kw_only=True):
     planned_quantity: Annotated[Quantity | None, doc("Quantity the operation is planned for (MGVRG/MEINH).")] = None
     planned_start_at: Annotated[Instant | None, doc("Scheduled start (SSAVD+SSAVZ in plant time, as UTC).")] = None
     planned_end_at: Annotated[Instant | None, doc("Scheduled end (SSEDD+SSEDZ in plant time, as UTC).")] = None
+    latest_start_at: Annotated[Instant | None, doc(
+        "Latest scheduled start, where the source schedules a range.")] = None
+    latest_end_at: Annotated[Instant | None, doc("Latest scheduled end.")] = None
+    actual_start_at: Annotated[Instant | None, doc("Actual start, as reported back.")] = None
+    actual_end_at: Annotated[Instant | None, doc("Actual end, as reported back.")] = None
     planned_activities: Annotated[list[ActivityTime], doc("Standard values: setup, machine, labor (VGW01..06).")] = (
         msgspec.field(default_factory=list))
     status: Annotated[OperationStatus | None, doc("Canonical operation status.")] = None
     status_source_code: Annotated[str | None, doc("Source status codes, verbatim.")] = None
+    confirmed_yield_quantity: Annotated[Quantity | None, doc("Yield confirmed so far (SAP LMNGA total).")] = None
+    confirmed_scrap_quantity: Annotated[Quantity | None, doc("Scrap confirmed so far (SAP XMNGA total).")] = None
     properties: Properties = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         check_window(self.planned_start_at, self.planned_end_at, "planned_end_at", "planned_start_at")
+        check_window(self.actual_start_at, self.actual_end_at, "actual_end_at", "actual_start_at")
 
 
 class MaterialRequirement(Record, frozen=True, kw_only=True):
@@ -92,7 +122,14 @@ class MaterialRequirement(Record, frozen=True, kw_only=True):
     line_id: Annotated[Identifier, doc("Stable line key, e.g. reservation number and item (RSNUM/RSPOS).")]
     material_id: Annotated[Identifier, doc("Material required.")]
     material_use: Annotated[MaterialUse, doc("Whether the line is consumed or produced.")] = MaterialUse.CONSUMED
+    material_use_source_code: Annotated[Code | None, doc("Source line type, verbatim.")] = None
     quantity: Annotated[Quantity, doc("Required quantity (BDMNG/MEINS).")]
+    issued_quantity: Annotated[Quantity | None, doc(
+        "Quantity issued so far (SAP ENMNG, Oracle IssuedQuantity).")] = None
+    supply_type: Annotated[SupplyType | None, doc("How the component reaches the order.")] = None
+    supply_type_source_code: Annotated[Code | None, doc(
+        "Source supply type, verbatim (Oracle 'ASSEMBLY_PULL').")] = None
+    is_final_issue: Annotated[bool, doc("No further issue is expected (SAP KZEAR final issue).")] = False
     operation_id: Annotated[Identifier | None, doc("Operation that consumes it (VORNR).")] = None
     bom_item_number: Annotated[Code | None, doc("BOM item number (POSNR).")] = None
     lot_id: Annotated[Identifier | None, doc("Pre-assigned lot (CHARG).")] = None
@@ -110,6 +147,10 @@ class ProductionOrder(Entity, frozen=True, kw_only=True, tag="production_order")
 
     order_id: Annotated[Identifier, doc("Order number as people see it (SAP AUFNR without ALPHA zeros).")]
     plant: Annotated[Identifier, doc("Producing plant (WERKS).")]
+    company_id: CompanyId = None
+    source_order_id: Annotated[Identifier | None, doc(
+        "The source's internal key where it differs from the number people see (Oracle WorkOrderId).")] = None
+    description: Annotated[str | None, doc("Order text.")] = None
     order_type: Annotated[Code | None, doc("Source order type (AUART).")] = None
     operations_type: Annotated[OperationsType, doc("ISA-95 operations type.")] = OperationsType.PRODUCTION
     status: Annotated[OrderStatus, doc("Canonical lifecycle status.")]
@@ -121,8 +162,17 @@ class ProductionOrder(Entity, frozen=True, kw_only=True, tag="production_order")
     planned_end_at: Annotated[Instant | None, doc("Basic finish (GLTRP, or GLTRS+GLUZS scheduled).")] = None
     scheduled_start_at: Annotated[Instant | None, doc("Scheduled start, where the source schedules separately.")] = None
     scheduled_end_at: Annotated[Instant | None, doc("Scheduled finish.")] = None
+    due_at: Annotated[Instant | None, doc("When the output is due (requested delivery, need date).")] = None
+    actual_start_at: Annotated[Instant | None, doc(
+        "Actual start of production (SAP GSTRI, Oracle ActualStartDate).")] = None
+    actual_end_at: Annotated[Instant | None, doc(
+        "Actual finish of production (SAP GLTRI, Oracle CompletionDate).")] = None
+    closed_at: Annotated[Instant | None, doc("When the order was closed (SAP CLSD, Oracle closed date).")] = None
     priority: Annotated[Annotated[int, msgspec.Meta(ge=0, le=1000)] | None,
                         doc("Higher is more urgent (0-1000); mappers normalise source scales.")] = None
+    priority_source_code: Annotated[Code | None, doc("Source priority, verbatim, before normalising.")] = None
+    receipt_location: Annotated[Location | None, doc(
+        "Where the output is received (SAP LGORT of the order item, Oracle CompletionSubinventory).")] = None
     routing_id: Annotated[Identifier | None, doc("Routing, recipe or production version (PLNNR / VERID).")] = None
     bom_id: Annotated[Identifier | None, doc("Bill of materials (STLNR).")] = None
     target_lot_id: Annotated[Identifier | None, doc("Lot the output goes to (CHARG).")] = None
@@ -135,9 +185,19 @@ class ProductionOrder(Entity, frozen=True, kw_only=True, tag="production_order")
         msgspec.field(default_factory=list))
     revision: Annotated[str | None, doc("Source change counter; orders the updates of one order.")] = None
     released_at: Annotated[Instant | None, doc("When the order was released to the shop floor.")] = None
+    released_date: Annotated[date | None, doc(
+        "Release date where the source has only a date (SAP FTRMI), in the plant's calendar.")] = None
+    confirmed_yield_quantity: Annotated[Quantity | None, doc("Yield confirmed so far.")] = None
+    confirmed_scrap_quantity: Annotated[Quantity | None, doc("Scrap confirmed so far.")] = None
+    received_quantity: Annotated[Quantity | None, doc("Quantity received into stock so far (SAP WEMNG).")] = None
+    operations_type_source_code: Annotated[Code | None, doc("Source operations type, verbatim.")] = None
+    partial_fields: PartialFields = msgspec.field(default_factory=list)
     properties: Properties = msgspec.field(default_factory=list)
     source: Source = None
 
     def __post_init__(self) -> None:
         check_window(self.planned_start_at, self.planned_end_at, "planned_end_at", "planned_start_at")
         check_window(self.scheduled_start_at, self.scheduled_end_at, "scheduled_end_at", "scheduled_start_at")
+        check_window(self.actual_start_at, self.actual_end_at, "actual_end_at", "actual_start_at")
+        if self.partial_fields:
+            check_partial(self)

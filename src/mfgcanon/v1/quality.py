@@ -9,8 +9,8 @@ from typing import Annotated
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, SignedDecimal, UnitCode, doc
-from mfgcanon.v1._base import Entity, Record, check_finite, check_unit, check_window, reject
-from mfgcanon.v1.common import Location, Properties, Quantity, Source
+from mfgcanon.v1._base import Entity, Record, check_finite, check_partial, check_unit, check_window, reject
+from mfgcanon.v1.common import CompanyId, Location, PartialFields, Properties, Quantity, Source
 
 
 class InspectedItem(Record, frozen=True, kw_only=True):
@@ -44,6 +44,7 @@ class InspectionStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    OTHER = "other"
 
 
 class Evaluation(enum.StrEnum):
@@ -94,6 +95,7 @@ class QualityInspection(Entity, frozen=True, kw_only=True, tag="quality_inspecti
 
     inspection_id: Annotated[Identifier, doc("Inspection lot or sample key (SAP PRUEFLOS).")]
     plant: Annotated[Identifier, doc("Plant.")]
+    company_id: CompanyId = None
     inspection_type: Annotated[InspectionType, doc("Canonical inspection type.")] = InspectionType.OTHER
     inspection_type_source_code: Annotated[Code | None, doc("Source inspection type (SAP ART).")] = None
     inspected: Annotated[InspectedItem, doc("What was inspected.")]
@@ -108,8 +110,13 @@ class QualityInspection(Entity, frozen=True, kw_only=True, tag="quality_inspecti
     decided_at: Annotated[Instant | None, doc("When the usage decision was made.")] = None
     decided_by: Annotated[Identifier | None, doc("Who made the usage decision.")] = None
     expires_at: Annotated[Instant | None, doc("Retest or expiry date the decision sets.")] = None
+    partial_fields: PartialFields = msgspec.field(default_factory=list)
     properties: Properties = msgspec.field(default_factory=list)
     source: Source = None
+
+    def __post_init__(self) -> None:
+        if self.partial_fields:
+            check_partial(self)
 
 
 class NonconformanceKind(enum.StrEnum):
@@ -125,6 +132,7 @@ class Severity(enum.StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+    OTHER = "other"
 
 
 class NonconformanceStatus(enum.StrEnum):
@@ -132,6 +140,7 @@ class NonconformanceStatus(enum.StrEnum):
     IN_REVIEW = "in_review"
     DISPOSITIONED = "dispositioned"
     CLOSED = "closed"
+    OTHER = "other"
 
 
 class Disposition(enum.StrEnum):
@@ -164,11 +173,17 @@ class Nonconformance(Entity, frozen=True, kw_only=True, tag="nonconformance"):
 
     nonconformance_id: Annotated[Identifier, doc("Nonconformance, notification or hold key.")]
     category: Annotated[NonconformanceKind, doc("What sort of nonconformance: defect, deviation, hold, ...")]
+    category_source_code: Annotated[Code | None, doc("Source category or notification type, verbatim.")] = None
     plant: Annotated[Identifier, doc("Plant.")]
+    company_id: CompanyId = None
     severity: Annotated[Severity | None, doc("Severity.")] = None
+    severity_source_code: Annotated[Code | None, doc("Source priority or severity, verbatim.")] = None
     status: Annotated[NonconformanceStatus, doc("Lifecycle.")] = NonconformanceStatus.OPEN
     status_source_code: Annotated[Code | None, doc("Source status, verbatim.")] = None
-    affected: Annotated[InspectedItem, doc("Affected items.")]
+    affected: Annotated[InspectedItem, doc("The (first) affected item.")]
+    affected_items: Annotated[list[InspectedItem], doc(
+        "Further affected items, when more than one lot, order or equipment is affected.")] = msgspec.field(
+        default_factory=list)
     affected_quantity: Annotated[Quantity | None, doc("Quantity affected.")] = None
     defect_code: Annotated[Code | None, doc("Defect code.")] = None
     reason_code: Annotated[Code | None, doc("Cause or reason code.")] = None
@@ -177,10 +192,16 @@ class Nonconformance(Entity, frozen=True, kw_only=True, tag="nonconformance"):
     detected_by: Annotated[Identifier | None, doc("Who found it.")] = None
     detected_location: Annotated[Location | None, doc("Where it was found.")] = None
     disposition: Annotated[Disposition | None, doc("What is to be done with the items.")] = None
+    disposition_source_code: Annotated[Code | None, doc("Source disposition, verbatim.")] = None
     hold: Annotated[QualityHold | None, doc("Quality hold state; required when category is 'hold'.")] = None
+    closed_at: Annotated[Instant | None, doc("When the nonconformance was closed (exception aging ends here).")] = None
+    partial_fields: PartialFields = msgspec.field(default_factory=list)
     properties: Properties = msgspec.field(default_factory=list)
     source: Source = None
 
     def __post_init__(self) -> None:
+        check_window(self.detected_at, self.closed_at, "closed_at", "detected_at")
+        if self.partial_fields:
+            check_partial(self)
         if self.category is NonconformanceKind.HOLD and self.hold is None:
             reject("hold", "a nonconformance of category 'hold' needs its hold state", "missing_field")

@@ -8,7 +8,7 @@ import msgspec
 
 from mfgcanon.types import Identifier, Instant, doc
 from mfgcanon.v1._base import Entity
-from mfgcanon.v1.common import Location, Properties, Quantity, Source
+from mfgcanon.v1.common import CompanyId, Location, Properties, Quantity, Source
 
 
 class ShipmentReadiness(Entity, frozen=True, kw_only=True, tag="shipment_readiness"):
@@ -16,6 +16,7 @@ class ShipmentReadiness(Entity, frozen=True, kw_only=True, tag="shipment_readine
 
     readiness_id: Annotated[Identifier, doc("Key of this readiness fact, e.g. the delivery number.")]
     plant: Annotated[Identifier, doc("Shipping plant.")]
+    company_id: CompanyId = None
     material_id: Annotated[Identifier, doc("Material ready to ship.")]
     quantity: Annotated[Quantity, doc("Quantity ready.")]
     lot_ids: Annotated[list[Identifier], doc("Lots packed.")] = msgspec.field(default_factory=list)

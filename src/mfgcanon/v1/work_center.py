@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import msgspec
 
 from mfgcanon.types import Code, Identifier, Instant, doc
-from mfgcanon.v1._base import Entity, check_window, in_window
-from mfgcanon.v1.common import Properties, Source
+from mfgcanon.v1._base import Entity, check_date_window, check_partial, check_window, in_window
+from mfgcanon.v1.common import CompanyId, PartialFields, Properties, Source
 from mfgcanon.v1.material import LocalizedText
 
 
@@ -22,6 +22,7 @@ class WorkCenter(Entity, frozen=True, kw_only=True, tag="work_center"):
 
     work_center_id: Annotated[Identifier, doc("Work center as people see it (SAP ARBPL).")]
     plant: Annotated[Identifier, doc("Plant the work center belongs to.")]
+    company_id: CompanyId = None
     description: Annotated[str | None, doc("Short text in the source's default language.")] = None
     descriptions: Annotated[list[LocalizedText], doc("Short texts per language.")] = msgspec.field(
         default_factory=list)
@@ -31,11 +32,17 @@ class WorkCenter(Entity, frozen=True, kw_only=True, tag="work_center"):
     is_deleted: Annotated[bool, doc("Flagged for deletion in the source (SAP LVORM).")] = False
     effective_from: Annotated[Instant | None, doc("Start of validity.")] = None
     effective_to: Annotated[Instant | None, doc("End of validity.")] = None
+    effective_from_date: Annotated[date | None, doc("First day of validity (SAP BEGDA).")] = None
+    effective_to_date: Annotated[date | None, doc("Last day of validity (SAP ENDDA).")] = None
+    partial_fields: PartialFields = msgspec.field(default_factory=list)
     properties: Properties = msgspec.field(default_factory=list)
     source: Source = None
 
     def __post_init__(self) -> None:
         check_window(self.effective_from, self.effective_to, "effective_to", "effective_from")
+        check_date_window(self.effective_from_date, self.effective_to_date, "effective_to_date", "effective_from_date")
+        if self.partial_fields:
+            check_partial(self)
 
     def is_effective(self, at: datetime) -> bool:
         """Whether the record is valid at an instant (open ends count as valid)."""

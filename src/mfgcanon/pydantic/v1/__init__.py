@@ -38,6 +38,30 @@ class Disposition(StrEnum):
     USE_AS_IS = "use_as_is"
 
 
+class EquipmentMode(StrEnum):
+    """
+    What the equipment is set up for (OPC UA Machinery operation mode; PackML unit mode).
+    """
+
+    MAINTENANCE = "maintenance"
+    NONE = "none"
+    OTHER = "other"
+    PROCESSING = "processing"
+    SETUP = "setup"
+
+
+class EquipmentState(StrEnum):
+    """
+    What the equipment is doing (OPC UA Machinery item state).
+    """
+
+    EXECUTING = "executing"
+    NOT_AVAILABLE = "not_available"
+    NOT_EXECUTING = "not_executing"
+    OTHER = "other"
+    OUT_OF_SERVICE = "out_of_service"
+
+
 class Evaluation(StrEnum):
     FAIL = "fail"
     NOT_EVALUATED = "not_evaluated"
@@ -58,6 +82,7 @@ class InspectionStatus(StrEnum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     IN_PROGRESS = "in_progress"
+    OTHER = "other"
     PLANNED = "planned"
 
 
@@ -76,6 +101,10 @@ class LotOrigin(StrEnum):
 
 
 class LotStatus(StrEnum):
+    """
+    Usability of a lot (SAP ZUSTD restricted batch, ISA-95 lot status).
+    """
+
     BLOCKED = "blocked"
     CONSUMED = "consumed"
     EXPIRED = "expired"
@@ -83,6 +112,7 @@ class LotStatus(StrEnum):
     QUARANTINE = "quarantine"
     REJECTED = "rejected"
     RELEASED = "released"
+    RESTRICTED = "restricted"
 
 
 class MaterialStatus(StrEnum):
@@ -117,6 +147,19 @@ class MaterialUse(StrEnum):
     SAMPLE = "sample"
 
 
+class MessageSeverity(StrEnum):
+    """
+    Severity of an ERP message (SAP BAPIRET2 TYPE S/I/W/E/A; Oracle and D365 error levels).
+    """
+
+    ABORT = "abort"
+    ERROR = "error"
+    INFO = "info"
+    OTHER = "other"
+    SUCCESS = "success"
+    WARNING = "warning"
+
+
 
 class MovementType(StrEnum):
     """
@@ -148,6 +191,7 @@ class NonconformanceStatus(StrEnum):
     DISPOSITIONED = "dispositioned"
     IN_REVIEW = "in_review"
     OPEN = "open"
+    OTHER = "other"
 
 
 class OperationStatus(StrEnum):
@@ -193,6 +237,18 @@ class OrderStatus(StrEnum):
     RELEASED = "released"
 
 
+class PostingState(StrEnum):
+    """
+    Where a fact stands in the ERP.
+    """
+
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    OTHER = "other"
+    POSTED = "posted"
+    REQUESTED = "requested"
+
+
 class ProcurementType(StrEnum):
     BOTH = "both"
     BUY = "buy"
@@ -210,7 +266,20 @@ class PropertyType(StrEnum):
     DATETIME = "datetime"
     DECIMAL = "decimal"
     INTEGER = "integer"
+    OTHER = "other"
     STRING = "string"
+
+
+class RequestKind(StrEnum):
+    """
+    What a posting request asked for.
+    """
+
+    CONFIRMATION = "confirmation"
+    INSPECTION_RESULT = "inspection_result"
+    MATERIAL_MOVEMENT = "material_movement"
+    ORDER_STATUS = "order_status"
+    OTHER = "other"
 
 
 class Severity(StrEnum):
@@ -218,6 +287,7 @@ class Severity(StrEnum):
     HIGH = "high"
     LOW = "low"
     MEDIUM = "medium"
+    OTHER = "other"
 
 
 class StockStatus(StrEnum):
@@ -230,6 +300,30 @@ class StockStatus(StrEnum):
     QUALITY_INSPECTION = "quality_inspection"
     RESTRICTED = "restricted"
     UNRESTRICTED = "unrestricted"
+
+
+class SupplyType(StrEnum):
+    """
+    How a component reaches the order (Oracle/EBS WIP supply types, D365 flushing principle, SAP backflush).
+    """
+
+    ASSEMBLY_PULL = "assembly_pull"
+    BULK = "bulk"
+    OPERATION_PULL = "operation_pull"
+    OTHER = "other"
+    PHANTOM = "phantom"
+    PUSH = "push"
+    SUPPLIER = "supplier"
+
+
+class TimePrecision(StrEnum):
+    """
+    How precise an instant is: the source gave a time, or only a date.
+    """
+
+    DAY = "day"
+    INSTANT = "instant"
+    OTHER = "other"
 
 
 class UsageDecision(StrEnum):
@@ -260,6 +354,382 @@ class ActivityTime(BaseModel):
     """
     Source activity type, e.g. SAP LSTAR.
     """
+    activity_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = (
+        None
+    )
+    """
+    Source slot or kind of the activity, verbatim (SAP 'VGW01'); an unknown canonical kind lands here.
+    """
+    basis_quantity: Quantity | None = None
+    """
+    Quantity a planned standard value is given for (SAP BMSCH): duration per basis quantity.
+    """
+    resource_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Resource (machine, labour pool, tool) the time is booked on.
+    """
+
+
+class ConfirmationOutput(BaseModel):
+    """
+    One output a confirmation reports: the main product, a co-product or a by-product, with its lot.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    material_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Material produced.
+    """
+    material_use: MaterialUse = MaterialUse.PRODUCED
+    """
+    produced (main product), co_product or by_product.
+    """
+    material_use_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source output type, verbatim.
+    """
+    yield_quantity: Quantity
+    """
+    Good quantity of this output.
+    """
+    scrap_quantity: Quantity | None = None
+    """
+    Scrap of this output.
+    """
+    lot_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Lot that received it.
+    """
+    serial_numbers: Annotated[list[SerialNumber], Field(validate_default=True)] = []
+    """
+    Serial numbers produced.
+    """
+    receipt_location: Location | None = None
+    """
+    Where it is received.
+    """
+    properties: Annotated[list[Property], Field(validate_default=True)] = []
+    """
+    Vendor or plant values with no canonical field.
+    """
+
+
+class Deletion(BaseModel):
+    """
+    A state entity was deleted in the source (not flagged for deletion: gone).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["deletion"]
+    entity_kind: Annotated[str, Field(max_length=64, min_length=1)]
+    """
+    The ``kind`` of the deleted entity, e.g. 'material_lot'.
+    """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant of the deleted entity, where plant-scoped.
+    """
+    material_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Material key.
+    """
+    lot_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Lot key.
+    """
+    order_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Order key.
+    """
+    work_center_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Work center key.
+    """
+    inspection_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Inspection key.
+    """
+    nonconformance_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Nonconformance key.
+    """
+    deleted_at: AwareDatetime
+    """
+    When it was deleted in the source.
+    """
+    reason_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Why, where the source says.
+    """
+    properties: Annotated[list[Property], Field(validate_default=True)] = []
+    """
+    Vendor or plant values with no canonical field.
+    """
+    source: SourceRef | None = None
+    """
+    Provenance: source system and document.
+    """
+
+
+class EntityDeleted(BaseModel):
+    """
+    A state entity was deleted: the tombstone for its subject and partition key. Since schema 1.2.0.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["mfgcanon.entity.deleted.v1"]
+    id: UUID
+    """
+    UUIDv5 of idempotencykey: the same source document gives the same id.
+    """
+    source: Annotated[str, Field(min_length=1)]
+    """
+    Producer context, urn:mfgcanon:{source system}[:{plant}].
+    """
+    specversion: Literal["1.0"]
+    """
+    CloudEvents specification version.
+    """
+    time: AwareDatetime
+    """
+    When the business event occurred (UTC).
+    """
+    subject: Annotated[str, Field(min_length=1)]
+    """
+    Business key of the event, e.g. production-order/1710/1000123.
+    """
+    datacontenttype: Literal["application/json"] = "application/json"
+    """
+    Media type of data.
+    """
+    dataschema: str | None = None
+    """
+    URI of the JSON Schema of this event type and major version.
+    """
+    partitionkey: Annotated[str, Field(min_length=1)]
+    """
+    Kafka message key: the order for order-scoped events, material|lot for lot-scoped ones.
+    """
+    idempotencykey: Annotated[str, Field(min_length=1)]
+    """
+    system|document type|document id|line|event type|revision.
+    """
+    sourcesystem: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Source system name, as configured in the mapper's context.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant the event belongs to.
+    """
+    schemaversion: str
+    """
+    Semantic version of the schema of data.
+    """
+    sequence: str | None = None
+    """
+    Zero-padded, lexicographically ordered sequence within the source.
+    """
+    recordedtime: AwareDatetime | None = None
+    """
+    When the event was recorded (>= time).
+    """
+    traceparent: str | None = None
+    """
+    W3C trace context.
+    """
+    correlationid: str | None = None
+    """
+    Id shared by the events of one business process.
+    """
+    causationid: str | None = None
+    """
+    Id of the event or command that caused this one.
+    """
+    data: Deletion
+    """
+    What was deleted.
+    """
+
+
+class EquipmentStateChange(BaseModel):
+    """
+    Equipment entered a state at ``started_at`` (and left it at ``ended_at`` when known).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["equipment_state_change"]
+    state_change_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Key of this state record (source event id, or derived).
+    """
+    equipment_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Equipment, machine or line (ISA-95 equipment).
+    """
+    plant: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Plant.
+    """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
+    work_center_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Work center the equipment belongs to.
+    """
+    state: EquipmentState
+    """
+    The canonical state.
+    """
+    state_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Source state, verbatim (PackML 'Held', a vendor code).
+    """
+    operation_mode: EquipmentMode | None = None
+    """
+    What the equipment is set up for.
+    """
+    operation_mode_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source mode, verbatim.
+    """
+    reason_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Downtime or stop reason.
+    """
+    reason_text: str | None = None
+    """
+    Reason as text.
+    """
+    is_planned: bool | None = None
+    """
+    Planned downtime (breaks, preventive maintenance), where known.
+    """
+    started_at: AwareDatetime
+    """
+    When the equipment entered the state.
+    """
+    ended_at: AwareDatetime | None = None
+    """
+    When it left the state, when known.
+    """
+    order_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Order running at the time.
+    """
+    operation_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Operation running at the time.
+    """
+    properties: Annotated[list[Property], Field(validate_default=True)] = []
+    """
+    Vendor or plant values with no canonical field.
+    """
+    source: SourceRef | None = None
+    """
+    Provenance: source system and document.
+    """
+
+
+class EquipmentStateChanged(BaseModel):
+    """
+    Equipment changed state: running, idle, down, in maintenance (downtime). Since schema 1.2.0.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["mfgcanon.equipment.state_changed.v1"]
+    id: UUID
+    """
+    UUIDv5 of idempotencykey: the same source document gives the same id.
+    """
+    source: Annotated[str, Field(min_length=1)]
+    """
+    Producer context, urn:mfgcanon:{source system}[:{plant}].
+    """
+    specversion: Literal["1.0"]
+    """
+    CloudEvents specification version.
+    """
+    time: AwareDatetime
+    """
+    When the business event occurred (UTC).
+    """
+    subject: Annotated[str, Field(min_length=1)]
+    """
+    Business key of the event, e.g. production-order/1710/1000123.
+    """
+    datacontenttype: Literal["application/json"] = "application/json"
+    """
+    Media type of data.
+    """
+    dataschema: str | None = None
+    """
+    URI of the JSON Schema of this event type and major version.
+    """
+    partitionkey: Annotated[str, Field(min_length=1)]
+    """
+    Kafka message key: the order for order-scoped events, material|lot for lot-scoped ones.
+    """
+    idempotencykey: Annotated[str, Field(min_length=1)]
+    """
+    system|document type|document id|line|event type|revision.
+    """
+    sourcesystem: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Source system name, as configured in the mapper's context.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant the event belongs to.
+    """
+    schemaversion: str
+    """
+    Semantic version of the schema of data.
+    """
+    sequence: str | None = None
+    """
+    Zero-padded, lexicographically ordered sequence within the source.
+    """
+    recordedtime: AwareDatetime | None = None
+    """
+    When the event was recorded (>= time).
+    """
+    traceparent: str | None = None
+    """
+    W3C trace context.
+    """
+    correlationid: str | None = None
+    """
+    Id shared by the events of one business process.
+    """
+    causationid: str | None = None
+    """
+    Id of the event or command that caused this one.
+    """
+    data: EquipmentStateChange
+    """
+    The state change.
+    """
 
 
 class GenealogyLink(BaseModel):
@@ -279,6 +749,12 @@ class GenealogyLink(BaseModel):
     """
     How the child relates to the parent.
     """
+    relationship_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source relationship, verbatim.
+    """
     parent: LotItem
     """
     The output item.
@@ -294,6 +770,10 @@ class GenealogyLink(BaseModel):
     plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
     """
     Plant where it happened.
+    """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
     """
     order_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
     """
@@ -608,6 +1088,10 @@ class InventoryBalance(BaseModel):
     """
     Plant (WERKS).
     """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
     location: Location | None = None
     """
     Storage location and bin within the plant.
@@ -634,6 +1118,14 @@ class InventoryBalance(BaseModel):
     """
     On-hand quantity in this bucket.
     """
+    special_stock_type: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Special stock indicator, verbatim (SAP SOBKZ).
+    """
+    special_stock_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Owner of the special stock.
+    """
     snapshot_at: AwareDatetime
     """
     The as-of instant of the balance.
@@ -641,6 +1133,14 @@ class InventoryBalance(BaseModel):
     expires_at: AwareDatetime | None = None
     """
     Shelf-life expiry of the lot (VFDAT).
+    """
+    expiry_date: date | None = None
+    """
+    Shelf-life expiry date of the lot, as the calendar date it is.
+    """
+    partial_fields: Annotated[list[PartialField], Field(validate_default=True)] = []
+    """
+    Fields a partial update carries (merge them, others were not sent); empty for a full snapshot.
     """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
@@ -931,6 +1431,10 @@ class Location(BaseModel):
     """
     Plant (site) code, e.g. SAP WERKS.
     """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity the plant belongs to (SAP company code, Oracle business unit, D365 dataAreaId).
+    """
     storage_location: Annotated[str | None, Field(max_length=255, min_length=1)] = None
     """
     Storage location, e.g. SAP LGORT; ISA-95 storage zone.
@@ -1103,6 +1607,10 @@ class Material(BaseModel):
     """
     Material group or class (SAP MATKL).
     """
+    gtin: Annotated[str | None, Field(pattern="^[0-9]{8}$|^[0-9]{12,14}$")] = None
+    """
+    GS1 Global Trade Item Number of the base unit (SAP EAN11 of category HE/UC, Oracle GTIN).
+    """
     revision: Annotated[str | None, Field(max_length=64, min_length=1)] = None
     """
     Engineering revision or version.
@@ -1146,6 +1654,18 @@ class Material(BaseModel):
     effective_to: AwareDatetime | None = None
     """
     End of validity.
+    """
+    effective_from_date: date | None = None
+    """
+    First day of validity, where the source gives a date.
+    """
+    effective_to_date: date | None = None
+    """
+    Last day of validity, where the source gives a date.
+    """
+    partial_fields: Annotated[list[PartialField], Field(validate_default=True)] = []
+    """
+    Fields a partial update carries (merge them, others were not sent); empty for a full snapshot.
     """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
@@ -1262,9 +1782,13 @@ class MaterialLot(BaseModel):
     """
     Plant, where the lot is plant-specific.
     """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
     status: LotStatus = LotStatus.RELEASED
     """
-    Quality or usage status.
+    Quality or usage status. In a partial update that does not list it, it was not sent.
     """
     status_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
     """
@@ -1286,9 +1810,25 @@ class MaterialLot(BaseModel):
     """
     Next inspection date (QNDAT).
     """
+    manufactured_date: date | None = None
+    """
+    Date of manufacture as the calendar date it is (HSDAT).
+    """
+    expiry_date: date | None = None
+    """
+    Shelf-life expiry date (VFDAT).
+    """
+    retest_date: date | None = None
+    """
+    Next inspection date (QNDAT).
+    """
     origin: LotOrigin | None = None
     """
     Made in-house or bought.
+    """
+    origin_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Source origin, verbatim.
     """
     producing_order_id: Annotated[str | None, Field(max_length=255, min_length=1)] = (
         None
@@ -1308,6 +1848,10 @@ class MaterialLot(BaseModel):
     """
     Containers or handling units of the lot.
     """
+    partial_fields: Annotated[list[PartialField], Field(validate_default=True)] = []
+    """
+    Fields a partial update carries (merge them, others were not sent); empty for a full snapshot.
+    """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
     Vendor or plant values with no canonical field.
@@ -1325,6 +1869,9 @@ class MaterialMovement(BaseModel):
     A reversal (SAP 262 for 261, 102 for 101) keeps the movement type of what it reverses and sets
     ``is_reversal``, so consumers net it against the original; the source code stays in
     ``movement_type_source_code``.
+
+    Several lots in one movement go to ``lots`` (their quantities add up to ``quantity``); a source that
+    sends one lot uses ``lot_id``. ``posting`` says whether it is a request or a posted fact.
     """
 
     model_config = ConfigDict(
@@ -1348,6 +1895,10 @@ class MaterialMovement(BaseModel):
     plant: Annotated[str, Field(max_length=255, min_length=1)]
     """
     Plant of the movement (WERKS).
+    """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
     """
     material_id: Annotated[str, Field(max_length=255, min_length=1)]
     """
@@ -1373,6 +1924,30 @@ class MaterialMovement(BaseModel):
     """
     Serial numbers moved.
     """
+    lots: Annotated[list[MovementLot], Field(validate_default=True)] = []
+    """
+    Lots moved, when more than one.
+    """
+    manufactured_date: date | None = None
+    """
+    Production date of the lot received (SAP HSDAT).
+    """
+    expiry_date: date | None = None
+    """
+    Shelf-life expiry date of the lot received (SAP VFDAT).
+    """
+    special_stock_type: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Special stock indicator, verbatim (SAP SOBKZ: E sales order, K consignment, Q project).
+    """
+    special_stock_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Owner of the special stock: sales order/item, vendor.
+    """
+    is_final_issue: bool = False
+    """
+    The component's issue is complete (SAP KZEAR).
+    """
     from_location: Location | None = None
     """
     Where stock leaves (issues, transfers).
@@ -1388,6 +1963,18 @@ class MaterialMovement(BaseModel):
     to_stock_status: StockStatus | None = None
     """
     Stock status after.
+    """
+    from_stock_status_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source stock type before, verbatim.
+    """
+    to_stock_status_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source stock type after, verbatim.
     """
     order_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
     """
@@ -1413,7 +2000,15 @@ class MaterialMovement(BaseModel):
     """
     occurred_at: AwareDatetime
     """
-    When the goods moved (entry date and time, as UTC).
+    When the goods moved (the payload's business time, as UTC).
+    """
+    occurred_at_precision: TimePrecision = TimePrecision.INSTANT
+    """
+    'day' where the payload gave only a date: occurred_at is then 00:00 of it in the plant's zone.
+    """
+    posted_at: AwareDatetime | None = None
+    """
+    When the ERP booked it (SAP CPUDT+CPUTM), as UTC.
     """
     posting_date: date | None = None
     """
@@ -1428,6 +2023,10 @@ class MaterialMovement(BaseModel):
     )
     """
     The movement reversed (SMBLN/SJAHR/SMBLP).
+    """
+    posting: Posting | None = None
+    """
+    Requested, posted or failed in the ERP; absent means a posted fact (docs/model.md, 'Posting').
     """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
@@ -1507,9 +2106,33 @@ class MaterialRequirement(BaseModel):
     """
     Whether the line is consumed or produced.
     """
+    material_use_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source line type, verbatim.
+    """
     quantity: Quantity
     """
     Required quantity (BDMNG/MEINS).
+    """
+    issued_quantity: Quantity | None = None
+    """
+    Quantity issued so far (SAP ENMNG, Oracle IssuedQuantity).
+    """
+    supply_type: SupplyType | None = None
+    """
+    How the component reaches the order.
+    """
+    supply_type_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source supply type, verbatim (Oracle 'ASSEMBLY_PULL').
+    """
+    is_final_issue: bool = False
+    """
+    No further issue is expected (SAP KZEAR final issue).
     """
     operation_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
     """
@@ -1757,6 +2380,40 @@ class MaterialUpserted(BaseModel):
     """
 
 
+class MovementLot(BaseModel):
+    """
+    One lot of a movement that moves several lots at once (Oracle lot children, B2MML material actuals).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    lot_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Lot or batch.
+    """
+    quantity: Quantity
+    """
+    Quantity of this lot, in the movement's unit.
+    """
+    sub_lot_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Container, handling unit or sub-lot.
+    """
+    serial_numbers: Annotated[list[SerialNumber], Field(validate_default=True)] = []
+    """
+    Serial numbers of this lot moved.
+    """
+    manufactured_date: date | None = None
+    """
+    Production date of the lot (SAP HSDAT).
+    """
+    expiry_date: date | None = None
+    """
+    Shelf-life expiry date of the lot (SAP VFDAT).
+    """
+
+
 class Nonconformance(BaseModel):
     """
     A defect, deviation, complaint or quality hold against items, with its disposition.
@@ -1774,13 +2431,29 @@ class Nonconformance(BaseModel):
     """
     What sort of nonconformance: defect, deviation, hold, ...
     """
+    category_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = (
+        None
+    )
+    """
+    Source category or notification type, verbatim.
+    """
     plant: Annotated[str, Field(max_length=255, min_length=1)]
     """
     Plant.
     """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
     severity: Severity | None = None
     """
     Severity.
+    """
+    severity_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = (
+        None
+    )
+    """
+    Source priority or severity, verbatim.
     """
     status: NonconformanceStatus = NonconformanceStatus.OPEN
     """
@@ -1792,7 +2465,11 @@ class Nonconformance(BaseModel):
     """
     affected: InspectedItem
     """
-    Affected items.
+    The (first) affected item.
+    """
+    affected_items: Annotated[list[InspectedItem], Field(validate_default=True)] = []
+    """
+    Further affected items, when more than one lot, order or equipment is affected.
     """
     affected_quantity: Quantity | None = None
     """
@@ -1826,9 +2503,23 @@ class Nonconformance(BaseModel):
     """
     What is to be done with the items.
     """
+    disposition_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source disposition, verbatim.
+    """
     hold: QualityHold | None = None
     """
     Quality hold state; required when category is 'hold'.
+    """
+    closed_at: AwareDatetime | None = None
+    """
+    When the nonconformance was closed (exception aging ends here).
+    """
+    partial_fields: Annotated[list[PartialField], Field(validate_default=True)] = []
+    """
+    Fields a partial update carries (merge them, others were not sent); empty for a full snapshot.
     """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
@@ -1939,6 +2630,16 @@ class Operation(BaseModel):
     """
     Execution order where it differs from the operation number.
     """
+    sequence_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Routing sequence (SAP PLNFL, D365 operation priority): operations are keyed by sequence and number.
+    """
+    source_operation_id: Annotated[str | None, Field(max_length=255, min_length=1)] = (
+        None
+    )
+    """
+    The source's internal key, needed to write back (SAP AUFPL/APLZL, Oracle WorkOrderOperationId).
+    """
     parent_operation_id: Annotated[str | None, Field(max_length=255, min_length=1)] = (
         None
     )
@@ -1975,6 +2676,22 @@ class Operation(BaseModel):
     """
     Scheduled end (SSEDD+SSEDZ in plant time, as UTC).
     """
+    latest_start_at: AwareDatetime | None = None
+    """
+    Latest scheduled start, where the source schedules a range.
+    """
+    latest_end_at: AwareDatetime | None = None
+    """
+    Latest scheduled end.
+    """
+    actual_start_at: AwareDatetime | None = None
+    """
+    Actual start, as reported back.
+    """
+    actual_end_at: AwareDatetime | None = None
+    """
+    Actual end, as reported back.
+    """
     planned_activities: Annotated[list[ActivityTime], Field(validate_default=True)] = []
     """
     Standard values: setup, machine, labor (VGW01..06).
@@ -1987,21 +2704,605 @@ class Operation(BaseModel):
     """
     Source status codes, verbatim.
     """
+    confirmed_yield_quantity: Quantity | None = None
+    """
+    Yield confirmed so far (SAP LMNGA total).
+    """
+    confirmed_scrap_quantity: Quantity | None = None
+    """
+    Scrap confirmed so far (SAP XMNGA total).
+    """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
     Vendor or plant values with no canonical field.
     """
 
 
+class OperationStatusChange(BaseModel):
+    """
+    An operation started, stopped, was interrupted or finished (MES start/stop, D365 route card start).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["operation_status_change"]
+    order_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Order of the operation.
+    """
+    operation_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Operation number, verbatim.
+    """
+    sequence_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Routing sequence of the operation, where the source has one.
+    """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant, when known.
+    """
+    status: OperationStatus
+    """
+    The new canonical status.
+    """
+    status_source_code: str | None = None
+    """
+    The new source status or message name, verbatim.
+    """
+    previous_status: OperationStatus | None = None
+    """
+    The status before, when the source says.
+    """
+    previous_status_source_code: str | None = None
+    """
+    The source status before, verbatim.
+    """
+    reason_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Why (an interruption reason).
+    """
+    changed_at: AwareDatetime
+    """
+    When the status changed.
+    """
+    work_center_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Work center where it runs.
+    """
+    equipment_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Equipment where it runs.
+    """
+    personnel_ids: Annotated[list[PersonnelId], Field(validate_default=True)] = []
+    """
+    Operators who started or stopped it.
+    """
+    properties: Annotated[list[Property], Field(validate_default=True)] = []
+    """
+    Vendor or plant values with no canonical field.
+    """
+    source: SourceRef | None = None
+    """
+    Provenance: source system and document.
+    """
+
+
+class OperationStatusChanged(BaseModel):
+    """
+    An operation started, stopped, was interrupted or finished. Since schema 1.2.0.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["mfgcanon.operation.status_changed.v1"]
+    id: UUID
+    """
+    UUIDv5 of idempotencykey: the same source document gives the same id.
+    """
+    source: Annotated[str, Field(min_length=1)]
+    """
+    Producer context, urn:mfgcanon:{source system}[:{plant}].
+    """
+    specversion: Literal["1.0"]
+    """
+    CloudEvents specification version.
+    """
+    time: AwareDatetime
+    """
+    When the business event occurred (UTC).
+    """
+    subject: Annotated[str, Field(min_length=1)]
+    """
+    Business key of the event, e.g. production-order/1710/1000123.
+    """
+    datacontenttype: Literal["application/json"] = "application/json"
+    """
+    Media type of data.
+    """
+    dataschema: str | None = None
+    """
+    URI of the JSON Schema of this event type and major version.
+    """
+    partitionkey: Annotated[str, Field(min_length=1)]
+    """
+    Kafka message key: the order for order-scoped events, material|lot for lot-scoped ones.
+    """
+    idempotencykey: Annotated[str, Field(min_length=1)]
+    """
+    system|document type|document id|line|event type|revision.
+    """
+    sourcesystem: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Source system name, as configured in the mapper's context.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant the event belongs to.
+    """
+    schemaversion: str
+    """
+    Semantic version of the schema of data.
+    """
+    sequence: str | None = None
+    """
+    Zero-padded, lexicographically ordered sequence within the source.
+    """
+    recordedtime: AwareDatetime | None = None
+    """
+    When the event was recorded (>= time).
+    """
+    traceparent: str | None = None
+    """
+    W3C trace context.
+    """
+    correlationid: str | None = None
+    """
+    Id shared by the events of one business process.
+    """
+    causationid: str | None = None
+    """
+    Id of the event or command that caused this one.
+    """
+    data: OperationStatusChange
+    """
+    The status change.
+    """
+
+
+class OrderStatusChange(BaseModel):
+    """
+    An order moved to a new status (released, started, interrupted, reported finished, completed, closed).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["order_status_change"]
+    order_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Order number as people see it.
+    """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant, when the source names it (or the lookup resolves it).
+    """
+    status: OrderStatus
+    """
+    The new canonical status.
+    """
+    status_source_code: str | None = None
+    """
+    The new source status, verbatim.
+    """
+    previous_status: OrderStatus | None = None
+    """
+    The status before, when the source says.
+    """
+    previous_status_source_code: str | None = None
+    """
+    The source status before, verbatim.
+    """
+    reason_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Why (an interruption or hold reason).
+    """
+    changed_at: AwareDatetime
+    """
+    When the status changed in the source.
+    """
+    started_quantity: Quantity | None = None
+    """
+    Quantity started, when the message gives it.
+    """
+    reported_quantity: Quantity | None = None
+    """
+    Quantity reported (as finished), when the message gives it.
+    """
+    properties: Annotated[list[Property], Field(validate_default=True)] = []
+    """
+    Vendor or plant values with no canonical field.
+    """
+    source: SourceRef | None = None
+    """
+    Provenance: source system and document.
+    """
+
+
+class PartialField(RootModel[str]):
+    root: Annotated[str, Field(max_length=255, min_length=1)]
+
+
 class PersonnelId(RootModel[str]):
     root: Annotated[str, Field(max_length=255, min_length=1)]
+
+
+class PostedId(RootModel[str]):
+    root: Annotated[str, Field(max_length=255, min_length=1)]
+
+
+class Posting(BaseModel):
+    """
+    The posting block of a confirmation or goods movement: requested, posted, failed or cancelled.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    state: PostingState
+    """
+    Where the fact stands in the ERP.
+    """
+    state_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Source status, verbatim (EBS PROCESS_STATUS '3').
+    """
+    external_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    The sender's id of the request (MES transaction id, Oracle SourceSystemId): links request, outcome.
+    """
+    target_system: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    The system asked to post it, as configured.
+    """
+    document_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    The ERP's document once posted (confirmation number/counter, material document/year).
+    """
+    requested_at: AwareDatetime | None = None
+    """
+    When the request was sent.
+    """
+    posted_at: AwareDatetime | None = None
+    """
+    When the ERP booked it (or refused it).
+    """
+    messages: Annotated[list[PostingMessage], Field(validate_default=True)] = []
+    """
+    Messages the ERP returned.
+    """
+
+
+class PostingFailed(BaseModel):
+    """
+    The ERP refused (or cancelled) what was requested; its messages say why. Since schema 1.2.0.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["mfgcanon.integration.posting_failed.v1"]
+    id: UUID
+    """
+    UUIDv5 of idempotencykey: the same source document gives the same id.
+    """
+    source: Annotated[str, Field(min_length=1)]
+    """
+    Producer context, urn:mfgcanon:{source system}[:{plant}].
+    """
+    specversion: Literal["1.0"]
+    """
+    CloudEvents specification version.
+    """
+    time: AwareDatetime
+    """
+    When the business event occurred (UTC).
+    """
+    subject: Annotated[str, Field(min_length=1)]
+    """
+    Business key of the event, e.g. production-order/1710/1000123.
+    """
+    datacontenttype: Literal["application/json"] = "application/json"
+    """
+    Media type of data.
+    """
+    dataschema: str | None = None
+    """
+    URI of the JSON Schema of this event type and major version.
+    """
+    partitionkey: Annotated[str, Field(min_length=1)]
+    """
+    Kafka message key: the order for order-scoped events, material|lot for lot-scoped ones.
+    """
+    idempotencykey: Annotated[str, Field(min_length=1)]
+    """
+    system|document type|document id|line|event type|revision.
+    """
+    sourcesystem: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Source system name, as configured in the mapper's context.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant the event belongs to.
+    """
+    schemaversion: str
+    """
+    Semantic version of the schema of data.
+    """
+    sequence: str | None = None
+    """
+    Zero-padded, lexicographically ordered sequence within the source.
+    """
+    recordedtime: AwareDatetime | None = None
+    """
+    When the event was recorded (>= time).
+    """
+    traceparent: str | None = None
+    """
+    W3C trace context.
+    """
+    correlationid: str | None = None
+    """
+    Id shared by the events of one business process.
+    """
+    causationid: str | None = None
+    """
+    Id of the event or command that caused this one.
+    """
+    data: PostingResult
+    """
+    The ERP's answer and the request it answers.
+    """
+
+
+class PostingMessage(BaseModel):
+    """
+    One message the ERP returned for a posting (SAP BAPIRET2 row, OData error detail, interface error).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    severity: MessageSeverity
+    """
+    How serious the message is.
+    """
+    severity_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = (
+        None
+    )
+    """
+    Source severity, verbatim (SAP TYPE 'E').
+    """
+    code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    """
+    Message id and number, e.g. SAP 'RU/505', an OData error code.
+    """
+    text: str | None = None
+    """
+    Message text as the ERP wrote it.
+    """
+    target: str | None = None
+    """
+    Field or parameter the message is about, where the ERP names one.
+    """
+
+
+class PostingResult(BaseModel):
+    """
+    The ERP's answer to a posting request: succeeded (a document was booked) or failed (messages say why).
+
+    It references the request by ``request_external_id`` (or ``request_event_id``): consumers join it to
+    the requested fact, never count it as a second fact.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["posting_result"]
+    result_id: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Key of this outcome, e.g. the response document and line.
+    """
+    outcome: PostingState
+    """
+    posted, failed or cancelled (requested is not an outcome).
+    """
+    outcome_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = (
+        None
+    )
+    """
+    Source status or return type, verbatim.
+    """
+    request_kind: RequestKind
+    """
+    What was requested.
+    """
+    request_kind_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source name of the request, verbatim.
+    """
+    request_external_id: Annotated[str | None, Field(max_length=255, min_length=1)] = (
+        None
+    )
+    """
+    The sender's id of the request it answers.
+    """
+    request_event_id: UUID | None = None
+    """
+    The CloudEvents id of the request event, where known.
+    """
+    target_system: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    The ERP that answered, as configured.
+    """
+    target_document_type: Annotated[str | None, Field(max_length=64, min_length=1)] = (
+        None
+    )
+    """
+    Kind of document posted, e.g. 'confirmation', 'material_document'.
+    """
+    target_document_id: Annotated[str | None, Field(max_length=255, min_length=1)] = (
+        None
+    )
+    """
+    The ERP document booked, when it succeeded.
+    """
+    posted_ids: Annotated[list[PostedId], Field(validate_default=True)] = []
+    """
+    Canonical ids of the facts booked (confirmation ids, movement ids).
+    """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant of the request, where known.
+    """
+    order_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Order the request was about, where known.
+    """
+    operation_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Operation the request was about, where known.
+    """
+    messages: Annotated[list[PostingMessage], Field(validate_default=True)] = []
+    """
+    Messages the ERP returned.
+    """
+    requested_at: AwareDatetime | None = None
+    """
+    When the request was sent, where known.
+    """
+    processed_at: AwareDatetime
+    """
+    When the ERP processed the request.
+    """
+    properties: Annotated[list[Property], Field(validate_default=True)] = []
+    """
+    Vendor or plant values with no canonical field.
+    """
+    source: SourceRef | None = None
+    """
+    Provenance: source system and document.
+    """
+
+
+class PostingSucceeded(BaseModel):
+    """
+    The ERP posted what was requested (a confirmation, a goods movement): it references the request and
+    adds no fact of its own. Since schema 1.2.0.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["mfgcanon.integration.posting_succeeded.v1"]
+    id: UUID
+    """
+    UUIDv5 of idempotencykey: the same source document gives the same id.
+    """
+    source: Annotated[str, Field(min_length=1)]
+    """
+    Producer context, urn:mfgcanon:{source system}[:{plant}].
+    """
+    specversion: Literal["1.0"]
+    """
+    CloudEvents specification version.
+    """
+    time: AwareDatetime
+    """
+    When the business event occurred (UTC).
+    """
+    subject: Annotated[str, Field(min_length=1)]
+    """
+    Business key of the event, e.g. production-order/1710/1000123.
+    """
+    datacontenttype: Literal["application/json"] = "application/json"
+    """
+    Media type of data.
+    """
+    dataschema: str | None = None
+    """
+    URI of the JSON Schema of this event type and major version.
+    """
+    partitionkey: Annotated[str, Field(min_length=1)]
+    """
+    Kafka message key: the order for order-scoped events, material|lot for lot-scoped ones.
+    """
+    idempotencykey: Annotated[str, Field(min_length=1)]
+    """
+    system|document type|document id|line|event type|revision.
+    """
+    sourcesystem: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Source system name, as configured in the mapper's context.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant the event belongs to.
+    """
+    schemaversion: str
+    """
+    Semantic version of the schema of data.
+    """
+    sequence: str | None = None
+    """
+    Zero-padded, lexicographically ordered sequence within the source.
+    """
+    recordedtime: AwareDatetime | None = None
+    """
+    When the event was recorded (>= time).
+    """
+    traceparent: str | None = None
+    """
+    W3C trace context.
+    """
+    correlationid: str | None = None
+    """
+    Id shared by the events of one business process.
+    """
+    causationid: str | None = None
+    """
+    Id of the event or command that caused this one.
+    """
+    data: PostingResult
+    """
+    The ERP's answer and the request it answers.
+    """
 
 
 class ProductionConfirmation(BaseModel):
     """
     A confirmation (a fact): yield, scrap and rework, times and people, for an order or operation.
 
-    A correction is a new confirmation with ``reverses_confirmation_id`` set, never an edit.
+    A correction is a new confirmation with ``is_reversal`` (and ``reverses_confirmation_id`` where the source
+    names the confirmation it cancels), never an edit. ``posting`` says whether it is a request to the ERP or
+    a posted fact (docs/model.md, "Posting").
     """
 
     model_config = ConfigDict(
@@ -2024,6 +3325,18 @@ class ProductionConfirmation(BaseModel):
     """
     Plant (WERKS).
     """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
+    sequence_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Routing sequence of the operation (SAP APLFL).
+    """
+    material_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Material produced (the order's header material).
+    """
     work_center_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
     """
     Work center where it ran (ARBPL).
@@ -2044,6 +3357,18 @@ class ProductionConfirmation(BaseModel):
     """
     Quantity to rework (RMNGA).
     """
+    rejected_quantity: Quantity | None = None
+    """
+    Rejected for disposition, neither good nor scrap yet (Oracle REJECT, D365 error quantity).
+    """
+    outputs: Annotated[list[ConfirmationOutput], Field(validate_default=True)] = []
+    """
+    Outputs reported one by one (main, co- and by-products with lots and serials), where the source does.
+    """
+    serial_numbers: Annotated[list[SerialNumber], Field(validate_default=True)] = []
+    """
+    Serial numbers of the good units reported.
+    """
     scrap_reason_code: Annotated[str | None, Field(max_length=64, min_length=1)] = None
     """
     Reason for scrap or variance (GRUND).
@@ -2051,6 +3376,12 @@ class ProductionConfirmation(BaseModel):
     is_final: bool = False
     """
     Final confirmation: the operation or order is complete (AUERU).
+    """
+    final_confirmation_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source final-confirmation mode, verbatim (SAP FIN_CONF: 'X' final, '1' automatic final).
     """
     clear_open_reservations: bool = False
     """
@@ -2092,9 +3423,17 @@ class ProductionConfirmation(BaseModel):
     """
     The earlier confirmation this one cancels.
     """
+    is_reversal: bool = False
+    """
+    Cancels earlier yield; set with reverses_confirmation_id, or alone (Oracle COMPLETE to READY).
+    """
     recorded_at: AwareDatetime | None = None
     """
     When it was entered in the source (ERSDA+ERZET).
+    """
+    posting: Posting | None = None
+    """
+    Requested, posted or failed in the ERP; absent means a posted fact (docs/model.md, 'Posting').
     """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
@@ -2206,6 +3545,18 @@ class ProductionOrder(BaseModel):
     """
     Producing plant (WERKS).
     """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
+    source_order_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    The source's internal key where it differs from the number people see (Oracle WorkOrderId).
+    """
+    description: str | None = None
+    """
+    Order text.
+    """
     order_type: Annotated[str | None, Field(max_length=64, min_length=1)] = None
     """
     Source order type (AUART).
@@ -2250,9 +3601,35 @@ class ProductionOrder(BaseModel):
     """
     Scheduled finish.
     """
+    due_at: AwareDatetime | None = None
+    """
+    When the output is due (requested delivery, need date).
+    """
+    actual_start_at: AwareDatetime | None = None
+    """
+    Actual start of production (SAP GSTRI, Oracle ActualStartDate).
+    """
+    actual_end_at: AwareDatetime | None = None
+    """
+    Actual finish of production (SAP GLTRI, Oracle CompletionDate).
+    """
+    closed_at: AwareDatetime | None = None
+    """
+    When the order was closed (SAP CLSD, Oracle closed date).
+    """
     priority: Annotated[int | None, Field(ge=0, le=1000)] = None
     """
     Higher is more urgent (0-1000); mappers normalise source scales.
+    """
+    priority_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = (
+        None
+    )
+    """
+    Source priority, verbatim, before normalising.
+    """
+    receipt_location: Location | None = None
+    """
+    Where the output is received (SAP LGORT of the order item, Oracle CompletionSubinventory).
     """
     routing_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
     """
@@ -2297,6 +3674,32 @@ class ProductionOrder(BaseModel):
     released_at: AwareDatetime | None = None
     """
     When the order was released to the shop floor.
+    """
+    released_date: date | None = None
+    """
+    Release date where the source has only a date (SAP FTRMI), in the plant's calendar.
+    """
+    confirmed_yield_quantity: Quantity | None = None
+    """
+    Yield confirmed so far.
+    """
+    confirmed_scrap_quantity: Quantity | None = None
+    """
+    Scrap confirmed so far.
+    """
+    received_quantity: Quantity | None = None
+    """
+    Quantity received into stock so far (SAP WEMNG).
+    """
+    operations_type_source_code: Annotated[
+        str | None, Field(max_length=64, min_length=1)
+    ] = None
+    """
+    Source operations type, verbatim.
+    """
+    partial_fields: Annotated[list[PartialField], Field(validate_default=True)] = []
+    """
+    Fields a partial update carries (merge them, others were not sent); empty for a full snapshot.
     """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
@@ -2391,9 +3794,93 @@ class ProductionOrderCancelled(BaseModel):
     """
 
 
+class ProductionOrderClosed(BaseModel):
+    """
+    An order was closed (SAP CLSD, Oracle CLOSED): nothing may post to it any more. Since schema 1.2.0.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["mfgcanon.production_order.closed.v1"]
+    id: UUID
+    """
+    UUIDv5 of idempotencykey: the same source document gives the same id.
+    """
+    source: Annotated[str, Field(min_length=1)]
+    """
+    Producer context, urn:mfgcanon:{source system}[:{plant}].
+    """
+    specversion: Literal["1.0"]
+    """
+    CloudEvents specification version.
+    """
+    time: AwareDatetime
+    """
+    When the business event occurred (UTC).
+    """
+    subject: Annotated[str, Field(min_length=1)]
+    """
+    Business key of the event, e.g. production-order/1710/1000123.
+    """
+    datacontenttype: Literal["application/json"] = "application/json"
+    """
+    Media type of data.
+    """
+    dataschema: str | None = None
+    """
+    URI of the JSON Schema of this event type and major version.
+    """
+    partitionkey: Annotated[str, Field(min_length=1)]
+    """
+    Kafka message key: the order for order-scoped events, material|lot for lot-scoped ones.
+    """
+    idempotencykey: Annotated[str, Field(min_length=1)]
+    """
+    system|document type|document id|line|event type|revision.
+    """
+    sourcesystem: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Source system name, as configured in the mapper's context.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant the event belongs to.
+    """
+    schemaversion: str
+    """
+    Semantic version of the schema of data.
+    """
+    sequence: str | None = None
+    """
+    Zero-padded, lexicographically ordered sequence within the source.
+    """
+    recordedtime: AwareDatetime | None = None
+    """
+    When the event was recorded (>= time).
+    """
+    traceparent: str | None = None
+    """
+    W3C trace context.
+    """
+    correlationid: str | None = None
+    """
+    Id shared by the events of one business process.
+    """
+    causationid: str | None = None
+    """
+    Id of the event or command that caused this one.
+    """
+    data: ProductionOrder
+    """
+    The order at closing.
+    """
+
+
 class ProductionOrderCompleted(BaseModel):
     """
-    An order was technically completed or closed.
+    An order was technically completed (SAP TECO, Oracle COMPLETED, D365 Ended): no more production; costs
+    may still post. Not closed: see ``production_order.closed``.
     """
 
     model_config = ConfigDict(
@@ -2476,7 +3963,7 @@ class ProductionOrderCompleted(BaseModel):
 
 class ProductionOrderReleased(BaseModel):
     """
-    An order was released to the shop floor (SAP LOIPRO on release).
+    An order was released to the shop floor (SAP LOIPRO on release): the snapshot at release.
     """
 
     model_config = ConfigDict(
@@ -2557,9 +4044,94 @@ class ProductionOrderReleased(BaseModel):
     """
 
 
+class ProductionOrderStatusChanged(BaseModel):
+    """
+    An order's status changed, announced without a snapshot (D365 business event, MES start/stop).
+    Since schema 1.2.0.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["mfgcanon.production_order.status_changed.v1"]
+    id: UUID
+    """
+    UUIDv5 of idempotencykey: the same source document gives the same id.
+    """
+    source: Annotated[str, Field(min_length=1)]
+    """
+    Producer context, urn:mfgcanon:{source system}[:{plant}].
+    """
+    specversion: Literal["1.0"]
+    """
+    CloudEvents specification version.
+    """
+    time: AwareDatetime
+    """
+    When the business event occurred (UTC).
+    """
+    subject: Annotated[str, Field(min_length=1)]
+    """
+    Business key of the event, e.g. production-order/1710/1000123.
+    """
+    datacontenttype: Literal["application/json"] = "application/json"
+    """
+    Media type of data.
+    """
+    dataschema: str | None = None
+    """
+    URI of the JSON Schema of this event type and major version.
+    """
+    partitionkey: Annotated[str, Field(min_length=1)]
+    """
+    Kafka message key: the order for order-scoped events, material|lot for lot-scoped ones.
+    """
+    idempotencykey: Annotated[str, Field(min_length=1)]
+    """
+    system|document type|document id|line|event type|revision.
+    """
+    sourcesystem: Annotated[str, Field(max_length=255, min_length=1)]
+    """
+    Source system name, as configured in the mapper's context.
+    """
+    plant: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Plant the event belongs to.
+    """
+    schemaversion: str
+    """
+    Semantic version of the schema of data.
+    """
+    sequence: str | None = None
+    """
+    Zero-padded, lexicographically ordered sequence within the source.
+    """
+    recordedtime: AwareDatetime | None = None
+    """
+    When the event was recorded (>= time).
+    """
+    traceparent: str | None = None
+    """
+    W3C trace context.
+    """
+    correlationid: str | None = None
+    """
+    Id shared by the events of one business process.
+    """
+    causationid: str | None = None
+    """
+    Id of the event or command that caused this one.
+    """
+    data: OrderStatusChange
+    """
+    The status change.
+    """
+
+
 class ProductionOrderUpdated(BaseModel):
     """
-    A released order changed (quantities, dates, operations, components).
+    Any other order snapshot: a change of quantities, dates, operations or components, or a status other
+    than released, technically completed, closed or cancelled (a partial update names its fields).
     """
 
     model_config = ConfigDict(
@@ -2667,6 +4239,12 @@ class Property(BaseModel):
     ] = None
     """
     Rec 20 unit of a numeric value, if any.
+    """
+    data_type_source_code: Annotated[str | None, Field(max_length=64, min_length=1)] = (
+        None
+    )
+    """
+    A data type this version does not know (read as 'other'), verbatim.
     """
 
 
@@ -2887,6 +4465,10 @@ class QualityInspection(BaseModel):
     """
     Plant.
     """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
     inspection_type: InspectionType = InspectionType.OTHER
     """
     Canonical inspection type.
@@ -2943,6 +4525,10 @@ class QualityInspection(BaseModel):
     """
     Retest or expiry date the decision sets.
     """
+    partial_fields: Annotated[list[PartialField], Field(validate_default=True)] = []
+    """
+    Fields a partial update carries (merge them, others were not sent); empty for a full snapshot.
+    """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
     Vendor or plant values with no canonical field.
@@ -2995,6 +4581,10 @@ class ShipmentReadiness(BaseModel):
     plant: Annotated[str, Field(max_length=255, min_length=1)]
     """
     Shipping plant.
+    """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
     """
     material_id: Annotated[str, Field(max_length=255, min_length=1)]
     """
@@ -3159,7 +4749,17 @@ class SourceRef(BaseModel):
     """
     received_at: AwareDatetime | None = None
     """
-    When mfgcanon received the document.
+    When mfgcanon received the document (transport metadata).
+    """
+    business_document_id: Annotated[str | None, Field(max_length=255, min_length=1)] = (
+        None
+    )
+    """
+    Business key every channel shares (material document 4900000123/2026/1): the event id derives from it.
+    """
+    message_id: str | None = None
+    """
+    Transport message id (Kafka offset, JMS or AS2 message id, HTTP request id).
     """
 
 
@@ -3209,6 +4809,10 @@ class WorkCenter(BaseModel):
     """
     Plant the work center belongs to.
     """
+    company_id: Annotated[str | None, Field(max_length=255, min_length=1)] = None
+    """
+    Legal entity: SAP company code, Oracle business unit, D365 dataAreaId.
+    """
     description: str | None = None
     """
     Short text in the source's default language.
@@ -3236,6 +4840,18 @@ class WorkCenter(BaseModel):
     effective_to: AwareDatetime | None = None
     """
     End of validity.
+    """
+    effective_from_date: date | None = None
+    """
+    First day of validity (SAP BEGDA).
+    """
+    effective_to_date: date | None = None
+    """
+    Last day of validity (SAP ENDDA).
+    """
+    partial_fields: Annotated[list[PartialField], Field(validate_default=True)] = []
+    """
+    Fields a partial update carries (merge them, others were not sent); empty for a full snapshot.
     """
     properties: Annotated[list[Property], Field(validate_default=True)] = []
     """
