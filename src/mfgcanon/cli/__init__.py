@@ -1,7 +1,9 @@
 """The ``mfgcanon`` command line (extra ``[cli]``: click and rich).
 
-Exit codes, shared by every command: 0 ok, 1 invalid records or incompatible schemas found,
-2 usage or input error, 3 internal error. Machine output goes to stdout, messages to stderr.
+Exit codes, shared by every command: 0 ok, 1 invalid records, rejects or incompatible schemas found,
+2 usage, input or output error (bad option, unreadable input, unwritable output, stdout closed early or
+disk full), 3 internal error, 130 interrupted (Ctrl-C / SIGINT). Machine output goes to stdout, messages
+to stderr; output files are written atomically (see :mod:`mfgcanon.cli.output`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ EXIT_OK = 0
 EXIT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 def main() -> None:

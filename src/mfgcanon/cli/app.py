@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 import traceback
@@ -9,7 +10,7 @@ from typing import Any
 
 import click
 
-from mfgcanon.cli import EXIT_INTERNAL
+from mfgcanon.cli import EXIT_INTERNAL, EXIT_INTERRUPTED
 
 # command name -> "module:attribute"; modules are imported lazily so `mfgcanon --help` stays fast
 _COMMANDS: dict[str, str] = {
@@ -45,6 +46,14 @@ class _LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt:  # Ctrl-C: the shell convention 130 and one line, not 1 or a traceback
+            with contextlib.suppress(OSError):
+                click.echo("mfgcanon: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError as exc:  # stdout closed by its reader in a write not routed through output
+            from mfgcanon.cli.output import stdout_failure
+
+            raise stdout_failure(exc) from None
         except Exception as exc:  # the CLI's own last resort: exit 3, never a bare traceback
             click.echo(f"mfgcanon: internal error: {type(exc).__name__}: {exc}", err=True)
             if "--debug" in sys.argv:
@@ -55,4 +64,14 @@ class _LazyGroup(click.Group):
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mfgcanon", prog_name="mfgcanon")
 def cli() -> None:
-    """Canonical manufacturing data: validate, convert, export schemas, check compatibility."""
+    """Canonical manufacturing data: validate, convert, export schemas, check compatibility.
+
+    \b
+    Exit codes (every command):
+      0    ok
+      1    invalid records, rejects or incompatible schemas found
+      2    usage, input or output error (bad option, unreadable
+           input, unwritable output, stdout closed early, disk full)
+      3    internal error
+      130  interrupted (Ctrl-C)
+    """

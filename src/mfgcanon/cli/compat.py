@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mfgcanon.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE
+from mfgcanon.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, output
 from mfgcanon.compat import Direction, Finding, Level, Report, SchemaInputError, SchemaType, check_history
 
 __all__ = ["compat"]
@@ -47,7 +47,7 @@ def _finding_file(finding: Finding, report: Report, files: list[str]) -> str:
 
 def _emit(report: Report, files: list[str], fmt: str, show_all: bool) -> None:
     if fmt == "json":
-        click.echo(report.to_json(indent=2))
+        output.echo(report.to_json(indent=2))
         return
     shown = [f for f in report.findings if show_all or f.breaking]
     history = len(files) > 2
@@ -59,18 +59,18 @@ def _emit(report: Report, files: list[str], fmt: str, show_all: bool) -> None:
         tolerated = "" if f.breaking else " (tolerated)"
         if fmt == "github":
             kind = "error" if f.breaking else "notice"
-            click.echo(
+            output.echo(
                 f"::{kind} file={_escape_property(where)},title={_escape_property(f.rule)}::"
                 f"{_escape_data(f'{f.path}: {f.message}{against}')}"
             )
         else:
             rule = click.style(f.rule, fg="red" if f.breaking else "yellow", bold=f.breaking)
-            click.echo(f"{where}:{f.path}: {rule}: {f.message}{against}{tolerated}")
+            output.echo(f"{where}:{f.path}: {rule}: {f.message}{against}{tolerated}")
     summary = report.summary()
     if fmt == "github":
         click.echo(summary, err=True)
     else:
-        click.secho(summary, fg="green" if report.is_compatible else "red")
+        output.echo(summary, fg="green" if report.is_compatible else "red")
 
 
 def _run(

@@ -1,8 +1,13 @@
 """``mfgcanon convert``: vendor payloads in, canonical CloudEvents out (NDJSON by default).
 
-Exit codes: 0 every record converted, 1 some records rejected (see ``--rejects``; an input whose format
-cannot be told without ``--from`` is one rejected record, so one odd file does not stop a batch), 2 usage
-or input error (unknown ``--from``, unreadable file, bad context), 3 internal error.
+Exit codes: 0 every record converted; 1 some records rejected (see ``--rejects``). One bad input never
+stops a batch: an input whose format cannot be told without ``--from``, an input above the size limit
+(``options.max_document_bytes``, read no further than that), or one whose mapping raises a library error
+or nests too deeply is that input's reject, and the other inputs are still converted and written.
+2 usage, input or output error: unknown ``--from``, unreadable input, bad context, an output path that
+cannot be written or that two options share (all checked before converting), stdout closed early or a
+full disk. 3 internal error. 130 interrupted. Output files are replaced atomically (see
+:mod:`mfgcanon.cli.output`): on failure the previous file is kept.
 """
 
 from __future__ import annotations
@@ -10,26 +15,52 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from mfgcanon.cli import EXIT_FOUND, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from mfgcanon.errors import ErrorCode
+from mfgcanon.cli import output as out
+from mfgcanon.errors import ErrorCode, MfgcanonError
+
+if TYPE_CHECKING:
+    from mfgcanon.mappers import Mapper, MappingContext, MappingResult
 
 _PROGRESS_THRESHOLD = 5
 _REJECTS_SHOWN = 5  # rejects listed on stderr; the rejects file keeps every one
+_PAYLOAD_KEPT = 1_000_000  # bytes of an input kept as the payload of a whole-input reject
+# The limit on one input when the context sets no options.max_document_bytes: the XML mappers' default
+# (mfgcanon.mappers._xml.DEFAULT_MAX_BYTES, not imported here since that module needs lxml; a test pins it).
+DEFAULT_MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+# What one input's mapping may raise without stopping the batch: a library error, or input nested deeper
+# than Python's recursion limit. Anything else is a bug and stays an internal error.
+_INPUT_FAILURES = (MfgcanonError, RecursionError)
 
 
-def _read(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
+def _read(path: str, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of an input: enough to tell it is too large, never more (/dev/zero,
+    an endless stdin)."""
     try:
-        return Path(path).read_bytes()
+        if path == "-":
+            return sys.stdin.buffer.read(limit + 1)
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1)
     except OSError as exc:
         raise click.UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _size_limit(context: MappingContext) -> int:
+    """The most bytes one input may have (``options.max_document_bytes``)."""
+    value = context.option("max_document_bytes", DEFAULT_MAX_DOCUMENT_BYTES)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        click.echo(
+            f"mfgcanon: options.max_document_bytes must be a positive number of bytes, got {value!r} "
+            "[invalid_context]",
+            err=True,
+        )
+        raise SystemExit(EXIT_USAGE)
+    return value
 
 
 def _detect(name: str, payload: bytes) -> tuple[str | None, ErrorCode, str]:
@@ -57,7 +88,7 @@ def _detect(name: str, payload: bytes) -> tuple[str | None, ErrorCode, str]:
     "--context",
     "context_file",
     type=click.Path(dir_okay=False),
-    help="Mapping context TOML (source system, plant time zones, unit aliases).",
+    help="Mapping context TOML (source system, plant time zones, unit aliases, options.max_document_bytes).",
 )
 @click.option("--to", "target", type=click.Choice(["ndjson", "json", "avro"]), default="ndjson", show_default=True)
 @click.option(
@@ -65,13 +96,13 @@ def _detect(name: str, payload: bytes) -> tuple[str | None, ErrorCode, str]:
     "--output",
     type=click.Path(allow_dash=True, dir_okay=False),
     default="-",
-    help="Where to write events (default stdout).",
+    help="Where to write events (default stdout); a file is replaced only once complete.",
 )
 @click.option(
     "--rejects",
     "rejects_file",
-    type=click.Path(dir_okay=False),
-    help="Write rejected records here as NDJSON (payload, location, code, reason).",
+    type=click.Path(allow_dash=True, dir_okay=False),
+    help="Write rejected records here as NDJSON (payload, location, code, reason); must differ from -o.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar or summary on stderr.")
 def convert(
@@ -83,9 +114,24 @@ def convert(
     rejects_file: str | None,
     quiet: bool,
 ) -> None:
-    """Convert vendor payloads (SAP IDoc XML, SAP OData JSON, plugins) to canonical CloudEvents."""
+    """Convert vendor payloads (SAP IDoc XML, SAP OData JSON, plugins) to canonical CloudEvents.
+
+    One bad input (unknown format, above options.max_document_bytes, nested too deeply, failing to map)
+    is a reject; the other inputs are still converted. Output files are written to a temporary file and
+    renamed into place: on any failure the previous file stays as it was.
+
+    \b
+    Exit codes:
+      0    every record converted
+      1    some records or inputs rejected; the rest is written
+      2    usage, input or output error: bad option or context,
+           unreadable input, output path not writable or shared
+           by -o and --rejects, stdout closed early (| head),
+           disk full
+      3    internal error
+      130  interrupted (Ctrl-C)
+    """
     from mfgcanon import codecs
-    from mfgcanon.errors import MfgcanonError
     from mfgcanon.mappers import MappingContext, MappingResult, Reject, load_context, registry
 
     if target == "avro" and output == "-":
@@ -95,6 +141,7 @@ def convert(
             "--to avro is not available yet (mfgcanon.avro is not part of this installation); "
             "use --to ndjson or --to json"
         )
+    out.check_targets({"-o/--output": output, "--rejects": rejects_file})
     try:
         context = load_context(context_file) if context_file else MappingContext()
         if source_format is not None:
@@ -102,24 +149,34 @@ def convert(
     except MfgcanonError as exc:
         click.echo(f"mfgcanon: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
+    limit = _size_limit(context)
 
     total = MappingResult()
     events: list[Any] = []
     rejects: list[dict[str, Any]] = []
     payloads: dict[str, list[tuple[str, bytes]]] = {}
+
+    def set_aside(reject: Reject) -> None:
+        total.add_reject(reject)
+        rejects.append(reject.to_dict())
+
     for name in inputs:
-        data = _read(name)
+        data = _read(name, limit)
+        if len(data) > limit:  # read no further: /dev/zero or an endless stdin must not fill the memory
+            set_aside(
+                Reject(
+                    code="document_too_large",
+                    reason=f"{name} is larger than the limit of {limit} bytes and was not read further "
+                    "(raise options.max_document_bytes in the mapping context if this is expected)",
+                    location="/",
+                    payload=data[:_PAYLOAD_KEPT],
+                    input=name,
+                )
+            )
+            continue
         fmt, code, why = (source_format, "unknown_format", "") if source_format else _detect(name, data)
         if fmt is None:  # set aside with its payload, like any record that cannot be mapped
-            undetected = Reject(
-                code=code,
-                reason=why,
-                location="/",
-                payload=data[:1_000_000],
-                input=name,
-            )
-            total.add_reject(undetected)
-            rejects.append(undetected.to_dict())
+            set_aside(Reject(code=code, reason=why, location="/", payload=data[:_PAYLOAD_KEPT], input=name))
             continue
         payloads.setdefault(fmt, []).append((name, data))
     show_progress = not quiet and len(inputs) > _PROGRESS_THRESHOLD
@@ -129,13 +186,7 @@ def convert(
             task = progress.add_task("converting", total=len(inputs)) if show_progress else None
             for fmt, items in payloads.items():
                 mapper = registry.get(fmt)
-                many = getattr(mapper, "to_canonical_many", None)
-                batches = [items] if callable(many) else [[item] for item in items]
-                for batch in batches:
-                    if callable(many):
-                        result = many([data for _, data in batch], context)
-                    else:
-                        result = mapper.to_canonical(batch[0][1], context)
+                for batch, result in _map_inputs(mapper, fmt, items, context):
                     label = batch[0][0] if len(batch) == 1 else ", ".join(n for n, _ in batch)
                     for reject in result.rejects:
                         reject.input = _input_of(reject.location, batch) or label
@@ -147,7 +198,7 @@ def convert(
                         progress.advance(task, len(batch))
             if task is not None:
                 progress.advance(task, len(inputs) - sum(len(items) for items in payloads.values()))
-    except MfgcanonError as exc:
+    except MfgcanonError as exc:  # a mapper that cannot be loaded at all
         click.echo(f"mfgcanon: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
 
@@ -159,9 +210,12 @@ def convert(
     except MfgcanonError as exc:
         click.echo(f"mfgcanon: cannot write {target}: {exc}", err=True)
         raise SystemExit(EXIT_USAGE if target == "avro" else EXIT_INTERNAL) from None
-    _write(output, body)
+    outputs: list[tuple[out.Target, bytes]] = [(output, body)]
     if rejects_file:
-        _write(rejects_file, b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejects))
+        outputs.append(
+            (rejects_file, b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejects))
+        )
+    out.write_outputs(outputs)
     if not total.balanced:  # pragma: no cover - the mapper contract; checked by the suite
         click.echo(f"mfgcanon: internal error: {total.summary()}", err=True)
         raise SystemExit(EXIT_INTERNAL)
@@ -172,6 +226,69 @@ def convert(
         if rejects and not rejects_file:
             click.echo("mfgcanon: rejected records not saved; pass --rejects FILE to keep them", err=True)
     raise SystemExit(EXIT_FOUND if rejects else EXIT_OK)
+
+
+Batch = list[tuple[str, bytes]]
+
+
+def _map_inputs(
+    mapper: Mapper, fmt: str, items: Batch, context: MappingContext
+) -> Iterator[tuple[Batch, MappingResult]]:
+    """The inputs of one format mapped (together where the mapper joins records across payloads), with
+    the inputs each result came from. An input whose mapping raises a library error or a RecursionError
+    becomes that input's reject; the others are mapped again without it, so the batch goes on."""
+    many = getattr(mapper, "to_canonical_many", None)
+
+    def run(batch: Batch) -> MappingResult:
+        if callable(many):
+            result: MappingResult = many([data for _, data in batch], context)
+            return result
+        return mapper.to_canonical(batch[0][1], context)
+
+    for batch in [items] if callable(many) else [[item] for item in items]:
+        try:
+            result = run(batch)
+        except _INPUT_FAILURES as exc:
+            if len(batch) == 1:
+                yield batch, _failed(exc, batch[0], fmt)
+                continue
+        else:
+            yield batch, result
+            continue
+        alone: list[tuple[tuple[str, bytes], MappingResult]] = []
+        for item in batch:  # which input broke the joint mapping?
+            try:
+                alone.append((item, run([item])))
+            except _INPUT_FAILURES as exc:
+                yield [item], _failed(exc, item, fmt)
+        good = [item for item, _ in alone]
+        if 1 < len(good) < len(batch):
+            try:
+                result = run(good)
+            except _INPUT_FAILURES:
+                pass
+            else:
+                yield good, result
+                continue
+        for item, result in alone:
+            yield [item], result
+
+
+def _failed(exc: Exception, item: tuple[str, bytes], fmt: str) -> MappingResult:
+    """One input's mapping raised: a result with that input as one reject (code and reason of the error)."""
+    from mfgcanon.mappers import MappingResult
+    from mfgcanon.mappers._base import reject_from_error
+
+    error = exc
+    if isinstance(exc, RecursionError):
+        error = MfgcanonError(
+            "the input is nested too deeply to be read (Python's recursion limit)",
+            code="malformed_payload",
+            cause_type="RecursionError",
+        )
+    result = MappingResult()
+    result.add_reject(reject_from_error(error, location="/", payload=item[1][:_PAYLOAD_KEPT], mapper=fmt))
+    return result
 
 
 def _reject_lines(rejects: list[dict[str, Any]], most: int = _REJECTS_SHOWN) -> list[str]:
@@ -206,17 +323,6 @@ def _input_of(location: str, batch: list[tuple[str, bytes]]) -> str | None:
         if head.isdigit() and int(head) < len(batch):
             return batch[int(head)][0]
     return None
-
-
-def _write(path: str, data: bytes) -> None:
-    if path == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        Path(path).write_bytes(data)
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 class _NoProgress:

@@ -7,7 +7,7 @@ import warnings
 
 import click
 
-from mfgcanon.cli import EXIT_OK
+from mfgcanon.cli import EXIT_OK, output
 
 
 @click.group("mappers")
@@ -27,9 +27,9 @@ def list_mappers(fmt: str) -> None:
     for warning in caught:
         click.echo(f"warning: {warning.message}", err=True)
     if fmt == "json":
-        click.echo(json.dumps([i.to_dict() for i in infos], indent=2))
+        output.echo(json.dumps([i.to_dict() for i in infos], indent=2))
         raise SystemExit(EXIT_OK)
     for i in infos:
         origin = f"{i.distribution or '?'} {i.version or ''}".strip()
         state = "" if i.loaded else "  [failed to load]"
-        click.echo(f"{i.name:<14} {origin:<24} {i.origin:<12} {i.description or i.target}{state}")
+        output.echo(f"{i.name:<14} {origin:<24} {i.origin:<12} {i.description or i.target}{state}")

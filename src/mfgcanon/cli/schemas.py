@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from mfgcanon.cli import EXIT_FOUND, EXIT_OK
+from mfgcanon.cli import EXIT_FOUND, EXIT_OK, output
 
 
 @click.group(name="schemas")
@@ -27,14 +27,33 @@ def export_command(check_only: bool, out_dir: Path) -> None:
     if check_only:
         drift = export.check(out_dir, files)
         for line in drift.lines():
-            click.echo(line)
+            output.echo(line)
         if not drift.clean:
             click.echo(f"mfgcanon: {len(drift.lines())} schema file(s) under {out_dir} are out of date; "
                        "run `mfgcanon schemas export` (or `python -m codegen`) and commit", err=True)
             raise SystemExit(EXIT_FOUND)
         click.echo(f"mfgcanon: {len(files)} schema files under {out_dir} are up to date", err=True)
         raise SystemExit(EXIT_OK)
-    changed = export.write(out_dir, files)
+    changed = _write(out_dir, files)
     for line in changed:
-        click.echo(line)
+        output.echo(line)
     click.echo(f"mfgcanon: {len(changed)} of {len(files)} schema files written under {out_dir}", err=True)
+
+
+def _write(out_dir: Path, files: dict[str, bytes]) -> list[str]:
+    """``export.write`` with the CLI's output rules: the folder checked first, the changed files replaced
+    together and atomically (a full disk leaves every previous file as it was), then extra files dropped."""
+    from mfgcanon.schema import export
+
+    output.check_folder("--out", out_dir)
+    drift = export.check(out_dir, files)
+    changed = (*drift.stale, *drift.missing)
+    try:
+        for rel in changed:
+            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        output.write_outputs([(out_dir / rel, files[rel]) for rel in changed])
+        for rel in drift.extra:
+            (out_dir / rel).unlink()
+    except OSError as exc:
+        raise output.OutputError(f"cannot write under {out_dir}: {exc.strerror or exc}") from None
+    return drift.lines()

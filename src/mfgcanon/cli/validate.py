@@ -12,7 +12,7 @@ import click
 import msgspec
 
 from mfgcanon import codecs
-from mfgcanon.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE
+from mfgcanon.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, output
 from mfgcanon.errors import MfgcanonError
 from mfgcanon.v1 import CloudEvent
 
@@ -119,11 +119,11 @@ def validate(inputs: tuple[Path, ...], output_format: str) -> None:
         click.echo(f"mfgcanon validate: cannot read {exc.filename}: {exc.strerror}", err=True)
         sys.exit(EXIT_USAGE)
     if output_format == "json":
-        click.echo(msgspec.json.encode(report).decode())
+        output.echo(msgspec.json.encode(report).decode())
     else:
         for finding in report.findings:
             where = f"{finding.file}:{finding.line}" if finding.line else f"{finding.file}[{finding.record}]"
-            click.echo(f"{where}: {finding.path or '$'}: {finding.code}: {finding.message}")
+            output.echo(f"{where}: {finding.path or '$'}: {finding.code}: {finding.message}")
     _summary(report)
     sys.exit(EXIT_FOUND if report.invalid else EXIT_OK)
 
