@@ -312,3 +312,12 @@ def test_every_new_event_type_round_trips() -> None:
     assert event.time == T0
     assert mfgcanon.decode(mfgcanon.encode(event, format="msgpack"), format="msgpack") == event
     assert isinstance(event.id, uuid.UUID)
+
+
+def test_movements_linked_to_one_confirmation_are_separate_facts() -> None:
+    movements = [v1.MaterialMovement(movement_id=f"49/2026/{line}", movement_type=v1.MovementType.GOODS_ISSUE,
+                                     plant="1710", material_id="RM-1", quantity=_qty("1", "KGM"), occurred_at=T0,
+                                     confirmation_id="MES-1") for line in (1, 2)]
+    facts = v1.count_once([*movements, _confirmation()])
+    assert sorted(f.key for f in facts) == [("MaterialMovement", "id:49/2026/1"), ("MaterialMovement", "id:49/2026/2"),
+                                            ("ProductionConfirmation", "id:MES-1")]

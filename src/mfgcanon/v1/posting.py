@@ -139,8 +139,15 @@ def fact_key(entity: Any) -> tuple[str, str]:
     posting: Posting | None = getattr(entity, "posting", None)
     if posting is not None and posting.external_id:
         return kind, f"ext:{posting.external_id}"
-    own = getattr(entity, "confirmation_id", None) or getattr(entity, "movement_id", None)
-    return kind, f"id:{own}"
+    return kind, f"id:{_own_id(entity)}"
+
+
+def _own_id(entity: Any) -> str | None:
+    """A fact's own canonical id: a movement's ``confirmation_id`` is a link to another fact, not its id."""
+    own = getattr(entity, "movement_id", None)
+    if own is None:
+        own = getattr(entity, "confirmation_id", None)
+    return own if isinstance(own, str) else None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -182,7 +189,7 @@ def count_once(items: Iterable[Any]) -> list[CountedFact]:
         if isinstance(entity, PostingResult):
             outcomes.append(entity)
             continue
-        if getattr(entity, "confirmation_id", None) is None and getattr(entity, "movement_id", None) is None:
+        if _own_id(entity) is None:
             continue
         key = fact_key(entity)
         state = _state(entity)
