@@ -51,6 +51,14 @@ def test_malformed_xml_names_the_line() -> None:
         parse_xml(b"<a>\n<b>\n</a>")
     assert info.value.code == "malformed_xml"
     assert info.value.position == 3
+    assert "(line 3)" in str(info.value)  # an XML line, not a byte offset
+    assert "byte" not in str(info.value)
+
+
+def test_decode_errors_still_say_byte() -> None:
+    from mfgcanon.errors import DecodeError
+
+    assert "(byte 22)" in str(DecodeError("bad", position=22))
 
 
 @pytest.mark.parametrize("depth", [300, 5000])
