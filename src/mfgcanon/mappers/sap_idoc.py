@@ -32,7 +32,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import _sap
 from mfgcanon.mappers import sap_common as sc
-from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
+from mfgcanon.mappers._base import MappingResult, Payload, Reject, printable, reject_from_error
 from mfgcanon.mappers._data import canonical_for
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml, plain_text
 from mfgcanon.mappers.context import MappingContext
@@ -641,14 +641,14 @@ class SapIdocMapper:
         try:
             root = parse_xml(payload, max_bytes=int(ctx.option("max_document_bytes", DEFAULT_MAX_BYTES)))
         except MappingError as exc:
-            text = payload if isinstance(payload, str) else payload[:1_000_000]
+            text = printable(payload[:1_000_000]) if isinstance(payload, str) else payload[:1_000_000]
             result.add_reject(
                 Reject(
                     code=exc.code,
                     reason=exc.message,
                     location="/",
                     line=exc.position,
-                    payload=text if len(text) <= 1_000_000 else text[:1_000_000],
+                    payload=text,
                     mapper=self.name,
                 )
             )
