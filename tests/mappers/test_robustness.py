@@ -4,11 +4,18 @@ not depend on the caller's ``decimal`` context."""
 
 from __future__ import annotations
 
+import decimal
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mfgcanon.mappers import MappingContext, get, sap_idoc
+from mfgcanon import codecs
+from mfgcanon.errors import MappingError
+from mfgcanon.mappers import MappingContext, _sap, get, load_context, registry, sap_idoc
+
+from .conftest import FIXTURES, REPO
 
 CTX = MappingContext.build(source_system="S", plants={"1710": "UTC"}, default_timezone="UTC")
 
@@ -64,3 +71,142 @@ def test_xpath_outside_a_mapping_still_names_positions() -> None:
     assert sap_idoc.xpath(root[2][0]) == "/R/A[2]/C"
     assert sap_idoc.xpath(root[1]) == "/R/B"
     assert sap_idoc.xpath(root) == "/R"
+
+
+# --- values do not depend on the caller's decimal context -------------------------------------------------
+
+SAMPLES = sorted((REPO / "examples" / "sap").iterdir()) + sorted(FIXTURES.iterdir())
+
+
+def _hostile() -> decimal.Context:
+    """A context that rounds to 3 digits and traps any rounding: every arithmetic step on a value shows."""
+    return decimal.Context(prec=3, Emax=5, Emin=-5, traps=[decimal.Inexact, decimal.Rounded, decimal.Overflow])
+
+
+def _both_ways(path: Path) -> tuple[bytes, bytes, list[bytes]]:
+    """Events and rejects of a sample, and what the mapper writes back from the events it accepts."""
+    context = load_context(REPO / "examples" / "context.toml")
+    payload = path.read_bytes()
+    name = registry.detect(payload)[0] if registry.detect(payload) else "sap-idoc"
+    mapper = registry.get(name)
+    result = mapper.to_canonical(payload, context)
+    written = []
+    for event in result.events:
+        data = event.data  # type: ignore[attr-defined]
+        if isinstance(data, mapper.accepts):
+            try:
+                out = mapper.from_canonical([data], context)
+            except MappingError as exc:  # a value the vendor format cannot carry: the same either way
+                written.append(str(exc).encode())
+                continue
+            written.append(out if isinstance(out, bytes) else codecs.encode(out))
+    rejects = b"\n".join(codecs.encode(r.to_dict()) for r in result.rejects)
+    return codecs.encode_lines(result.events), rejects, written
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_output_does_not_follow_the_callers_decimal_context(path: Path) -> None:
+    """With ``prec = 3`` 12.750 used to become 12.8: every value is now exact whatever the context."""
+    expected = _both_ways(path)
+    with decimal.localcontext(_hostile()):
+        found = _both_ways(path)
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("12.750", "12.750"),
+        ("1234567890123456789012345.123456", "1234567890123456789012345.123456"),  # 31 digits: more than prec 28
+        ("1.234567890123456789012345678901E+10", "12345678901.23456789012345678901"),
+        ("1.000000000000000E+28", "10000000000000000000000000000"),
+        ("12.500-", "-12.500"),
+        ("-0.0E+00", "0"),
+    ],
+)
+@pytest.mark.parametrize("prec", [3, 28])
+def test_parse_decimal_is_exact(text: str, value: str, prec: int) -> None:
+    with decimal.localcontext(decimal.Context(prec=prec, traps=[decimal.Inexact, decimal.Rounded])):
+        found = _sap.parse_decimal(text)
+    assert str(found) == value
+
+
+def test_idoc_quantity_is_exact_under_a_small_precision() -> None:
+    doc = mbgmcr(("261", "12.750"), ("261", "123456789012345678901234567.125"))
+    with decimal.localcontext(decimal.Context(prec=3)):
+        result = get("sap-idoc").to_canonical(doc, CTX)
+    assert [str(e.data.quantity.value) for e in result.events] == [  # type: ignore[attr-defined]
+        "12.750",
+        "123456789012345678901234567.125",
+    ]
+
+
+def test_odata_quantity_is_exact_under_a_small_precision() -> None:
+    record = {
+        "d": {
+            "Material": "M",
+            "Plant": "1710",
+            "MatlWrhsStkQtyInMatlBaseUnit": "12.750",
+            "MaterialBaseUnit": "PC",
+        }
+    }
+    with decimal.localcontext(decimal.Context(prec=2)):
+        result = get("sap-odata").to_canonical(record, CTX)
+    (event,) = result.events
+    assert str(event.data.quantity.value) == "12.750"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("value", "places", "text"), [("12.75", 3, "12.750"), ("1E+2", 3, "100.000")])
+def test_format_decimal_is_exact(value: str, places: int, text: str) -> None:
+    with decimal.localcontext(decimal.Context(prec=2, traps=[decimal.Inexact, decimal.Rounded])):
+        assert _sap.format_decimal(Decimal(value), places) == text
+        assert _sap.format_decimal(Decimal("123456789012345678901234567890.5"), None) == (
+            "123456789012345678901234567890.5"
+        )
+        with pytest.raises(MappingError):
+            _sap.format_decimal(Decimal("1.0001"), 3)
+
+
+# --- a bad value gets its own code, never the catch-all mapping_failed -------------------------------------
+
+
+def test_idoc_quantity_beyond_a_canonical_decimal_is_invalid_value() -> None:
+    result = get("sap-idoc").to_canonical(mbgmcr(("261", "1.0E+30"), ("261", "1.0E+3")), CTX)
+    (reject,) = result.rejects
+    assert reject.code == "invalid_value"
+    assert reject.location.endswith("/E1BP2017_GM_ITEM_CREATE[1]/ENTRY_QNT")
+    assert "out of range" in reject.reason
+    assert [str(e.data.quantity.value) for e in result.events] == ["1000"]  # type: ignore[attr-defined]
+
+
+def test_idoc_instant_before_year_1_is_invalid_value() -> None:
+    """Midnight of 0001-01-01 in Berlin is 23:00 UTC of year 0: no such datetime."""
+    doc = mbgmcr(("261", "1")).replace(b"<CREDAT>20240116</CREDAT><CRETIM>101500</CRETIM>", b"")
+    doc = doc.replace(b"<REF_DOC_NO>", b"<DOC_DATE>00010101</DOC_DATE><REF_DOC_NO>")
+    early = MappingContext.build(source_system="S", plants={"1710": "Europe/Berlin"})
+    (reject,) = get("sap-idoc").to_canonical(doc, early).rejects
+    assert reject.code == "invalid_value"
+    assert reject.location.endswith("/E1BP2017_GM_HEAD_01/DOC_DATE")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("LastChangeDateTime", "9999-12-31T23:59:59-23:59"),
+        ("LastChangeDateTime", "0001-01-01T00:00:00+23:59"),
+        ("MfgOrderPlannedStartDate", "/Date(253402214400000)/"),  # 9999-12-31, then PT24H: the next day
+    ],
+)
+def test_odata_instant_out_of_range_is_invalid_value(field: str, value: str) -> None:
+    record = {
+        "ManufacturingOrder": "1",
+        "ProductionPlant": "1710",
+        "Material": "M",
+        "TotalQuantity": "1",
+        "ProductionUnit": "PC",
+        "MfgOrderPlannedStartTime": "PT24H00M00S",
+        field: value,
+    }
+    (reject,) = get("sap-odata").to_canonical({"d": record}, CTX).rejects
+    assert reject.code == "invalid_value", reject
+    assert reject.location == f"/d/{field}"

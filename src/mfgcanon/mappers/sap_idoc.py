@@ -415,7 +415,7 @@ class _Reader:
                 found = self.unit(code, iso_code)
             except MappingError as exc:
                 raise _fail(seg, unit, exc) from None
-        return {"value": abs(number), "uom": found[0], "source_uom": found[1]}
+        return {"value": number.copy_abs(), "uom": found[0], "source_uom": found[1]}
 
     def day(self, seg: _Seg, name: str) -> date | None:
         return self._parsed(seg, name, _sap.parse_date)
@@ -446,10 +446,9 @@ class _Reader:
         except MappingError as exc:
             raise _fail(seg, time_field or date_field, exc) from None
         try:
-            found = zone()
-        except MappingError as exc:
+            return _sap.local_instant(day, moment, extra, zone())
+        except MappingError as exc:  # no zone for the plant, or an instant out of range
             raise _fail(seg, date_field, exc) from None
-        return _sap.local_instant(day, moment, extra, found)
 
 
 def _zone(context: MappingContext, plant: str | None) -> Callable[[], tzinfo]:
