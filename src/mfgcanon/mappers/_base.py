@@ -132,6 +132,16 @@ class MappingResult:
         )
 
 
+def printable(text: str) -> str:
+    """Text as it can be written out (UTF-8): a lone surrogate (``"\\ud800"``, not Unicode) becomes its
+    escape, as undecodable bytes do in :meth:`Reject.to_dict`."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def reject_from_error(
     exc: Exception, *, location: str, payload: str | bytes, line: int | None = None, mapper: str | None = None
 ) -> Reject:

@@ -112,7 +112,7 @@ def quantity(
     if value.is_signed() and value != 0:
         raise negative_quantity(value, field)
     rec20 = unit_in(unit, context, iso=iso, field=field)
-    return Quantity(value=abs(value), uom=rec20, source_uom=None if unit.strip() == rec20 else unit.strip())
+    return Quantity(value=value.copy_abs(), uom=rec20, source_uom=None if unit.strip() == rec20 else unit.strip())
 
 
 @functools.cache

@@ -19,9 +19,11 @@ which alone knows the XPaths, lines and fragments that rejects report.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -32,7 +34,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import _sap
 from mfgcanon.mappers import sap_common as sc
-from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
+from mfgcanon.mappers._base import MappingResult, Payload, Reject, printable, reject_from_error
 from mfgcanon.mappers._data import canonical_for
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml, plain_text
 from mfgcanon.mappers.context import MappingContext
@@ -251,18 +253,61 @@ def _path(el: Any) -> str:
 
 
 def xpath(el: Any) -> str:
+    """The XPath of an element, namespace-free, with 1-based positions where a name repeats among its siblings
+    (``/MBGMCR03/IDOC/E1MBGMCR/E1BP2017_GM_ITEM_CREATE[2]``).
+
+    Within :func:`_located` (a document being mapped) each parent's sibling positions are computed once, so
+    locating every item of a long list costs linear time; outside it, one call enumerates the siblings."""
+    cache: dict[Any, dict[Any, str]] | None = getattr(_scope, "steps", None)
     parts: list[str] = []
     node = el
     while node is not None:
-        name = local_name(node.tag)
         parent = node.getparent()
         if parent is None:
-            parts.append(name)
+            parts.append(local_name(node.tag))
             break
-        same = [c for c in parent if local_name(c.tag) == name]
-        parts.append(f"{name}[{same.index(node) + 1}]" if len(same) > 1 else name)
+        if cache is None:
+            parts.append(_steps(parent)[node])
+        else:
+            steps = cache.get(parent)
+            if steps is None:
+                steps = cache[parent] = _steps(parent)
+            parts.append(steps[node])
         node = parent
     return "/" + "/".join(reversed(parts))
+
+
+_scope = threading.local()
+
+
+def _steps(parent: Any) -> dict[Any, str]:
+    """The XPath step of each child of ``parent`` (``NAME``, or ``NAME[i]`` when the name repeats), in one pass
+    over the children (two, to know whether a name repeats)."""
+    children = [(child, local_name(child.tag)) for child in parent]
+    totals: dict[str, int] = {}
+    for _, name in children:
+        totals[name] = totals.get(name, 0) + 1
+    seen: dict[str, int] = {}
+    steps: dict[Any, str] = {}
+    for child, name in children:
+        if totals[name] > 1:
+            seen[name] = position = seen.get(name, 0) + 1
+            steps[child] = f"{name}[{position}]"
+        else:
+            steps[child] = name
+    return steps
+
+
+@contextlib.contextmanager
+def _located() -> Iterator[None]:
+    """Sibling positions cached for the document mapped inside (this thread only; the cache holds the
+    elements, so it is dropped on exit)."""
+    previous = getattr(_scope, "steps", None)
+    _scope.steps = {}
+    try:
+        yield
+    finally:
+        _scope.steps = previous
 
 
 def _fail(seg: _Seg, name: str, exc: MappingError) -> MappingError:
@@ -370,7 +415,7 @@ class _Reader:
                 found = self.unit(code, iso_code)
             except MappingError as exc:
                 raise _fail(seg, unit, exc) from None
-        return {"value": abs(number), "uom": found[0], "source_uom": found[1]}
+        return {"value": number.copy_abs(), "uom": found[0], "source_uom": found[1]}
 
     def day(self, seg: _Seg, name: str) -> date | None:
         return self._parsed(seg, name, _sap.parse_date)
@@ -401,10 +446,9 @@ class _Reader:
         except MappingError as exc:
             raise _fail(seg, time_field or date_field, exc) from None
         try:
-            found = zone()
-        except MappingError as exc:
+            return _sap.local_instant(day, moment, extra, zone())
+        except MappingError as exc:  # no zone for the plant, or an instant out of range
             raise _fail(seg, date_field, exc) from None
-        return _sap.local_instant(day, moment, extra, found)
 
 
 def _zone(context: MappingContext, plant: str | None) -> Callable[[], tzinfo]:
@@ -597,7 +641,8 @@ class SapIdocMapper:
             fast = self._from_text(payload, ctx)
             if fast is not None:
                 return fast
-        return self._from_tree(payload, ctx)
+        with _located():
+            return self._from_tree(payload, ctx)
 
     def _from_text(self, payload: bytes | str, ctx: MappingContext) -> MappingResult | None:
         """The mapping of a plain document (:func:`._xml.plain_text`) read without the lxml tree, when
@@ -641,14 +686,14 @@ class SapIdocMapper:
         try:
             root = parse_xml(payload, max_bytes=int(ctx.option("max_document_bytes", DEFAULT_MAX_BYTES)))
         except MappingError as exc:
-            text = payload if isinstance(payload, str) else payload[:1_000_000]
+            text = printable(payload[:1_000_000]) if isinstance(payload, str) else payload[:1_000_000]
             result.add_reject(
                 Reject(
                     code=exc.code,
                     reason=exc.message,
                     location="/",
                     line=exc.position,
-                    payload=text if len(text) <= 1_000_000 else text[:1_000_000],
+                    payload=text,
                     mapper=self.name,
                 )
             )

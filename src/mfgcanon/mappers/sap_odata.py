@@ -174,18 +174,26 @@ class _Fields:
 
     def dec(self, name: str) -> Decimal | None:
         value = self.d.get(name)
-        if type(value) is str and value.isascii() and value.replace(".", "", 1).isdigit() and len(value) <= 40:
-            return Decimal(value)  # the common case (as in _sap.parse_decimal): plain digits, finite
+        if (
+            type(value) is str
+            and value.isascii()
+            and value.replace(".", "", 1).isdigit()
+            and len(value) <= _sap.MAX_INTEGER_DIGITS
+        ):
+            return Decimal(value)  # the common case (as in _sap.parse_decimal): plain digits, finite, in range
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise self.fail(name, MappingError(f"{value!r} is not a number", code="type_mismatch"))
         try:
-            number = Decimal(str(value)) if not isinstance(value, str) else _sap.parse_decimal(value)
-        except (MappingError, InvalidOperation) as exc:
+            if isinstance(value, str):
+                return _sap.parse_decimal(value)
+            number = Decimal(str(value))  # a JSON number: its shortest text, exactly
+            _sap.check_range(number, value)
+        except MappingError as exc:
+            raise self.fail(name, exc) from None
+        except InvalidOperation as exc:  # pragma: no cover - str() of an int or float is a valid literal
             raise self.fail(name, MappingError(f"{value!r} is not a number", code="invalid_value")) from exc
-        if not number.is_finite():
-            raise self.fail(name, MappingError(f"{value!r} is not finite", code="invalid_value"))
         return number
 
     def qty_d(self, value: str, unit: str) -> dict[str, Any] | None:
@@ -210,7 +218,7 @@ class _Fields:
             except MappingError as exc:
                 raise self.fail(unit, exc) from None
             self.units[key] = uom
-        return {"value": abs(number), "uom": uom, "source_uom": None if code == uom else code}
+        return {"value": number.copy_abs(), "uom": uom, "source_uom": None if code == uom else code}
 
     def day(self, name: str) -> date | None:
         try:
@@ -247,9 +255,9 @@ class _Fields:
         moment, extra = parsed if parsed is not None else (_MIDNIGHT, 0)
         try:
             zone: tzinfo = zones.get() if zones is not None else self.ctx.zone_for(plant)
-        except MappingError as exc:
+            return _sap.local_instant(day, moment, extra, zone)
+        except MappingError as exc:  # no zone for the plant, or an instant out of range
             raise self.fail(date_field, exc) from None
-        return _sap.local_instant(day, moment, extra, zone)
 
     def timestamp(self, name: str) -> datetime | None:
         """A UTC time stamp (``/Date(ms)/``, packed ``YYYYMMDDhhmmss``, ISO 8601 with offset)."""
@@ -271,10 +279,9 @@ class _Fields:
         except MappingError as exc:
             raise self.fail(time_field, exc) from None
         try:
-            zone: tzinfo = self.ctx.zone_for(plant)
+            return _sap.local_instant(day, moment, extra, self.ctx.zone_for(plant))
         except MappingError as exc:
             raise self.fail(date_field, exc) from None
-        return _sap.local_instant(day, moment, extra, zone)
 
     def offset_instant(self, name: str) -> datetime | None:
         try:
@@ -1528,7 +1535,7 @@ def _error_text(error: Mapping[str, Any]) -> str:
 
 def _num(value: Decimal) -> str:
     """Edm.Decimal as a JSON string, fixed point (``12.75``, never ``1.275E+1``)."""
-    return format(value.normalize(), "f")
+    return format(_sap.normalize_float(value), "f")
 
 
 def _unit(q: Quantity, ctx: MappingContext) -> str:
