@@ -20,6 +20,7 @@ which alone knows the XPaths, lines and fragments that rejects report.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import re
 import threading
@@ -34,7 +35,16 @@ from lxml import etree  # type: ignore[import-untyped]
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import _sap
 from mfgcanon.mappers import sap_common as sc
-from mfgcanon.mappers._base import MappingResult, Payload, Reject, printable, reject_from_error
+from mfgcanon.mappers._base import (
+    MappingResult,
+    Payload,
+    PayloadMeta,
+    Reject,
+    effective_meta,
+    printable,
+    reject_from_error,
+    stamp_meta,
+)
 from mfgcanon.mappers._data import canonical_for
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml, plain_text
 from mfgcanon.mappers.context import MappingContext
@@ -52,6 +62,8 @@ from mfgcanon.v1.events import (
     MaterialIssued,
     MaterialScrapped,
     MaterialUpserted,
+    PostingFailed,
+    PostingSucceeded,
     ProductionConfirmed,
     ProductionOrderCancelled,
     ProductionOrderCompleted,
@@ -67,6 +79,7 @@ from mfgcanon.v1.material import (
     MaterialStatus,
 )
 from mfgcanon.v1.order import OperationStatus, ProductionOrder
+from mfgcanon.v1.posting import PostingState, RequestKind
 from mfgcanon.v1.work_center import WorkCenter
 
 _T = TypeVar("_T")
@@ -591,6 +604,11 @@ class _Idoc:
         return _sap.local_instant(day, moment, extra, zone)
 
 
+def _target(idoc: _Idoc, ctx: MappingContext) -> str | None:
+    """The system a request asks to post: the context's system name, else the IDoc's receiver (RCVPRN)."""
+    return ctx.source_system or idoc.c("RCVPRN")
+
+
 _HANDLED = ("LOIPRO", "MATMAS", "BATMAS", "MBGMCR", "PPCC2PRETTICKET", "LOIWCS")
 
 
@@ -619,6 +637,8 @@ class SapIdocMapper:
         InventoryMoved,
         ProductionConfirmed,
         WorkCenterUpserted,
+        PostingSucceeded,
+        PostingFailed,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
     message_types: ClassVar[tuple[str, ...]] = _HANDLED
@@ -635,14 +655,21 @@ class SapIdocMapper:
         return False
 
     # ------------------------------------------------------------------ inbound
-    def to_canonical(self, payload: Payload, context: MappingContext | None = None) -> MappingResult:
+    def to_canonical(
+        self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
+    ) -> MappingResult:
         ctx = context or MappingContext()
+        info = effective_meta(meta, ctx)
+        if info.received_at != ctx.received_at:  # the payload's received time: a posting result's processed time
+            ctx = dataclasses.replace(ctx, received_at=info.received_at)
+        result = None
         if isinstance(payload, bytes | str):
-            fast = self._from_text(payload, ctx)
-            if fast is not None:
-                return fast
-        with _located():
-            return self._from_tree(payload, ctx)
+            result = self._from_text(payload, ctx)
+        if result is None:
+            with _located():
+                result = self._from_tree(payload, ctx)
+        stamp_meta(result, info)
+        return result
 
     def _from_text(self, payload: bytes | str, ctx: MappingContext) -> MappingResult | None:
         """The mapping of a plain document (:func:`._xml.plain_text`) read without the lxml tree, when
@@ -1192,7 +1219,13 @@ class SapIdocMapper:
         gm: str | None,
         confirmation_id: str | None = None,
         occurred: datetime | None = None,
+        day: date | None = None,
     ) -> CloudEvent:
+        """One goods-movement item (E1BP2017_GM_ITEM_CREATE) of a request sent to SAP (MBGMCR, or linked to a
+        time ticket): ``posting.state = requested``. Its business time is ``occurred`` (the time ticket's
+        end) where given, else the document date (DOC_DATE, else the posting date PSTNG_DATE, else ``day``)
+        at 00:00 in the plant's zone with ``occurred_at_precision = day``; the control record's creation
+        time is when it was requested, never when the goods moved."""
         r = idoc.reader
         plant = i.text("PLANT")
         material_id = r.material(i, "MATERIAL", "MATERIAL_LONG")
@@ -1226,19 +1259,25 @@ class SapIdocMapper:
         else:
             from_loc = here
         posting = r.day(head, "PSTNG_DATE") if head else None
+        precision = "instant"
         if occurred is None:
-            occurred = idoc.created_at(ctx, plant)
-        if occurred is None and head is not None:
-            occurred = r.instant(head, "DOC_DATE", None, _zone(ctx, plant))
-        if occurred is None:
-            raise _fail(
-                i,
-                "MOVE_TYPE",
-                MappingError(
-                    "no time for the movement: the control record has no CREDAT and the header no DOC_DATE",
-                    code="missing_field",
-                ),
-            )
+            document_day = r.day(head, "DOC_DATE") if head else None
+            business_day = document_day or posting or day
+            if business_day is None:
+                raise _fail(
+                    i,
+                    "MOVE_TYPE",
+                    MappingError(
+                        "no business time for the movement: the header has neither DOC_DATE nor PSTNG_DATE "
+                        "(the IDoc's creation time is when it was sent, not when the goods moved)",
+                        code="missing_field",
+                    ),
+                )
+            try:
+                occurred = _sap.local_instant(business_day, time(0), 0, _zone(ctx, plant)())
+            except MappingError as exc:  # before year 1 or after 9999 in UTC
+                raise _fail(head or i, "DOC_DATE" if document_day else "PSTNG_DATE", exc) from None
+            precision = "day"
         rsnum, rspos = _given(r.key(i, "RESERV_NO")), _given(r.key(i, "RES_ITEM"))
         hf = head.f if head is not None else {}
         source = idoc.source(ctx, line=line, fallback_id=movement_id.rpartition("/")[0])
@@ -1261,8 +1300,14 @@ class SapIdocMapper:
                 "confirmation_id": confirmation_id,
                 "reason_code": _given(fields.get("MOVE_REAS")),
                 "occurred_at": occurred,
+                "occurred_at_precision": precision,
                 "posting_date": posting,
                 "is_reversal": bool(meaning.get("reversal", False)),
+                "posting": sc.posting_block(
+                    PostingState.REQUESTED,
+                    target_system=_target(idoc, ctx),
+                    requested_at=idoc.created_at_any(ctx, [plant]),
+                ),
                 "properties": _pds(
                     _pd("sap.gm_code", gm),
                     _pd("sap.cost_center", fields.get("COSTCENTER")),
@@ -1293,14 +1338,14 @@ class SapIdocMapper:
                 links[int(link.text("INDEX_GOODSMOV") or "0")] = int(link.text("INDEX_CONFIRM") or "0")
             except ValueError:
                 continue
-        confirmed: dict[int, tuple[str, datetime | None]] = {}
+        confirmed: dict[int, tuple[str, datetime | None, date | None]] = {}
         failed: dict[int, Reject] = {}
         for number, ticket in enumerate(tickets, start=1):
 
             def work(t: _Seg = ticket, n: int = number) -> None:
                 event = self._confirmation(idoc, t, ctx, result, n, [g for g, c in links.items() if c == n])
                 data = event.data  # type: ignore[attr-defined]
-                confirmed[n] = (data.confirmation_id, data.ended_at)
+                confirmed[n] = (data.confirmation_id, data.ended_at, data.posting_date)
 
             self._guard(result, ticket, work)
             if number not in confirmed:
@@ -1337,6 +1382,7 @@ class SapIdocMapper:
                     gm=None,
                     confirmation_id=c,
                     occurred=o[1] if o else None,
+                    day=o[2] if o else None,
                 ),
             )
 
@@ -1394,6 +1440,12 @@ class SapIdocMapper:
                 "personnel_ids": [personnel] if personnel else [],
                 "material_movement_ids": [f"{confirmation_id}/{g}" for g in sorted(goods)],
                 "recorded_at": recorded_at,
+                "posting": sc.posting_block(
+                    PostingState.REQUESTED,
+                    target_system=_target(idoc, ctx),
+                    external_id=t.text("EX_IDENT"),
+                    requested_at=idoc.created_at_any(ctx, [plant]),
+                ),
                 "properties": _pds(
                     _pd("sap.confirmation_text", t.text("CONF_TEXT")),
                     _pd("sap.final_confirmation_type", t.text("FIN_CONF")),
@@ -1410,28 +1462,52 @@ class SapIdocMapper:
 
     # CO_MES_PRODORDCONF_CREATE_TT / BAPI_PRODORDCONF_CREATE_TT responses (RFC XML) ---------------
     def _confirmation_response(self, body: _Seg, root_name: str, ctx: MappingContext, result: MappingResult) -> None:
-        """The response of a confirmation posting: each goods movement it posted (``IT_GOODSMOVEMENTS`` /
-        ``GOODSMOVEMENTS``, BAPI2017_GM_ITEM_CREATE rows) becomes a movement event, linked to the
-        confirmation ``CONF_NO/CONF_CNT`` that ``ET_DETAIL_RETURN`` reports when there is one. An error
-        message (type E or A) means SAP posted nothing: every movement is a ``source_error`` reject.
-        The response has no time of its own: movements get the context's ``received_at`` (else the run
-        time, with a warning), which for a synchronous call is the posting time."""
+        """The response of a confirmation posting: SAP's answer to a request, not a fact of its own (docs/model.md,
+        "Posting"). It becomes one ``PostingResult``: posted (``PostingSucceeded``) with the confirmation
+        ``CONF_NO/CONF_CNT`` that ``ET_DETAIL_RETURN`` reports as the target document and the confirmation and
+        its goods movements (``IT_GOODSMOVEMENTS``, numbered ``{confirmation}/{n}``) in ``posted_ids``; or, when
+        a message has type E or A, failed (``PostingFailed``) with every message. The request is named by the
+        MES's confirmation id that SAP echoes in message CO_MES_INT 037 (MESSAGE_V1). The response has no
+        time of its own: it was processed when received (the payload's received time; without one, a
+        ``missing_field`` reject). The movement rows echo the request and become no movement events."""
         function = root_name.removesuffix(".Response")
         rfc = _Idoc(body, function, 1, _Reader(ctx), channel="RFC")
-        messages = _rows(body, "ES_RETURN", "RETURN") + _rows(body, "ET_DETAIL_RETURN", "DETAIL_RETURN")
+        rows = _rows(body, "ES_RETURN", "RETURN") + _rows(body, "ET_DETAIL_RETURN", "DETAIL_RETURN")
         items = _rows(body, "IT_GOODSMOVEMENTS", "GOODSMOVEMENTS")
-        errors = [m.f.get("MESSAGE") or m.f.get("NUMBER", "?") for m in messages if m.f.get("TYPE") in ("E", "A")]
+        messages = [
+            sc.posting_message(
+                m.f.get("TYPE"),
+                f"{m.f['ID'].strip()}/{m.f.get('NUMBER', '').strip()}" if _given(m.f.get("ID")) else None,
+                _given(m.f.get("MESSAGE")),
+            )
+            for m in rows
+            if _given(m.f.get("TYPE"))
+        ]
         confirmations = sorted(
             {
                 f"{_sap.alpha_in(m.f['CONF_NO'])}/{_sap.alpha_in(m.f.get('CONF_CNT') or '0')}"
-                for m in messages
+                for m in rows
                 if _given(m.f.get("CONF_NO"))
             }
         )
+        external = next(
+            (
+                m.f["MESSAGE_V1"].strip()
+                for m in rows
+                if (m.f.get("ID") or "").strip() == "CO_MES_INT"
+                and (m.f.get("NUMBER") or "").strip() == "037"
+                and _given(m.f.get("MESSAGE_V1"))
+            ),
+            None,
+        )
+        failed = any(sc.is_failure(m) for m in messages)
+        records = max(1, len(items))
         failure = None
-        if errors:
-            failure = ("source_error", f"SAP did not post the confirmation: {'; '.join(errors)}")
-        elif items and not confirmations:
+        if failed and external is None:
+            texts = [m["text"] or m["code"] or "?" for m in messages if sc.is_failure(m)]
+            failure = ("source_error", f"SAP did not post the confirmation: {'; '.join(texts)} (and the response "
+                       "names no request: no CO_MES_INT 037 message)")
+        elif not failed and not confirmations:
             failure = ("missing_identity", "the response names no posted confirmation (CONF_NO/CONF_CNT)")
         if failure is not None:
             for item in items or [body]:
@@ -1441,22 +1517,44 @@ class SapIdocMapper:
                            payload=_fragment(item.el), mapper=self.name)
                 )
             return
-        if not items and confirmations:
-            result.warnings.append(
-                f"{xpath(body.el)}: {function} response for confirmation {', '.join(confirmations)} lists no goods "
-                "movements, and a response carries no confirmation quantities: no event"
-            )
-        linked = confirmations[0] if len(confirmations) == 1 else None
-        occurred = sc.event_time(result, ctx, lambda: xpath(body.el), None) if items else None
-        for number, item in enumerate(items, start=1):
-            self._guard(
+        target = ",".join(confirmations)
+        plant = next((p for i in items if (p := i.text("PLANT"))), None)
+        order = next((o for i in items if (o := _given(rfc.reader.key(i, "ORDERID")))), None)
+
+        def work() -> None:
+            source = rfc.source(ctx, fallback_id=target if not failed else external)
+            processed = sc.processed_time(ctx, xpath(body.el))
+            sc.emit_posting_result(
                 result,
-                item,
-                lambda i=item, n=number: self._movement(  # type: ignore[misc]
-                    rfc, None, i, ctx, result, movement_id=f"{','.join(confirmations)}/{n}", line=str(n),
-                    gm=None, confirmation_id=linked, occurred=occurred,
-                ),
+                {
+                    "result_id": f"{function}:{target or external}",
+                    "outcome": PostingState.FAILED if failed else PostingState.POSTED,
+                    "request_kind": RequestKind.CONFIRMATION,
+                    "request_kind_source_code": function,
+                    "request_external_id": external,
+                    "target_system": ctx.source_system or source.system,
+                    "target_document_type": "confirmation",
+                    "target_document_id": None if failed else target,
+                    "posted_ids": [] if failed else [*confirmations, *(f"{target}/{n}" for n in
+                                                                         range(1, len(items) + 1))],
+                    "plant": plant,
+                    "order_id": order,
+                    "messages": messages,
+                    "processed_at": processed,
+                    "source": msgspec.structs.asdict(source),
+                },
+                records=records,
             )
+
+        try:
+            work()
+        except Exception as exc:
+            where, line = body.where()
+            for item in items or [body]:
+                where, line = item.where()
+                result.add_reject(
+                    reject_from_error(exc, location=where, payload=_fragment(item.el), line=line, mapper=self.name)
+                )
 
     # ------------------------------------------------------------------ outbound
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> bytes:
@@ -1610,7 +1708,8 @@ def _write_mbgmcr(movements: list[MaterialMovement], ctx: MappingContext) -> byt
     for (occurred, posting, gm, ref), members in groups.items():
         first = members[0]
         idoc = etree.SubElement(root, "IDOC", BEGIN="1")
-        _control(idoc, "MBGMCR03", "MBGMCR", occurred, first.plant, ctx)
+        requested = first.posting.requested_at if first.posting is not None else None
+        _control(idoc, "MBGMCR03", "MBGMCR", requested or occurred, first.plant, ctx)
         body = etree.SubElement(idoc, "E1MBGMCR", SEGMENT="1")
         head = etree.SubElement(body, "E1BP2017_GM_HEAD_01", SEGMENT="1")
         doc_day, _ = _sap.to_local(occurred, ctx.zone_for(first.plant))

@@ -19,6 +19,7 @@ repeat is deduplicated (a warning; it is counted with the lot's event), a differ
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,7 +33,15 @@ import msgspec
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import _sap
 from mfgcanon.mappers import sap_common as sc
-from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
+from mfgcanon.mappers._base import (
+    MappingResult,
+    Payload,
+    PayloadMeta,
+    Reject,
+    effective_meta,
+    reject_from_error,
+    stamp_meta,
+)
 from mfgcanon.mappers._data import table
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import Quantity
@@ -46,6 +55,8 @@ from mfgcanon.v1.events import (
     MaterialIssued,
     MaterialScrapped,
     MaterialUpserted,
+    PostingFailed,
+    PostingSucceeded,
     ProductionConfirmed,
     ProductionOrderCancelled,
     ProductionOrderCompleted,
@@ -57,6 +68,7 @@ from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement, MovementTy
 from mfgcanon.v1.lot import MaterialLot
 from mfgcanon.v1.material import Material
 from mfgcanon.v1.order import OperationStatus, ProductionOrder
+from mfgcanon.v1.posting import PostingState, RequestKind
 from mfgcanon.v1.quality import InspectionStatus, QualityInspection
 
 _JSON = msgspec.json.Decoder()
@@ -490,6 +502,13 @@ def _kind(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+_SERVICE_KINDS = {
+    "API_PROD_ORDER_CONFIRMATION_2_SRV": RequestKind.CONFIRMATION,
+    "API_MATERIAL_DOCUMENT_SRV": RequestKind.MATERIAL_MOVEMENT,
+    "API_INSPECTIONLOT_SRV": RequestKind.INSPECTION_RESULT,
+}
+"""The request kind of an OData error body, by the service that answered."""
+
 _INSPECTION_PARTS = frozenset({"lot", "result", "decision", "bapi_results", "bapi_decision"})
 
 
@@ -516,6 +535,8 @@ class SapODataMapper:
         InventoryBalanceReported,
         ProductionConfirmed,
         InspectionCompleted,
+        PostingSucceeded,
+        PostingFailed,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
 
@@ -563,49 +584,134 @@ class SapODataMapper:
             f"expected a JSON object or array, got {type(data).__name__}", code="malformed_payload", path=pointer or "/"
         )
 
-    def to_canonical(self, payload: Payload, context: MappingContext | None = None) -> MappingResult:
-        return self.to_canonical_many([payload], context)
+    def to_canonical(
+        self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
+    ) -> MappingResult:
+        return self.to_canonical_many([payload], context, metas=[meta])
 
-    def to_canonical_many(self, payloads: Sequence[Payload], context: MappingContext | None = None) -> MappingResult:
-        """Map several payloads together so inspection parts can be joined to their lot."""
-        ctx = context or MappingContext()
+    def to_canonical_many(
+        self,
+        payloads: Sequence[Payload],
+        context: MappingContext | None = None,
+        metas: Sequence[PayloadMeta | None] | None = None,
+    ) -> MappingResult:
+        """Map several payloads together so inspection parts can be joined to their lot; ``metas`` gives each
+        payload's transport metadata (inspections joined across payloads get the first payload's)."""
+        base = context or MappingContext()
         result = MappingResult()
         inspections = _Inspection()
+        infos = [effective_meta(m, base) for m in (metas or [None] * len(payloads))]
+        if len(infos) != len(payloads):
+            raise MappingError(f"{len(payloads)} payloads but {len(infos)} metadata", code="invalid_context")
         for number, payload in enumerate(payloads):
-            prefix = f"#{number}" if len(payloads) > 1 else ""
-            data: Any = payload
-            if isinstance(payload, bytes | str):
-                try:
-                    data = _JSON.decode(payload)
-                except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-                    text = payload if isinstance(payload, str) else payload.decode("utf-8", "backslashreplace")
-                    result.add_reject(
-                        Reject(
-                            code="malformed_payload",
-                            reason=f"not JSON: {exc}",
-                            location=prefix or "/",
-                            payload=text[:1_000_000],
-                            mapper=self.name,
-                        )
-                    )
-                    continue
+            info = infos[number]
+            ctx = base
+            if info.received_at != base.received_at:  # the payload's received time: a posting result's processed time
+                ctx = dataclasses.replace(base, received_at=info.received_at)
+            start = len(result.events)
+            self._payload(number, payload, len(payloads), ctx, result, inspections, info)
+            stamp_meta(result, info, start)
+        start = len(result.events)
+        self._inspections(inspections, base, result)
+        if infos:
+            stamp_meta(result, infos[0], start)
+        return result
+
+    def _payload(
+        self, number: int, payload: Payload, count: int, ctx: MappingContext, result: MappingResult,
+        inspections: _Inspection, info: PayloadMeta,
+    ) -> None:
+        """One payload's records into ``result`` (inspection parts into ``inspections``, joined later)."""
+        prefix = f"#{number}" if count > 1 else ""
+        data: Any = payload
+        if isinstance(payload, bytes | str):
             try:
-                records = list(self._records(data, prefix))
-            except MappingError as exc:
+                data = _JSON.decode(payload)
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                text = payload if isinstance(payload, str) else payload.decode("utf-8", "backslashreplace")
                 result.add_reject(
                     Reject(
-                        code=exc.code,
-                        reason=exc.message,
-                        location=exc.path or "/",
-                        payload=_fragment(data),
+                        code="malformed_payload",
+                        reason=f"not JSON: {exc}",
+                        location=prefix or "/",
+                        payload=text[:1_000_000],
                         mapper=self.name,
                     )
                 )
+                return
+        if isinstance(data, Mapping) and isinstance(data.get("error"), Mapping):
+            rec = _Rec(data, prefix)
+            self._guard(rec, result, lambda: self._error(rec, ctx, result, info))
+            return
+        try:
+            records = list(self._records(data, prefix))
+        except MappingError as exc:
+            result.add_reject(
+                Reject(
+                    code=exc.code,
+                    reason=exc.message,
+                    location=exc.path or "/",
+                    payload=_fragment(data),
+                    mapper=self.name,
+                )
+            )
+            return
+        for rec in records:
+            self._one(rec, ctx, result, inspections)
+
+    def _error(self, rec: _Rec, ctx: MappingContext, result: MappingResult, info: PayloadMeta) -> None:
+        """An OData error body (``{"error": {"code", "message", "innererror": {"errordetails"}}}``): SAP refused
+        a POST, so a ``PostingFailed`` with every message (the top one first, then each error detail). The
+        body does not name the request: the caller passes the request's external id (the POST body's
+        ``ExternalSystemConfirmation``) in the payload metadata header ``request-external-id``; without it the
+        error is a ``source_error`` reject. The request kind comes from the service
+        (``innererror.application.service_id``); the processed time from ``innererror.timestamp`` (UTC), else
+        the received time."""
+        error = rec.data["error"]
+        f = _Fields(_Rec(error, f"{rec.pointer}/error"), ctx)
+        inner = error.get("innererror")
+        inner = inner if isinstance(inner, Mapping) else {}
+        message = error.get("message")
+        text = message.get("value") if isinstance(message, Mapping) else message
+        messages = [sc.posting_message("error", f.s("code"), text if isinstance(text, str) else None, odata=True)]
+        details = inner.get("errordetails")
+        for detail in details if isinstance(details, list) else []:
+            if not isinstance(detail, Mapping):
                 continue
-            for rec in records:
-                self._one(rec, ctx, result, inspections)
-        self._inspections(inspections, ctx, result)
-        return result
+            d = f.sub(detail, "")
+            entry = sc.posting_message(d.s("severity"), d.s("code"), d.s("message"), d.s("target"), odata=True)
+            if entry != messages[0]:
+                messages.append(entry)
+        headers = {name.lower(): value for name, value in info.headers.items()}
+        external = (headers.get("request-external-id") or "").strip() or None
+        if external is None:
+            raise MappingError(
+                f"{_error_text(error)} (pass the request's external id in the payload metadata header "
+                "request-external-id to map it to a posting_failed event)",
+                code="source_error",
+                path=f"{rec.pointer}/error",
+            )
+        application = inner.get("application")
+        service = application.get("service_id") if isinstance(application, Mapping) else None
+        kind = _SERVICE_KINDS.get(service if isinstance(service, str) else "", RequestKind.OTHER)
+        stamp = f.sub(inner, f"{rec.pointer}/error/innererror").timestamp("timestamp")
+        transaction = f.sub(inner, "").s("transactionid")
+        source = self._source(ctx, "error", transaction or external)
+        sc.emit_posting_result(
+            result,
+            {
+                "result_id": transaction or external,
+                "outcome": PostingState.FAILED,
+                "outcome_source_code": f.s("code"),
+                "request_kind": kind,
+                "request_kind_source_code": service if isinstance(service, str) else None,
+                "request_external_id": external,
+                "target_system": ctx.source_system,
+                "messages": messages,
+                "processed_at": sc.processed_time(ctx, f"{rec.pointer}/error", stamp),
+                "source": source,
+            },
+        )
 
     def _guard(self, rec: _Rec, result: MappingResult, work: Any) -> None:
         try:
@@ -1002,7 +1108,11 @@ class SapODataMapper:
     # movements ---------------------------------------------------------------
     def _movement(self, rec: _Rec, ctx: MappingContext, result: MappingResult, number: int) -> None:
         f = _Fields(rec, ctx)
-        h = _Fields(_Rec(rec.header or {}, rec.pointer.rsplit("/to_MaterialDocumentItem", 1)[0]), ctx)
+        expanded = rec.data.get("to_MaterialDocumentHeader")  # an item read with $expand=to_MaterialDocumentHeader
+        if rec.header is None and isinstance(expanded, Mapping) and "__deferred" not in expanded:
+            h = _Fields(_Rec(expanded, f"{rec.pointer}/to_MaterialDocumentHeader"), ctx)
+        else:
+            h = _Fields(_Rec(rec.header or {}, rec.pointer.rsplit("/to_MaterialDocumentItem", 1)[0]), ctx)
         plant, material_id, bwart = f.s("Plant"), f.key("Material"), f.s("GoodsMovementType")
         if not plant or not material_id or not bwart:
             name = "Plant" if not plant else "Material" if not material_id else "GoodsMovementType"
@@ -1024,13 +1134,9 @@ class SapODataMapper:
         item_no = f.key("MaterialDocumentItem") or str(number)
         reference = h.s("ReferenceDocument") or f.s("ReferenceDocument")
         doc_id = f"{document}/{year}" if document and year else (reference or "POST")
-        occurred = (
-            h.instant("CreationDate", "CreationTime", plant)
-            or h.instant("DocumentDate", None, plant)
-            or f.instant("DocumentDate", None, plant)
-        )
-        if occurred is None:
-            occurred = sc.event_time(result, ctx, rec.pointer or "/")
+        booked = f.instant("CreationDate", "CreationTime", plant) or h.instant("CreationDate", "CreationTime", plant)
+        posting_day = f.day("PostingDate") or h.day("PostingDate")
+        business_day = f.day("DocumentDate") or h.day("DocumentDate") or posting_day
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
         movement = sc.convert(
             {
@@ -1058,9 +1164,13 @@ class SapODataMapper:
                 "order_id": f.key("ManufacturingOrder") or f.key("OrderID"),
                 "requirement_line_id": f"{rsv}/{rsv_item}" if rsv and rsv_item and rsv_item != "0" else None,
                 "reason_code": f.s("GoodsMovementReasonCode"),
-                "occurred_at": occurred,
-                "posting_date": h.day("PostingDate") or f.day("PostingDate"),
+                **_business_time(f, plant, None, business_day, "DocumentDate"),
+                "posted_at": booked,
+                "posting_date": posting_day,
                 "is_reversal": bool(meaning.get("reversal", False)) or f.flag("GoodsMovementIsCancelled"),
+                # a POST body (no document number yet) asks SAP to post; SAP's document is a posted fact
+                "posting": None if document and year else sc.posting_block(
+                    PostingState.REQUESTED, target_system=ctx.source_system),
                 "properties": _pds(
                     _pd("sap.gm_code", h.s("GoodsMovementCode")),
                     _pd("sap.cost_center", f.s("CostCenter")),
@@ -1113,7 +1223,8 @@ class SapODataMapper:
                 ),
             )
         group, count = f.key("ConfirmationGroup"), f.key("ConfirmationCount")
-        confirmation_id = f"{group}/{count}" if group and count else f.s("ExternalSystemConfirmation")
+        external = f.s("ExternalSystemConfirmation")
+        confirmation_id = f"{group}/{count}" if group and count else external
         if not confirmation_id:
             raise f.fail(
                 "ConfirmationGroup",
@@ -1134,6 +1245,16 @@ class SapODataMapper:
         movement_ids = [f"{confirmation_id}/{n}" for n in range(1, len(goods) + 1)]
         personnel = f.key("Personnel")
         ended = f.instant("ConfirmedExecutionEndDate", "ConfirmedExecutionEndTime", plant)
+        external_entry = f.instant("ConfirmationExternalEntryDate", "ConfirmationExternalEntryTime", plant)
+        entered = f.instant("ConfirmationEntryDate", "ConfirmationEntryTime", plant)
+        posted = bool(group and count)  # SAP's record (a GET, a POST's response) has its key; a POST body has not
+        posting = (
+            sc.posting_block(PostingState.POSTED, target_system=ctx.source_system, external_id=external,
+                             document_id=confirmation_id, posted_at=entered)
+            if posted
+            else sc.posting_block(PostingState.REQUESTED, target_system=ctx.source_system, external_id=external,
+                                  requested_at=external_entry)
+        )
         confirmation = sc.convert(
             {
                 "confirmation_id": confirmation_id,
@@ -1153,12 +1274,11 @@ class SapODataMapper:
                 "activities": activities,
                 "personnel_ids": [personnel] if personnel else [],
                 "material_movement_ids": movement_ids,
-                "recorded_at": f.instant("ConfirmationExternalEntryDate", "ConfirmationExternalEntryTime", plant)
-                or f.instant("ConfirmationEntryDate", "ConfirmationEntryTime", plant),
+                "recorded_at": external_entry or entered,
+                "posting": posting,
                 "properties": _pds(
                     _pd("sap.confirmation_text", f.s("ConfirmationText")),
                     _pd("sap.record_type", f.s("OrderConfirmationRecordType")),
-                    _pd("sap.external_system_confirmation", f.s("ExternalSystemConfirmation")),
                 ),
                 "source": self._source(ctx, "ProdnOrdConf2", confirmation_id),
             },
@@ -1166,6 +1286,27 @@ class SapODataMapper:
         )
         time = sc.event_time(result, ctx, rec.pointer or "/", confirmation.ended_at, confirmation.recorded_at)
         sc.emit_checked(result, ProductionConfirmed, confirmation, time=time)
+        if posted and external:  # SAP's record of a request: its outcome too (the same id however often read)
+            sc.emit_posting_result(
+                result,
+                {
+                    "result_id": confirmation_id,
+                    "outcome": PostingState.POSTED,
+                    "request_kind": RequestKind.CONFIRMATION,
+                    "request_kind_source_code": "ProdnOrdConf2",
+                    "request_external_id": external,
+                    "target_system": ctx.source_system,
+                    "target_document_type": "confirmation",
+                    "target_document_id": confirmation_id,
+                    "posted_ids": [confirmation_id, *movement_ids],
+                    "plant": plant,
+                    "order_id": order_id,
+                    "operation_id": confirmation.operation_id,
+                    "processed_at": sc.processed_time(ctx, rec.pointer or "/", entered),
+                    "source": self._source(ctx, "ProdnOrdConf2", confirmation_id),
+                },
+                records=0,
+            )
         for index, (where, item) in enumerate(goods):
             sub = _Rec(item, where, header={})
             data = dict(item)
@@ -1174,7 +1315,7 @@ class SapODataMapper:
 
             def work(s: _Rec = sub, n: int = index + 1) -> None:
                 sf = _Fields(s, ctx)
-                self._linked_movement(sf, ctx, result, confirmation, n, time)
+                self._linked_movement(sf, ctx, result, confirmation, n)
 
             self._guard(sub, result, work)
 
@@ -1185,8 +1326,9 @@ class SapODataMapper:
         result: MappingResult,
         confirmation: ProductionConfirmation,
         number: int,
-        ended: datetime,
     ) -> None:
+        """A goods movement posted with a confirmation: its posting state is the confirmation's; it moved when
+        the confirmed work ended, else on the posting date (00:00 in the plant's zone, precision ``day``)."""
         plant, material_id, bwart = f.s("Plant") or confirmation.plant, f.key("Material"), f.s("GoodsMovementType")
         quantity = f.qty_d("QuantityInEntryUnit", "EntryUnit")
         if not material_id or not bwart or quantity is None:
@@ -1211,8 +1353,11 @@ class SapODataMapper:
                 "order_id": f.key("OrderID") or confirmation.order_id,
                 "requirement_line_id": f"{rsv}/{rsv_item}" if rsv and rsv_item else None,
                 "confirmation_id": confirmation.confirmation_id,
-                "occurred_at": ended,
+                **_business_time(f, plant, confirmation.ended_at, confirmation.posting_date, "PostingDate"),
                 "posting_date": confirmation.posting_date,
+                "posting": None if confirmation.posting is None else sc.posting_block(
+                    confirmation.posting.state, target_system=confirmation.posting.target_system,
+                    requested_at=confirmation.posting.requested_at),
                 "is_reversal": bool(meaning.get("reversal", False)),
                 "source": self._source(
                     ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)
@@ -1525,6 +1670,25 @@ class SapODataMapper:
                 }
             )
         return bodies[0] if len(bodies) == 1 else bodies
+
+
+def _business_time(
+    f: _Fields, plant: str, moment: datetime | None, day: date | None, day_field: str
+) -> dict[str, Any]:
+    """``occurred_at`` (and its precision) of a movement: the payload's time, else its date (the document
+    date, else the posting date) at 00:00 in the plant's zone (precision ``day``). Neither is a
+    ``missing_field`` reject: the received time is never a business time."""
+    if moment is not None:
+        return {"occurred_at": moment}
+    if day is None:
+        raise f.fail(day_field, MappingError(
+            "no business time for the movement: no creation time, posting date or document date",
+            code="missing_field"))
+    try:
+        midnight = _sap.local_instant(day, _MIDNIGHT, 0, f.ctx.zone_for(plant))
+    except MappingError as exc:
+        raise f.fail(day_field, exc) from None
+    return {"occurred_at": midnight, "occurred_at_precision": "day"}
 
 
 def _error_text(error: Mapping[str, Any]) -> str:
