@@ -4,6 +4,7 @@ small helpers both SAP mappers use to build validated canonical values and event
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -339,3 +340,12 @@ def emit_posting_result(result: MappingResult, data: dict[str, Any], *, records:
     entity = convert(data, PostingResult)
     event_cls = PostingSucceeded if entity.outcome is PostingState.POSTED else PostingFailed
     return emit_checked(result, event_cls, entity, records=records, time=entity.processed_at)
+
+
+_GTIN = re.compile(r"[0-9]{8}|[0-9]{12,14}")
+
+
+def gtin(text: str | None) -> str | None:
+    """EAN11 / ProductStandardID as a GTIN (8, 12, 13 or 14 digits), else None: SAP's EAN field also holds
+    internal or manufacturer numbers, which stay in the ``sap.gtin`` property instead."""
+    return text if text is not None and _GTIN.fullmatch(text) else None

@@ -604,6 +604,15 @@ class _Idoc:
         return _sap.local_instant(day, moment, extra, zone)
 
 
+def _special_stock_id(r: _Reader, item: _Seg) -> str | None:
+    """The owner of a special stock: the sales order (and item), else the supplier, else the customer."""
+    order = _given(r.key(item, "SALES_ORD"))
+    if order:
+        position = _given(r.key(item, "S_ORD_ITEM"))
+        return f"{order}/{position}" if position else order
+    return _given(r.key(item, "VENDOR")) or _given(r.key(item, "CUSTOMER"))
+
+
 def _target(idoc: _Idoc, ctx: MappingContext) -> str | None:
     """The system a request asks to post: the context's system name, else the IDoc's receiver (RCVPRN)."""
     return ctx.source_system or idoc.c("RCVPRN")
@@ -811,8 +820,10 @@ class SapIdocMapper:
         operations: list[dict[str, Any]] = []
         components: list[dict[str, Any]] = []
         for sequence in h.all("E1AFFLL"):
+            plnfl = sequence.f.get("PLNFL")  # 0 / 000000: the standard sequence, as OData's "0"
+            sequence_id = _sap.alpha_in(plnfl) if plnfl and plnfl.strip() else None
             for op in sequence.all("E1AFVOL"):
-                operations.append(self._operation(r, op, zone))
+                operations.append(self._operation(r, op, zone, sequence_id))
                 vornr = op.f.get("VORNR")
                 for position, comp in enumerate(op.all("E1RESBL"), start=1):
                     components.append(self._component(r, comp, plant, vornr, position))
@@ -829,8 +840,6 @@ class SapIdocMapper:
             _pd("sap.mrp_controller", hf.get("DISPO")),
             _pd("sap.production_supervisor", hf.get("FEVOR")),
             _pd("sap.production_version", itf.get("VERID")),
-            _pd("sap.receiving_storage_location", itf.get("LGORT")),
-            _pd("sap.actual_release_date", _iso(r.day(h, "FTRMI")), "date"),
             _pd(
                 "sap.serial_numbers",
                 ",".join(s.text("SERNR") or "" for s in item.all("E1AFSER")) or None if item else None,
@@ -858,6 +867,14 @@ class SapIdocMapper:
                 "planned_end_at": r.instant(h, "GLTRP", "GLUZP", zone),
                 "scheduled_start_at": r.instant(h, "GSTRS", "GSUZS", zone),
                 "scheduled_end_at": r.instant(h, "GLTRS", "GLUZS", zone),
+                "actual_start_at": r.instant(h, "GSTRI", "GSUZI", zone),
+                "actual_end_at": r.instant(h, "GETRI", "GEUZI", zone),
+                "released_date": r.day(h, "FTRMI"),  # SAP keeps the actual release as a date only
+                "company_id": _given(hf.get("BUKRS")),
+                "priority_source_code": _given(hf.get("APRIO")),
+                "receipt_location": {"plant": itf.get("PWERK") or plant, "storage_location": itf["LGORT"]}
+                if itf.get("LGORT")
+                else None,
                 "routing_id": r.key(h, "PLNNR"),
                 "bom_id": r.key(h, "STLNR"),
                 "target_lot_id": itf.get("CHARG"),
@@ -874,7 +891,9 @@ class SapIdocMapper:
         time = sc.event_time(result, ctx, lambda: h.where()[0], idoc.created_at(ctx, plant))
         sc.emit_checked(result, sc.order_event(status), order, time=time)
 
-    def _operation(self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo]) -> dict[str, Any]:
+    def _operation(
+        self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo], sequence_id: str | None = None
+    ) -> dict[str, Any]:
         # Per operation and per component (the bulk of an order), properties are built inline rather
         # than through _pd/_pds: same result, a third of the calls. Reads that can fail keep their order.
         fields = op.f
@@ -898,6 +917,7 @@ class SapIdocMapper:
         processing = r.dec(op, "BEARZ")
         props: list[dict[str, Any]] = []
         rueck = r.key(ext[0], "RUECK") if ext else None
+        plan, node = (r.key(ext[0], "AUFPL"), r.key(ext[0], "APLZL")) if ext else (None, None)
         if rueck is not None:
             props.append({"name": "sap.confirmation_number", "value": rueck})
         for name, text in (
@@ -922,6 +942,10 @@ class SapIdocMapper:
         end = r.instant(op, "SSEDD" if scheduled else "FSEDD", "SSEDZ" if scheduled else "FSEDZ", zone)
         return {
             "operation_id": vornr,
+            "sequence_id": sequence_id,
+            "source_operation_id": f"{plan}/{node}" if plan and node else None,
+            "actual_start_at": r.instant(op, "ISDD", "ISDZ", zone) or r.instant(op, "ISAVD", "ISAVZ", zone),
+            "actual_end_at": r.instant(op, "IEDD", "IEDZ", zone),
             "description": fields.get("LTXA1"),
             "work_center_id": fields.get("ARBPL"),
             "control_key": fields.get("STEUS"),
@@ -1062,10 +1086,11 @@ class SapIdocMapper:
                 "status_source_code": m.text("MSTAE"),
                 "is_deleted": _sap.is_flag(m.f.get("LVORM")) or m.text("MSGFN") == "003",
                 "plant_data": plants,
+                "gtin": sc.gtin(m.text("EAN11")),
                 "properties": _pds(
                     _pd("sap.industry_sector", m.text("MBRSH")),
                     _pd("sap.old_material_number", m.text("BISMT")),
-                    _pd("sap.gtin", m.text("EAN11")),
+                    _pd("sap.gtin", None if sc.gtin(m.text("EAN11")) else m.text("EAN11")),
                     _pd("sap.gross_weight", _plain(gross), "decimal", self._unit_of(m, "GEWEI", ctx))
                     if gross and weight_unit
                     else None,
@@ -1197,12 +1222,17 @@ class SapIdocMapper:
         code_seg = body.one("E1BP2017_GM_CODE")
         gm = code_seg.text("GM_CODE") if code_seg else None
         ref = (head.text("REF_DOC_NO") if head else None) or idoc.c("DOCNUM") or f"IDOC{idoc.index}"
+        serials: dict[str, list[str]] = {}
+        for row in body.all("E1BP2017_GM_SERIALNUMBER"):  # MATDOC_ITM: the item's 1-based position
+            if (serial := row.text("SERIALNO")) and (position := row.text("MATDOC_ITM")):
+                serials.setdefault(_sap.alpha_in(position), []).append(serial)
         for number, item in enumerate(items, start=1):
             self._guard(
                 result,
                 item,
                 lambda i=item, n=number: self._movement(  # type: ignore[misc]
-                    idoc, head, i, ctx, result, movement_id=f"{_sap.alpha_in(ref)}/{n}", line=str(n), gm=gm
+                    idoc, head, i, ctx, result, movement_id=f"{_sap.alpha_in(ref)}/{n}", line=str(n), gm=gm,
+                    serials=serials.get(str(n)),
                 ),
             )
 
@@ -1220,6 +1250,7 @@ class SapIdocMapper:
         confirmation_id: str | None = None,
         occurred: datetime | None = None,
         day: date | None = None,
+        serials: list[str] | None = None,
     ) -> CloudEvent:
         """One goods-movement item (E1BP2017_GM_ITEM_CREATE) of a request sent to SAP (MBGMCR, or linked to a
         time ticket): ``posting.state = requested``. Its business time is ``occurred`` (the time ticket's
@@ -1291,6 +1322,10 @@ class SapIdocMapper:
                 "quantity": quantity,
                 "base_quantity": base,
                 "lot_id": fields.get("BATCH"),
+                "serial_numbers": serials or [],
+                "is_final_issue": _sap.is_flag(fields.get("WITHDRAWN")),
+                "special_stock_type": _given(fields.get("SPEC_STOCK")),
+                "special_stock_id": _special_stock_id(r, i),
                 "from_location": from_loc,
                 "to_location": to_loc,
                 "from_stock_status": from_status,
@@ -1313,7 +1348,6 @@ class SapIdocMapper:
                     _pd("sap.cost_center", fields.get("COSTCENTER")),
                     _pd("sap.item_text", fields.get("ITEM_TEXT")),
                     _pd("sap.movement_indicator", fields.get("MVT_IND")),
-                    _pd("sap.final_issue", "true" if _sap.is_flag(fields.get("WITHDRAWN")) else None, "boolean"),
                     _pd("sap.reference_document", hf.get("REF_DOC_NO")),
                     _pd("sap.header_text", hf.get("HEADER_TXT")),
                 ),

@@ -853,6 +853,12 @@ class SapODataMapper:
                 ),
                 "scheduled_end_at": f.instant("MfgOrderScheduledEndDate", "MfgOrderScheduledEndTime", plant, zone),
                 "target_lot_id": lot,
+                "released_date": f.day("MfgOrderActualReleaseDate"),  # a date only, as LOIPRO FTRMI
+                "company_id": f.s("CompanyCode"),
+                "priority_source_code": f.s("ManufacturingOrderImportance"),
+                "receipt_location": {"plant": plant, "storage_location": f.s("StorageLocation")}
+                if f.s("StorageLocation")
+                else None,
                 "sales_order_id": (f"{sales}/{sales_item}" if sales_item and sales_item != "0" else sales)
                 if sales
                 else None,
@@ -864,8 +870,6 @@ class SapODataMapper:
                     _pd("sap.mrp_controller", f.s("MRPController")),
                     _pd("sap.production_supervisor", f.s("ProductionSupervisor")),
                     _pd("sap.production_version", f.s("ProductionVersion")),
-                    _pd("sap.receiving_storage_location", f.s("StorageLocation")),
-                    _pd("sap.actual_release_date", _iso(f.day("MfgOrderActualReleaseDate")), "date"),
                 ),
                 "source": self._source(ctx, "A_ProductionOrder_2", order_id, revision=changed),
             },
@@ -898,6 +902,12 @@ class SapODataMapper:
         found.update(
             {
                 "operation_id": number,
+                "sequence_id": _sap.alpha_in(seq) if (seq := f.s("ManufacturingOrderSequence")) else None,
+                "source_operation_id": f"{plan}/{node}"
+                if (plan := f.key("OrderInternalBillOfOperations")) and (node := f.key("OrderIntBillOfOperationsItem"))
+                else None,
+                "actual_start_at": f.instant("OpActualExecutionStartDate", "OpActualExecutionStartTime", plant, zone),
+                "actual_end_at": f.instant("OpActualExecutionEndDate", "OpActualExecutionEndTime", plant, zone),
                 "planned_quantity": f.qty_d("OpPlannedTotalQuantity", "OperationUnit"),
                 "planned_start_at": f.instant("OpErlstSchedldExecStrtDte", "OpErlstSchedldExecStrtTme", plant, zone),
                 "planned_end_at": f.instant("OpErlstSchedldExecEndDte", "OpErlstSchedldExecEndTme", plant, zone),
@@ -1001,8 +1011,10 @@ class SapODataMapper:
                 "is_deleted": f.flag("IsMarkedForDeletion"),
                 "plant_data": plants,
                 "properties": _pds(
-                    _pd("sap.industry_sector", f.s("IndustrySector")), _pd("sap.gtin", f.s("ProductStandardID"))
+                    _pd("sap.industry_sector", f.s("IndustrySector")),
+                    _pd("sap.gtin", None if sc.gtin(f.s("ProductStandardID")) else f.s("ProductStandardID")),
                 ),
+                "gtin": sc.gtin(f.s("ProductStandardID")),
                 "source": self._source(
                     ctx,
                     "A_Product",
@@ -1098,7 +1110,7 @@ class SapODataMapper:
                 "stock_status_source_code": stock_type,
                 "quantity": quantity,
                 "snapshot_at": snapshot,
-                "properties": _pds(_pd("sap.special_stock_type", f.s("InventorySpecialStockType"))),
+                "special_stock_type": f.s("InventorySpecialStockType"),
                 "source": self._source(ctx, "A_MatlStkInAcctMod", bucket, revision=format(quantity["value"], "f")),
             },
             InventoryBalance,
@@ -1148,6 +1160,8 @@ class SapODataMapper:
                 "quantity": quantity,
                 "base_quantity": base,
                 "lot_id": f.s("Batch"),
+                "is_final_issue": f.flag("ReservationIsFinallyIssued"),
+                **_special_stock(f),
                 "from_location": None if receipt else here,
                 "to_location": here
                 if receipt
@@ -1179,7 +1193,11 @@ class SapODataMapper:
                     _pd("sap.header_text", h.s("MaterialDocumentHeaderText")),
                     _pd("sap.debit_credit", f.s("DebitCreditCode")),
                 ),
-                "source": self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
+                "source": {
+                    **self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
+                    # the material document's own key: the same item read in another entity set is one event
+                    "business_document_id": f"{document}/{year}/{item_no}" if document and year else None,
+                },
             },
             MaterialMovement,
         )
@@ -1242,7 +1260,10 @@ class SapODataMapper:
             if duration is not None:
                 activities.append({"activity": sc.activity_kind(slot), "duration": duration})
         goods = f.nav_records("to_ProdnOrdConfMatlDocItm")
-        movement_ids = [f"{confirmation_id}/{n}" for n in range(1, len(goods) + 1)]
+        movement_ids = [
+            _material_document_item(f.sub(item, where)) or f"{confirmation_id}/{n}"
+            for n, (where, item) in enumerate(goods, start=1)
+        ]
         personnel = f.key("Personnel")
         ended = f.instant("ConfirmedExecutionEndDate", "ConfirmedExecutionEndTime", plant)
         external_entry = f.instant("ConfirmationExternalEntryDate", "ConfirmationExternalEntryTime", plant)
@@ -1339,15 +1360,18 @@ class SapODataMapper:
         here = {"plant": plant, "storage_location": f.s("StorageLocation")}
         receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
+        document_item = _material_document_item(f)  # posted: the material document item SAP booked
         movement = sc.convert(
             {
-                "movement_id": f"{confirmation.confirmation_id}/{number}",
+                "movement_id": document_item or f"{confirmation.confirmation_id}/{number}",
                 "movement_type": kind,
                 "movement_type_source_code": bwart,
                 "plant": plant,
                 "material_id": material_id,
                 "quantity": quantity,
                 "lot_id": f.s("Batch"),
+                "is_final_issue": f.flag("ReservationIsFinallyIssued"),
+                **_special_stock(f),
                 "from_location": None if receipt else here,
                 "to_location": here if receipt else None,
                 "order_id": f.key("OrderID") or confirmation.order_id,
@@ -1359,9 +1383,10 @@ class SapODataMapper:
                     confirmation.posting.state, target_system=confirmation.posting.target_system,
                     requested_at=confirmation.posting.requested_at),
                 "is_reversal": bool(meaning.get("reversal", False)),
-                "source": self._source(
-                    ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)
-                ),
+                "source": {
+                    **self._source(ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)),
+                    "business_document_id": document_item,
+                },
             },
             MaterialMovement,
         )
@@ -1670,6 +1695,22 @@ class SapODataMapper:
                 }
             )
         return bodies[0] if len(bodies) == 1 else bodies
+
+
+def _material_document_item(f: _Fields) -> str | None:
+    """``MaterialDocument/MaterialDocumentYear/MaterialDocumentItem`` (ALPHA zeros off, as a movement_id)
+    when the record carries the full key, else None."""
+    document, year, item = f.key("MaterialDocument"), f.s("MaterialDocumentYear"), f.key("MaterialDocumentItem")
+    return f"{document}/{year}/{item}" if document and year and item else None
+
+
+def _special_stock(f: _Fields) -> dict[str, Any]:
+    """``special_stock_type`` (InventorySpecialStockType, verbatim) and its owner: the sales order (and
+    item), else the supplier, else the customer."""
+    order, position = f.key("SalesOrder"), f.key("SalesOrderItem")
+    owner = (f"{order}/{position}" if position and position != "0" else order) if order else None
+    return {"special_stock_type": f.s("InventorySpecialStockType"),
+            "special_stock_id": owner or f.key("Supplier") or f.key("Customer")}
 
 
 def _business_time(
