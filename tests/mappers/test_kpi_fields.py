@@ -13,8 +13,9 @@ import pytest
 
 from mfgcanon.mappers import MappingContext, MappingResult, get
 from mfgcanon.v1 import count_once
-from mfgcanon.v1.common import Location
+from mfgcanon.v1.common import Location, StockStatus
 from mfgcanon.v1.inventory import MaterialMovement
+from mfgcanon.v1.lot import LotStatus
 from mfgcanon.v1.order import ProductionOrder
 
 from .conftest import sample
@@ -136,3 +137,40 @@ def test_count_once_counts_a_linked_movement_and_its_document_once() -> None:
     linked = msgspec.structs.replace(alone.data, confirmation_id="412001/1")
     movements = [f for f in count_once([alone, linked]) if f.key[0] == "MaterialMovement"]
     assert [f.key for f in movements] == [("MaterialMovement", "id:4900001234/2024/1")]
+
+
+def test_restricted_batches_are_restricted_in_both_channels() -> None:
+    doc = sample("idoc_batmas03_batch.xml").replace(b"<RESTRICTED/>", b"<RESTRICTED>X</RESTRICTED>")  # ZUSTD
+    (idoc,) = _clean(IDOC.to_canonical(doc, CTX)).events
+    body = json.loads(sample("odata_batch_get_response.json"))
+    record = body["d"]["results"][0] if "results" in body["d"] else body["d"]
+    record["BatchIsRestricted"] = True
+    (odata,) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
+    for lot in (idoc.data, odata.data):
+        assert (lot.status, lot.status_source_code) == (LotStatus.RESTRICTED, "RESTRICTED")
+
+
+def test_material_document_stock_types_become_stock_statuses() -> None:
+    body = json.loads(sample("odata_material_document_get_response.json"))
+    item = body["d"]["results"][0]
+    (issue,) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
+    assert (issue.data.from_stock_status, issue.data.from_stock_status_source_code) == (
+        StockStatus.UNRESTRICTED, "01")  # a 261 takes from its own stock type
+    item.update({"GoodsMovementType": "344", "InventoryStockType": "01", "IssuingOrReceivingStockType": "07",
+                 "ManufacturingOrder": ""})
+    (change,) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
+    moved = change.data
+    assert (moved.from_stock_status, moved.to_stock_status) == (StockStatus.UNRESTRICTED, StockStatus.BLOCKED)
+    assert (moved.from_stock_status_source_code, moved.to_stock_status_source_code) == ("01", "07")
+    item.update({"GoodsMovementType": "101", "InventoryStockType": "02", "IssuingOrReceivingStockType": ""})
+    (receipt,) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
+    assert (receipt.data.to_stock_status, receipt.data.to_stock_status_source_code) == (
+        StockStatus.QUALITY_INSPECTION, "02")
+
+
+def test_mbgmcr_receipt_stock_type_is_kept() -> None:
+    doc = sample("idoc_mbgmcr03_goods_receipt_101.xml")
+    end = doc.index(b"</E1BP2017_GM_ITEM_CREATE>")
+    doc = doc[:end] + b"<STCK_TYPE>X</STCK_TYPE>" + doc[end:] if b"<STCK_TYPE>" not in doc else doc
+    receipt = _clean(IDOC.to_canonical(doc, CTX)).events[0].data
+    assert (receipt.to_stock_status, receipt.to_stock_status_source_code) == (StockStatus.QUALITY_INSPECTION, "X")

@@ -1191,7 +1191,7 @@ class SapIdocMapper:
                 "lot_id": lot_id,
                 "material_id": material_id,
                 "plant": plant,
-                "status": LotStatus.OTHER if restricted else LotStatus.RELEASED,
+                "status": LotStatus.RESTRICTED if restricted else LotStatus.RELEASED,  # ZUSTD: restricted batch
                 "status_source_code": "RESTRICTED" if restricted else None,
                 "manufactured_at": r.instant(attrs, "PROD_DATE", None, zone),
                 "expires_at": r.instant(attrs, "EXPIRYDATE", None, zone),
@@ -1279,11 +1279,12 @@ class SapIdocMapper:
         from_loc = to_loc = None
         from_status = meaning.get("from_status")
         to_status = meaning.get("to_status")
+        stock_type = _given((fields.get("STCK_TYPE") or "").strip() or None)
+        from_code = to_code = None
         if kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN):
             to_loc = here
-            stock_type = fields.get("STCK_TYPE")
-            if stock_type:
-                to_status = sc.code_of(sc.MASTER, "insmk", stock_type)
+            if stock_type:  # the stock type it is received into (INSMK: X quality inspection, S blocked)
+                to_status, to_code = sc.code_of(sc.MASTER, "insmk", stock_type), stock_type
         elif kind is MovementType.TRANSFER:
             from_loc = here
             to_loc = {"plant": fields.get("MOVE_PLANT") or plant, "storage_location": fields.get("MOVE_STLOC")}
@@ -1330,6 +1331,8 @@ class SapIdocMapper:
                 "to_location": to_loc,
                 "from_stock_status": from_status,
                 "to_stock_status": to_status,
+                "from_stock_status_source_code": from_code,
+                "to_stock_status_source_code": to_code,
                 "order_id": _given(r.key(i, "ORDERID")),
                 "requirement_line_id": f"{rsnum}/{rspos}" if rsnum and rspos else None,
                 "confirmation_id": confirmation_id,

@@ -1053,7 +1053,7 @@ class SapODataMapper:
                 "lot_id": lot_id,
                 "material_id": material_id,
                 "plant": plant,
-                "status": "other" if restricted else "released",
+                "status": "restricted" if restricted else "released",  # BatchIsRestricted (ZUSTD)
                 "status_source_code": "RESTRICTED" if restricted else None,
                 "manufactured_at": f.instant("ManufactureDate", None, zone_plant, zone),
                 "expires_at": f.instant("ShelfLifeExpirationDate", None, zone_plant, zone),
@@ -1173,8 +1173,7 @@ class SapODataMapper:
                     if kind is MovementType.TRANSFER
                     else None
                 ),
-                "from_stock_status": meaning.get("from_status"),
-                "to_stock_status": meaning.get("to_status"),
+                **_stock_statuses(f, meaning, receipt),
                 "order_id": f.key("ManufacturingOrder") or f.key("OrderID"),
                 "requirement_line_id": f"{rsv}/{rsv_item}" if rsv and rsv_item and rsv_item != "0" else None,
                 "reason_code": f.s("GoodsMovementReasonCode"),
@@ -1695,6 +1694,26 @@ class SapODataMapper:
                 }
             )
         return bodies[0] if len(bodies) == 1 else bodies
+
+
+def _stock_statuses(f: _Fields, meaning: Mapping[str, Any], receipt: bool) -> dict[str, Any]:
+    """A material document item's stock statuses: its own stock type (``InventoryStockType``: 01
+    unrestricted, 02 quality inspection, 07 blocked, ...; ``mappings/sap/master_data.toml`` [stock_type]) is
+    the side it books (received into for receipts, taken from otherwise), ``IssuingOrReceivingStockType`` the
+    other side of a transfer or status change; the movement type's own statuses win where it has them
+    (321: quality inspection to unrestricted). The source codes are kept verbatim."""
+    own, other = f.s("InventoryStockType"), f.s("IssuingOrReceivingStockType")
+    from_code, to_code = (other, own) if receipt else (own, other)
+
+    def status(code: str | None) -> str | None:
+        return sc.code_of(sc.MASTER, "stock_type", code) if code else None
+
+    return {
+        "from_stock_status": meaning.get("from_status") or status(from_code),
+        "to_stock_status": meaning.get("to_status") or status(to_code),
+        "from_stock_status_source_code": from_code,
+        "to_stock_status_source_code": to_code,
+    }
 
 
 def _material_document_item(f: _Fields) -> str | None:
