@@ -174,3 +174,9 @@ def test_mbgmcr_receipt_stock_type_is_kept() -> None:
     doc = doc[:end] + b"<STCK_TYPE>X</STCK_TYPE>" + doc[end:] if b"<STCK_TYPE>" not in doc else doc
     receipt = _clean(IDOC.to_canonical(doc, CTX)).events[0].data
     assert (receipt.to_stock_status, receipt.to_stock_status_source_code) == (StockStatus.QUALITY_INSPECTION, "X")
+
+
+def test_confirmation_sequence_agrees_across_channels() -> None:
+    idoc = _clean(IDOC.to_canonical(sample("idoc_ppcc2pretticket02_confirmation.xml"), CTX)).events[0].data
+    odata = _clean(ODATA.to_canonical(sample("odata_prodnordconf2_post_response.json"), CTX)).events[0].data
+    assert idoc.sequence_id == odata.sequence_id == "0"  # SEQUENCE 000000, Sequence "0"

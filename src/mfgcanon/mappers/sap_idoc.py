@@ -1462,6 +1462,7 @@ class SapIdocMapper:
                 "confirmation_id": confirmation_id,
                 "order_id": order_id,
                 "operation_id": t.text("OPERATION"),
+                "sequence_id": _sap.alpha_in(seq) if (seq := t.text("SEQUENCE")) else None,  # 000000 -> "0"
                 "plant": plant,
                 "work_center_id": t.text("WORK_CNTR"),
                 "yield_quantity": yield_qty,

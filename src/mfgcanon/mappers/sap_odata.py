@@ -1280,6 +1280,7 @@ class SapODataMapper:
                 "confirmation_id": confirmation_id,
                 "order_id": order_id,
                 "operation_id": f.s("OrderOperation"),
+                "sequence_id": _sap.alpha_in(seq) if (seq := f.s("Sequence")) else None,
                 "plant": plant,
                 "work_center_id": f.s("WorkCenter"),
                 "yield_quantity": yield_qty,
