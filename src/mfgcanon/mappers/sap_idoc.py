@@ -1587,7 +1587,6 @@ class SapIdocMapper:
         try:
             work()
         except Exception as exc:
-            where, line = body.where()
             for item in items or [body]:
                 where, line = item.where()
                 result.add_reject(
