@@ -8,7 +8,7 @@ original type's name in ``cause_type`` for debugging.
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 ErrorCode = Literal[
     # input that is not JSON / MessagePack at all
@@ -53,6 +53,8 @@ class MfgcanonError(Exception):
     """Base class: ``except mfgcanon.errors.MfgcanonError`` catches everything the library raises."""
 
     code: ErrorCode = "invalid_value"
+    position_unit: ClassVar[str] = "byte"
+    """What ``position`` counts in this class: a byte offset of raw input (a line for XML, see MappingError)."""
 
     def __init__(
         self,
@@ -78,7 +80,7 @@ class MfgcanonError(Exception):
         if self.path:
             text += f" - at {self.path}"
         if self.position is not None:
-            text += f" (byte {self.position})"
+            text += f" ({self.position_unit} {self.position})"
         if self.record_index is not None:
             text += f" (record {self.record_index})"
         return text
@@ -140,3 +142,4 @@ class MappingError(MfgcanonError, ValueError):
     """
 
     code: ErrorCode = "mapping_failed"
+    position_unit: ClassVar[str] = "line"

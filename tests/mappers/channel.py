@@ -24,6 +24,7 @@ from mfgcanon.mappers import sap_common
 from mfgcanon.mappers._sap import local_instant, parse_date, parse_time, to_local
 from mfgcanon.testing import strategies
 from mfgcanon.v1 import ActivityKind, ActivityTime, Location, Quantity, StockStatus
+from mfgcanon.v1.common import TimePrecision
 from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.inventory import MaterialMovement, MovementType
 
@@ -106,6 +107,18 @@ def _movement(parts: tuple[MaterialMovement, str, tuple[str, str], str, tzinfo])
         lot_id=key(m.lot_id, 10),
         sub_lot_id=None,
         serial_numbers=[],
+        lots=[],  # schema 1.2 fields the IDoc and OData writers do not carry
+        manufactured_date=None,
+        expiry_date=None,
+        special_stock_type=None,
+        special_stock_id=None,
+        is_final_issue=False,
+        from_stock_status_source_code=None,
+        to_stock_status_source_code=None,
+        company_id=None,
+        occurred_at_precision=TimePrecision.INSTANT,
+        posted_at=None,
+        posting=None,
         from_location=None if receipt else here,
         to_location=here
         if receipt

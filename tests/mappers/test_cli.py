@@ -149,3 +149,35 @@ def test_the_first_rejects_are_listed_on_stderr(tmp_path: Path) -> None:
     quiet = CliRunner().invoke(convert, ["--quiet", "--context", CONTEXT, *unknown])
     assert quiet.exit_code == EXIT_FOUND
     assert quiet.stderr == ""
+
+
+def test_convert_passes_each_inputs_metadata(tmp_path: Path) -> None:
+    """message_id is the input's file name; received_at is --received-at (else the context's), never the
+    run time: two runs give the same bytes, and the ids do not depend on the metadata."""
+    response = str(Path(EXAMPLES[0]).parent / "rfc_co_mes_prodordconf_create_tt_response.xml")
+    outs = []
+    for run in ("a", "b"):
+        out = tmp_path / f"{run}.ndjson"
+        result = CliRunner().invoke(
+            convert, ["--context", CONTEXT, "--received-at", "2024-02-01T08:00:00+01:00", "-o", str(out), response]
+        )
+        assert result.exit_code == EXIT_OK, result.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    (event,) = [json.loads(line) for line in outs[0].splitlines()]
+    assert event["type"] == "mfgcanon.integration.posting_succeeded.v1"
+    assert event["recordedtime"] == "2024-02-01T07:00:00Z"
+    assert event["data"]["processed_at"] == "2024-02-01T07:00:00Z"
+    assert event["data"]["source"]["message_id"] == "rfc_co_mes_prodordconf_create_tt_response.xml"
+    default = tmp_path / "default.ndjson"
+    assert CliRunner().invoke(convert, ["--context", CONTEXT, "-o", str(default), response]).exit_code == EXIT_OK
+    (plain,) = [json.loads(line) for line in default.read_bytes().splitlines()]
+    assert plain["recordedtime"] == "2024-01-17T12:00:00Z"  # the context's received_at
+    assert plain["id"] == event["id"]
+
+
+def test_convert_refuses_a_naive_received_at(tmp_path: Path) -> None:
+    result = CliRunner().invoke(convert, ["--received-at", "2024-02-01T08:00:00", "-o", str(tmp_path / "o"),
+                                          EXAMPLES[0]])
+    assert result.exit_code == EXIT_USAGE
+    assert "--received-at" in result.output

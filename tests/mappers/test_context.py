@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers import load_context
+from mfgcanon.mappers import MappingContext, load_context
 
 REPO = Path(__file__).parents[2]
 
@@ -74,3 +75,64 @@ def test_system_clock_zone(tmp_path: Path) -> None:
     with pytest.raises(MappingError) as info:
         load_context(path).clock_zone_for("9999")
     assert info.value.code == "missing_timezone"
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ('max_document_bytes = "lots"', "max_document_bytes"),
+        ("max_document_bytes = 1.5", "max_document_bytes"),
+        ("max_document_bytes = -1", "max_document_bytes"),
+        ("max_document_bytes = 0", "max_document_bytes"),
+        ("max_document_bytes = true", "max_document_bytes"),
+        ("max_document_bytes = 99999999999999", "max_document_bytes"),
+        ('keep_leading_zeros = "false"', "keep_leading_zeros"),
+        ("keep_leading_zeros = 0", "keep_leading_zeros"),
+        ('default_plant = ""', "default_plant"),
+        ("default_plant = 1710", "default_plant"),
+        ("language = 1", "language"),
+        ('language = "english"', "language"),
+        ('sender_partner = "A-VERY-LONG-PARTNER"', "sender_partner"),
+        ("receiver_port = []", "receiver_port"),
+    ],
+)
+def test_bad_option_is_an_invalid_context_naming_it(tmp_path: Path, line: str, name: str) -> None:
+    """Options have types and ranges: a bad one is refused when the context is read, never used."""
+    path = tmp_path / "c.toml"
+    path.write_text(f'source_system = "S"\n[options]\n{line}\n')
+    with pytest.raises(MappingError) as info:
+        load_context(path)
+    assert info.value.code == "invalid_context"
+    assert info.value.path == f"options.{name}"
+    assert name in info.value.message
+    with pytest.raises(MappingError) as built:  # the same check however the context is made
+        MappingContext.build(options=tomllib.loads(f"{line}\n"))
+    assert built.value.code == "invalid_context"
+
+
+def test_good_and_unknown_options_pass(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[options]\nkeep_leading_zeros = false\nmax_document_bytes = 1000\ndefault_plant = "1710"\n'
+        'language = "DE"\nsender_partner = "MFGCANON"\nmy_plugin_setting = [1, 2]\n'
+    )
+    ctx = load_context(path)
+    assert ctx.option("keep_leading_zeros") is False
+    assert ctx.option("max_document_bytes") == 1000
+    assert ctx.option("my_plugin_setting") == [1, 2]  # plugins read their own options
+
+
+def test_bad_option_exits_2_from_the_cli(tmp_path: Path) -> None:
+    """The CLI reports a bad option as a usage error (exit 2) naming it, not as an internal error (exit 3)."""
+    from click.testing import CliRunner
+
+    from mfgcanon.cli import EXIT_USAGE
+    from mfgcanon.cli.convert import convert
+
+    context = tmp_path / "c.toml"
+    context.write_text('source_system = "S"\n[options]\nmax_document_bytes = "lots"\n')
+    doc = tmp_path / "doc.xml"
+    doc.write_bytes((REPO / "tests" / "mappers" / "fixtures" / "sap" / "idoc_mbgmcr03_scrap_551.xml").read_bytes())
+    result = CliRunner().invoke(convert, ["--from", "sap-idoc", "--context", str(context), str(doc)])
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "options.max_document_bytes" in result.output

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mfgcanon.mappers import MappingContext, get
+from mfgcanon.mappers import MappingContext, PayloadMeta, get
 from mfgcanon.testing.mapper_suite import MapperContract
 from mfgcanon.v1 import (
     ActivityKind,
@@ -25,6 +25,7 @@ from mfgcanon.v1 import (
     Quantity,
     WorkCenter,
 )
+from mfgcanon.v1.posting import MessageSeverity, PostingState, RequestKind
 
 from . import channel
 from .conftest import FIXTURES, sample
@@ -41,7 +42,9 @@ class TestSapIdocContract(MapperContract):
 
     @pytest.fixture
     def context(self) -> MappingContext:
-        return MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
+        # received_at: the confirmation-posting response has no time of its own (its processed time)
+        return MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                                    received_at=RECEIVED)
 
     @pytest.fixture
     def sample_payloads(self) -> list[tuple[str, bytes]]:
@@ -210,9 +213,9 @@ def test_work_center_without_plant_is_a_reject(ctx: MappingContext) -> None:
 
 
 def test_real_confirmation_posting_response(sap_real: Path) -> None:
-    """SAP's own CO_MES_PRODORDCONF_CREATE_TT response: the goods receipt it posted, linked to the
-    confirmation ET_DETAIL_RETURN reports; initial NUMC fields (RESERV_NO 0000000000, MOVE_REAS 0000) and
-    the unset base quantity 0.000 are no values."""
+    """SAP's own CO_MES_PRODORDCONF_CREATE_TT response: SAP's answer to a request, one posting_succeeded event
+    naming the request by the MES id SAP echoes (CO_MES_INT 037), the confirmation it booked and the goods
+    movement it posted with it; initial NUMC fields are no values. No movement event: the rows echo the request."""
     ctx = MappingContext.build(source_system="S4H-100", plants={"DM01": "Europe/Berlin"}, received_at=RECEIVED)
     doc = (sap_real / "PRODORDCONF_CREATE_TT_RESPONSE.xml").read_bytes()
     assert MAPPER.sniff(doc)
@@ -220,19 +223,17 @@ def test_real_confirmation_posting_response(sap_real: Path) -> None:
     assert not result.rejects, [r.to_dict() for r in result.rejects]
     assert not result.warnings
     (event,) = result.events
-    movement = event.data
-    assert type(event).__name__ == "InventoryReceived"
-    assert (movement.movement_type, movement.movement_type_source_code) == (MovementType.GOODS_RECEIPT, "101")
-    assert (movement.material_id, movement.plant, movement.lot_id) == ("9990007", "DM01", "1001003071")
-    assert movement.quantity == Quantity(value=Decimal(3), uom="CS")
-    assert movement.base_quantity is None
-    assert movement.to_location == Location(plant="DM01", storage_location="1010")
-    assert (movement.order_id, movement.confirmation_id) == ("1001528", "1114/1")
-    assert movement.requirement_line_id is None
-    assert movement.reason_code is None
-    assert movement.occurred_at == RECEIVED
-    assert movement.source is not None
-    assert movement.source.document_type == "RFC:CO_MES_PRODORDCONF_CREATE_TT"
+    assert type(event).__name__ == "PostingSucceeded"
+    posted = event.data
+    assert (posted.outcome, posted.request_kind) == (PostingState.POSTED, RequestKind.CONFIRMATION)
+    assert posted.request_external_id == "AGUNb-2Wywt7SuK72ZlQhIBAWlis23265104357"
+    assert (posted.target_document_type, posted.target_document_id) == ("confirmation", "1114/1")
+    assert posted.posted_ids == ["1114/1", "1114/1/1"]
+    assert (posted.plant, posted.order_id) == ("DM01", "1001528")
+    assert posted.processed_at == RECEIVED  # the response has no time: processed when received
+    assert [m.code for m in posted.messages] == ["RU/100", "CO_MES_INT/037"]
+    assert posted.source is not None
+    assert posted.source.document_type == "RFC:CO_MES_PRODORDCONF_CREATE_TT"
 
 
 def _response(old: bytes = b"", new: bytes = b"") -> bytes:
@@ -245,31 +246,75 @@ def test_confirmation_posting_response_sample() -> None:
     ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"}, received_at=RECEIVED)
     result = MAPPER.to_canonical(_response(), ctx)
     result.assert_balanced()
-    assert [type(e).__name__ for e in result.events] == ["InventoryReceived", "MaterialIssued"]
-    receipt, issue = (e.data for e in result.events)
-    assert [m.movement_id for m in (receipt, issue)] == ["412001/3/1", "412001/3/2"]
-    assert {m.confirmation_id for m in (receipt, issue)} == {"412001/3"}
-    assert issue.requirement_line_id == "98765/2"
-    assert issue.material_id == "2001"
-    assert issue.quantity == Quantity(value=Decimal("12.5"), uom="KGM", source_uom="KG")
+    assert result.records_in == 2  # the two movement rows, answered by one event
+    (event,) = result.events
+    assert type(event).__name__ == "PostingSucceeded"
+    posted = event.data
+    assert posted.request_external_id == "MES-CONF-77"
+    assert posted.target_document_id == "412001/3"
+    assert posted.posted_ids == ["412001/3", "412001/3/1", "412001/3/2"]
+    assert (posted.plant, posted.order_id, posted.target_system) == ("1710", "1000123", "S4H-100")
+    info, success = posted.messages
+    assert (info.severity, info.severity_source_code, info.code) == (MessageSeverity.INFO, "I", "RU/100")
+    assert info.text == "Confirmation of order 000001000123 saved"
+    assert success.severity is MessageSeverity.SUCCESS
+    assert event.subject == "production-order/1710/1000123"
     assert MAPPER.to_canonical(_response(), ctx).events == result.events  # deterministic ids
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "severity"),
+    [
+        (b"<TYPE>I</TYPE>", b"<TYPE>E</TYPE>", MessageSeverity.ERROR),  # SAP refused: nothing was posted
+        (b"<TYPE/>", b"<TYPE>A</TYPE><ID>RU</ID><NUMBER>505</NUMBER><MESSAGE>Order is locked</MESSAGE>",
+         MessageSeverity.ABORT),
+    ],
+)
+def test_a_refused_posting_is_a_posting_failed_event(old: bytes, new: bytes, severity: MessageSeverity) -> None:
+    """An E or A message: SAP posted nothing; one posting_failed event carries every message, no movement."""
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"}, received_at=RECEIVED)
+    result = MAPPER.to_canonical(_response(old, new), ctx)
+    result.assert_balanced()
+    assert not result.rejects
+    (event,) = result.events
+    assert type(event).__name__ == "PostingFailed"
+    failed = event.data
+    assert failed.outcome is PostingState.FAILED
+    assert failed.request_external_id == "MES-CONF-77"
+    assert (failed.target_document_id, failed.posted_ids) == (None, [])
+    refusal = next(m for m in failed.messages if m.severity is severity)
+    assert refusal.severity_source_code == new[6:7].decode()
+    assert refusal.text in ("Confirmation of order 000001000123 saved", "Order is locked")
 
 
 @pytest.mark.parametrize(
     ("old", "new", "code"),
     [
-        (b"<TYPE>I</TYPE>", b"<TYPE>E</TYPE>", "source_error"),  # SAP refused: nothing was posted
-        (b"<TYPE/>", b"<TYPE>A</TYPE><MESSAGE>Order is locked</MESSAGE>", "source_error"),
+        (b"<MESSAGE_V1>MES-CONF-77</MESSAGE_V1>", b"<MESSAGE_V1/></item><item><TYPE>E</TYPE>", "source_error"),
         (b"<CONF_NO>0000412001</CONF_NO>", b"<CONF_NO/>", "missing_identity"),
     ],
 )
-def test_a_failed_or_anonymous_posting_rejects_every_movement(old: bytes, new: bytes, code: str) -> None:
+def test_an_anonymous_posting_response_rejects_every_movement(old: bytes, new: bytes, code: str) -> None:
+    """A refusal that names no request, or a success that names no confirmation: nothing to reference."""
     ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"}, received_at=RECEIVED)
     result = MAPPER.to_canonical(_response(old, new), ctx)
     result.assert_balanced()
     assert not result.events
     assert [r.code for r in result.rejects] == [code, code]
     assert all("IT_GOODSMOVEMENTS/item" in r.location for r in result.rejects)
+
+
+def test_a_posting_response_without_a_received_time_is_a_reject() -> None:
+    """The response has no time: its processed time is the received time, never the run time."""
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
+    result = MAPPER.to_canonical(_response(), ctx)
+    result.assert_balanced()
+    assert not result.events
+    assert {r.code for r in result.rejects} == {"missing_field"}
+    stamped = MAPPER.to_canonical(_response(), ctx, meta=PayloadMeta(received_at=RECEIVED, message_id="m-1"))
+    (event,) = stamped.events
+    assert event.data.processed_at == RECEIVED == event.recordedtime
+    assert event.data.source.message_id == "m-1"
 
 
 def test_lenient_producer_fallbacks(sap_real: Path, ctx: MappingContext) -> None:
@@ -395,7 +440,13 @@ def test_mbgmcr_samples(ctx: MappingContext) -> None:
     assert first.requirement_line_id == "98765/1"
     assert first.movement_type is MovementType.GOODS_ISSUE
     assert first.from_location is not None
-    assert first.occurred_at == datetime(2024, 1, 16, 18, 15, tzinfo=UTC)
+    # the business date (DOC_DATE 2024-01-16) at 00:00 in the plant's zone, not the IDoc's creation time
+    assert first.occurred_at == datetime(2024, 1, 16, 8, tzinfo=UTC)
+    assert first.occurred_at_precision == "day"
+    assert first.posting is not None
+    assert (first.posting.state, first.posting.external_id) == ("requested", None)  # MBGMCR has no sender id
+    assert first.posting.requested_at == datetime(2024, 1, 16, 18, 15, tzinfo=UTC)  # CREDAT/CRETIM
+    assert first.posting.target_system == "S4H-100"
     scrap = MAPPER.to_canonical(sample("idoc_mbgmcr03_scrap_551.xml"), ctx).events[0]
     assert type(scrap).__name__ == "MaterialScrapped"
 
@@ -467,7 +518,6 @@ CARRIED = (
     "quantity",
     "lot_id",
     "order_id",
-    "occurred_at",
     "reason_code",
     "is_reversal",
     "from_location",
@@ -487,6 +537,12 @@ def test_mbgmcr_round_trip(items: list[MaterialMovement], clock: str | None) -> 
             assert getattr(read, name) == getattr(original, name), name
         if original.posting_date is not None:
             assert read.posting_date == original.posting_date
+        # MBGMCR carries dates, not a movement time: the movement's day comes back, at 00:00 (precision day)
+        day = original.occurred_at.astimezone(BERLIN).date()
+        assert read.occurred_at == datetime.combine(day, datetime.min.time(), BERLIN).astimezone(UTC)
+        assert read.occurred_at_precision == "day"
+        assert read.posting is not None
+        assert read.posting.state == "requested"
     again = [e.data for e in MAPPER.to_canonical(MAPPER.from_canonical(back, ctx), ctx).events]
     assert sorted(map(repr, (msgspec.structs.replace(m, source=None) for m in again))) == sorted(
         map(repr, (msgspec.structs.replace(m, source=None) for m in back))

@@ -16,6 +16,8 @@ import importlib.util
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -25,7 +27,7 @@ from mfgcanon.cli import output as out
 from mfgcanon.errors import ErrorCode, MfgcanonError
 
 if TYPE_CHECKING:
-    from mfgcanon.mappers import Mapper, MappingContext, MappingResult
+    from mfgcanon.mappers import Mapper, MappingContext, MappingResult, PayloadMeta
 
 _PROGRESS_THRESHOLD = 5
 _REJECTS_SHOWN = 5  # rejects listed on stderr; the rejects file keeps every one
@@ -104,6 +106,13 @@ def _detect(name: str, payload: bytes) -> tuple[str | None, ErrorCode, str]:
     type=click.Path(allow_dash=True, dir_okay=False),
     help="Write rejected records here as NDJSON (payload, location, code, reason); must differ from -o.",
 )
+@click.option(
+    "--received-at",
+    "received_at",
+    metavar="DATETIME",
+    help="When the inputs were received (ISO 8601 with offset, e.g. 2024-01-17T12:00:00Z): source.received_at "
+    "and recordedtime; default the context's received_at. Never the run time: reruns stay byte-identical.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar or summary on stderr.")
 def convert(
     inputs: Sequence[str],
@@ -113,6 +122,7 @@ def convert(
     output: str,
     rejects_file: str | None,
     quiet: bool,
+    received_at: str | None = None,
 ) -> None:
     """Convert vendor payloads (SAP IDoc XML, SAP OData JSON, plugins) to canonical CloudEvents.
 
@@ -132,7 +142,7 @@ def convert(
       130  interrupted (Ctrl-C)
     """
     from mfgcanon import codecs
-    from mfgcanon.mappers import MappingContext, MappingResult, Reject, load_context, registry
+    from mfgcanon.mappers import MappingContext, MappingResult, PayloadMeta, Reject, load_context, registry
 
     if target == "avro" and output == "-":
         raise click.UsageError("--to avro writes a binary container file: pass -o FILE")
@@ -142,6 +152,7 @@ def convert(
             "use --to ndjson or --to json"
         )
     out.check_targets({"-o/--output": output, "--rejects": rejects_file})
+    received = _received(received_at)
     try:
         context = load_context(context_file) if context_file else MappingContext()
         if source_format is not None:
@@ -186,7 +197,9 @@ def convert(
             task = progress.add_task("converting", total=len(inputs)) if show_progress else None
             for fmt, items in payloads.items():
                 mapper = registry.get(fmt)
-                for batch, result in _map_inputs(mapper, fmt, items, context):
+                meta = {name: PayloadMeta(received_at=received or context.received_at, message_id=_message_id(name))
+                        for name, _ in items}
+                for batch, result in _map_inputs(mapper, fmt, items, context, meta):
                     label = batch[0][0] if len(batch) == 1 else ", ".join(n for n, _ in batch)
                     for reject in result.rejects:
                         reject.input = _input_of(reject.location, batch) or label
@@ -231,19 +244,41 @@ def convert(
 Batch = list[tuple[str, bytes]]
 
 
+def _received(text: str | None) -> datetime | None:
+    """``--received-at`` as an aware datetime; a usage error when it is not ISO 8601 with an offset."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise click.UsageError(f"--received-at must be an ISO 8601 date-time with an offset, got {text!r}")
+    return moment
+
+
+def _message_id(name: str) -> str | None:
+    """The transport message id of an input: its file name (not its path, so that the output does not
+    depend on the directory it was converted from); none for stdin."""
+    return None if name == "-" else PurePath(name).name
+
+
 def _map_inputs(
-    mapper: Mapper, fmt: str, items: Batch, context: MappingContext
+    mapper: Mapper, fmt: str, items: Batch, context: MappingContext, meta: dict[str, PayloadMeta] | None = None
 ) -> Iterator[tuple[Batch, MappingResult]]:
     """The inputs of one format mapped (together where the mapper joins records across payloads), with
     the inputs each result came from. An input whose mapping raises a library error or a RecursionError
-    becomes that input's reject; the others are mapped again without it, so the batch goes on."""
+    becomes that input's reject; the others are mapped again without it, so the batch goes on. Each input
+    is mapped with its own metadata (``meta``, by input name)."""
+    from mfgcanon.mappers._base import map_payload, map_payloads
+
     many = getattr(mapper, "to_canonical_many", None)
+    metas = meta or {}
 
     def run(batch: Batch) -> MappingResult:
         if callable(many):
-            result: MappingResult = many([data for _, data in batch], context)
-            return result
-        return mapper.to_canonical(batch[0][1], context)
+            return map_payloads(mapper, [data for _, data in batch], context, [metas.get(n) for n, _ in batch])
+        return map_payload(mapper, batch[0][1], context, metas.get(batch[0][0]))
 
     for batch in [items] if callable(many) else [[item] for item in items]:
         try:

@@ -11,7 +11,7 @@ Mappers register under the entry-point group ``mfgcanon.mappers`` (the built-ins
 
 from __future__ import annotations
 
-from mfgcanon.mappers._base import Mapper, MappingResult, Payload, RecordError, Reject
+from mfgcanon.mappers._base import Mapper, MappingResult, Payload, PayloadMeta, RecordError, Reject, map_payload
 from mfgcanon.mappers.context import MappingContext, context_from_dict, load_context
 from mfgcanon.mappers.registry import (
     MapperInfo,
@@ -31,6 +31,7 @@ __all__ = [
     "MappingContext",
     "MappingResult",
     "Payload",
+    "PayloadMeta",
     "RecordError",
     "Reject",
     "available",
@@ -39,6 +40,7 @@ __all__ = [
     "get",
     "info",
     "load_context",
+    "map_payload",
     "register",
     "unregister",
 ]

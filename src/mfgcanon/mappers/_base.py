@@ -8,10 +8,15 @@ and a stable error code, so nothing is lost silently.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import html
+import inspect
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import msgspec
@@ -26,6 +31,92 @@ _HOOK = re.compile(r"^\[[a-z_]+\] [A-Za-z_][A-Za-z0-9_]*: ")
 
 Payload = bytes | str | Mapping[str, Any] | Sequence[Any]
 """What a mapper reads: raw bytes, text, or JSON already parsed into dicts and lists."""
+
+
+@dataclass(frozen=True)
+class PayloadMeta:
+    """Transport metadata of one payload: when it was received, the transport's message id, its headers.
+
+    It is not business data: it fills ``source.received_at``, ``source.message_id`` and the CloudEvents
+    ``recordedtime``, and the ``processed_at`` of a posting result whose payload has no time (the answer of
+    a synchronous call is processed when it is received). It never stands in for a movement's or a
+    confirmation's business time. A context's ``received_at`` is the default ``received_at`` of every payload.
+    """
+
+    received_at: datetime | None = None
+    message_id: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.received_at is not None and self.received_at.tzinfo is None:
+            raise MappingError("PayloadMeta.received_at must be timezone-aware", code="naive_datetime",
+                               path="received_at")
+        if self.received_at is not None:  # mappers write UTC (docs/model.md, "Decisions")
+            object.__setattr__(self, "received_at", self.received_at.astimezone(UTC))
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+
+def effective_meta(meta: PayloadMeta | None, context: MappingContext) -> PayloadMeta:
+    """The metadata a payload is mapped with: the caller's, its received time defaulting to the context's."""
+    if meta is None:
+        return PayloadMeta(received_at=context.received_at)
+    if meta.received_at is None and context.received_at is not None:
+        return dataclasses.replace(meta, received_at=context.received_at)
+    return meta
+
+
+def stamp_meta(result: MappingResult, meta: PayloadMeta, start: int = 0) -> None:
+    """Write the transport metadata into the events ``result`` holds from index ``start`` on: the entity's
+    ``source.received_at`` and ``source.message_id`` and the envelope's ``recordedtime``. Event ids do not
+    depend on them, so the same payload received twice is still one event."""
+    if meta.received_at is None and meta.message_id is None:
+        return
+    events = result.events
+    for index in range(start, len(events)):
+        event = events[index]
+        data: Any = event.data  # type: ignore[attr-defined]
+        source = getattr(data, "source", None)
+        if source is not None:
+            source = msgspec.structs.replace(
+                source,
+                received_at=meta.received_at or source.received_at,
+                message_id=meta.message_id or source.message_id,
+            )
+            data = msgspec.structs.replace(data, source=source)
+        events[index] = msgspec.structs.replace(
+            event, data=data, recordedtime=meta.received_at or event.recordedtime
+        )
+
+
+@functools.cache
+def _takes_meta(mapper_type: Any, method: str) -> bool:
+    try:
+        return "meta" in inspect.signature(getattr(mapper_type, method)).parameters
+    except (TypeError, ValueError):  # a builtin or C callable: no introspection, no meta
+        return False
+
+
+def map_payload(
+    mapper: Mapper, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
+) -> MappingResult:
+    """``mapper.to_canonical`` with the payload's metadata, for a mapper that accepts it (a plugin written
+    before :class:`PayloadMeta` is called without it)."""
+    kind: Any = type(mapper)
+    if meta is not None and _takes_meta(kind, "to_canonical"):
+        return mapper.to_canonical(payload, context, meta=meta)  # type: ignore[call-arg]
+    return mapper.to_canonical(payload, context)
+
+
+def map_payloads(
+    mapper: Any, payloads: Sequence[Payload], context: MappingContext | None, metas: Sequence[PayloadMeta | None]
+) -> MappingResult:
+    """``mapper.to_canonical_many`` with one metadata per payload, where the mapper accepts them."""
+    kind: Any = type(mapper)
+    if any(m is not None for m in metas) and _takes_meta(kind, "to_canonical_many"):
+        result: MappingResult = mapper.to_canonical_many(payloads, context, metas=metas)
+        return result
+    plain: MappingResult = mapper.to_canonical_many(payloads, context)
+    return plain
 
 
 class Reject(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -132,6 +223,16 @@ class MappingResult:
         )
 
 
+def printable(text: str) -> str:
+    """Text as it can be written out (UTF-8): a lone surrogate (``"\\ud800"``, not Unicode) becomes its
+    escape, as undecodable bytes do in :meth:`Reject.to_dict`."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def reject_from_error(
     exc: Exception, *, location: str, payload: str | bytes, line: int | None = None, mapper: str | None = None
 ) -> Reject:
@@ -182,7 +283,10 @@ class Mapper(Protocol):
         ...
 
     def to_canonical(self, payload: Payload, context: MappingContext | None = None) -> MappingResult:
-        """Map one payload; never raises for bad input (bad records become rejects)."""
+        """Map one payload; never raises for bad input (bad records become rejects).
+
+        A mapper may take a keyword ``meta: PayloadMeta | None`` (the built-ins do): callers pass it through
+        :func:`map_payload`, which leaves it out for mappers that do not declare it."""
         ...
 
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> Payload:

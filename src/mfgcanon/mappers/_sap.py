@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from mfgcanon.errors import MappingError
+from mfgcanon.types import DECIMAL_AVRO
 
 _V = TypeVar("_V")
 
@@ -48,8 +49,16 @@ def alpha_out(value: str, length: int | None) -> str:
     return value.rjust(length, "0")
 
 
+MAX_INTEGER_DIGITS = DECIMAL_AVRO["precision"] - DECIMAL_AVRO["scale"]
+"""Digits before the point a canonical decimal may have (29): more cannot be written in the Avro decimal type."""
+
+
 def parse_decimal(text: str, *, field: str | None = None) -> Decimal:
-    """An SAP number: plain (``1.000``), FLTP exponent form, or a trailing minus (``12.500-``)."""
+    """An SAP number: plain (``1.000``), FLTP exponent form, or a trailing minus (``12.500-``).
+
+    Exact whatever the caller's :mod:`decimal` context: the value is read from its digits and only moved
+    (sign, exponent), never rounded.
+    """
     plain = _plain_decimal(text)
     if plain is not None:
         return plain
@@ -63,40 +72,80 @@ def parse_decimal(text: str, *, field: str | None = None) -> Decimal:
         number = Decimal(digits if exponent is None else f"{digits}E{exponent}")
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
         raise MappingError(f"{text!r} is not a number", code="invalid_value", path=field) from None
-    if not number.is_finite() or abs(number.adjusted()) > 40:
-        raise MappingError(f"{text!r} is out of range", code="invalid_value", path=field)
+    check_range(number, text, field)
     if exponent is not None:
         number = normalize_float(number)
-    return -number if (lead == "-" or trail == "-") and number else number
+    return number.copy_negate() if (lead == "-" or trail == "-") and number else number
+
+
+def check_range(number: Decimal, text: object, field: str | None = None) -> None:
+    """Refuse a number that is not finite or beyond what a canonical decimal holds (29 digits before the point;
+    no more than 40 places after it)."""
+    if not number.is_finite():
+        raise MappingError(f"{text!r} is not a finite number", code="invalid_value", path=field)
+    if number and (number.adjusted() >= MAX_INTEGER_DIGITS or number.adjusted() < -40):
+        raise MappingError(
+            f"{text!r} is out of range: a canonical decimal has at most {MAX_INTEGER_DIGITS} digits before the "
+            "point",
+            code="invalid_value",
+            path=field,
+        )
 
 
 @functools.lru_cache(maxsize=8192)
 def _plain_decimal(text: str) -> Decimal | None:
     """The common case, plain digits with at most one point, else None. Cached: documents repeat the same
     quantities, and a Decimal read from text is immutable and exact whatever the decimal context."""
-    if text.isascii() and text.replace(".", "", 1).isdigit() and len(text) <= 40:
+    if text.isascii() and text.replace(".", "", 1).isdigit() and len(text) <= MAX_INTEGER_DIGITS:
         return Decimal(text)
     return None
 
 
 def normalize_float(number: Decimal) -> Decimal:
-    """FLTP values carry 16 significant digits of noise-free zeros: keep the value, drop the exponent form."""
-    normal = number.normalize()
-    if normal == normal.to_integral_value():
-        return normal.quantize(Decimal(1))
-    return normal
+    """FLTP values carry 16 significant digits of noise-free zeros: keep the value, drop the exponent form
+    (``1.000000000000000E+01`` -> ``10``, ``1.5E-03`` -> ``0.0015``).
+
+    Built from the digits (``Decimal.normalize`` and ``quantize`` round to the caller's context precision)."""
+    sign, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int):
+        return number  # NaN or infinity: refused by the callers
+    kept = len(digits)
+    while kept > 1 and digits[kept - 1] == 0:
+        kept -= 1
+    exponent += len(digits) - kept
+    coefficient = digits[:kept]
+    if coefficient == (0,):
+        return Decimal((sign, (0,), 0))
+    if exponent > 0:
+        return Decimal((sign, coefficient + (0,) * exponent, 0))
+    return Decimal((sign, coefficient, exponent))
+
+
+def with_places(value: Decimal, places: int) -> Decimal | None:
+    """``value`` written with exactly ``places`` decimals, or None when that would drop a non-zero digit.
+
+    Built from the digits, so exact whatever the caller's decimal context (``quantize`` is not)."""
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return None
+    if exponent >= -places:
+        return Decimal((sign, digits + (0,) * (exponent + places), -places))
+    cut = -places - exponent
+    if any(digits[-cut:]):
+        return None
+    return Decimal((sign, digits[:-cut] or (0,), -places))
 
 
 def format_decimal(value: Decimal, places: int | None = 3) -> str:
     """A QUAN-style number for IDocs: fixed point; refuses values that would lose digits."""
     if places is None:
-        return format(value.normalize(), "f")
-    quantized = value.quantize(Decimal(1).scaleb(-places))
-    if quantized != value:
+        return format(normalize_float(value), "f")
+    fixed = with_places(value, places)
+    if fixed is None:
         raise MappingError(
             f"{value} has more than {places} decimal places; SAP would round it", code="unmappable_value"
         )
-    return format(quantized, "f")
+    return format(fixed, "f")
 
 
 def parse_date(text: str | None, *, field: str | None = None) -> date | None:
@@ -151,8 +200,15 @@ def local_instant(day: date, moment: time, extra_days: int, zone: tzinfo) -> dat
 
     Cached: an IDoc repeats the same few dates and times in many segments (datetimes are immutable).
     """
-    naive = datetime.combine(day + timedelta(days=extra_days), moment)
-    return naive.replace(tzinfo=zone).astimezone(UTC)
+    try:
+        naive = datetime.combine(day + timedelta(days=extra_days), moment)
+        return naive.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # 9999-12-31 24:00, or a local time whose UTC instant falls outside years 1-9999
+        raise MappingError(
+            f"{day.isoformat()} {moment.isoformat()}{' + 1 day' if extra_days else ''} in {zone} is out of range "
+            "(its UTC instant is before year 1 or after year 9999)",
+            code="invalid_value",
+        ) from None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -168,7 +224,10 @@ def plant_instant(day: str, moment: str | None, zone: tzinfo) -> datetime | None
 
 def to_local(instant: datetime, zone: tzinfo) -> tuple[str, str]:
     """A UTC instant as plant-local ``(YYYYMMDD, HHMMSS)`` for IDoc output (never ``240000``)."""
-    local = instant.astimezone(zone)
+    try:
+        local = instant.astimezone(zone)
+    except OverflowError:
+        raise MappingError(f"{instant.isoformat()} is out of range in {zone}", code="unmappable_value") from None
     return local.strftime("%Y%m%d"), local.strftime("%H%M%S")
 
 
@@ -239,7 +298,14 @@ def parse_sap_timestamp(text: object, *, field: str | None = None) -> datetime |
         raise MappingError(f"{text!r} is not a valid time stamp", code="invalid_value", path=field) from None
     if parsed.tzinfo is None:
         raise MappingError(f"{text!r} has no UTC offset", code="invalid_value", path=field)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise MappingError(
+            f"{text!r} is out of range (its UTC instant is after year 9999 or before year 1)",
+            code="invalid_value",
+            path=field,
+        ) from None
 
 
 def parse_odata_date(text: str | None, *, field: str | None = None) -> date | None:

@@ -1,14 +1,18 @@
 """A hardened XML parser for untrusted vendor payloads (IDoc XML, B2MML).
 
 Refused outright, before or while parsing: any DOCTYPE (so no internal or external DTD, no entity
-declarations: billion laughs, quadratic blowup, external entities, parameter entities), processing
-instructions asking for XInclude are never executed (``xinclude()`` is never called and ``xi:include``
-elements are refused), documents above a size limit, and network access. Line numbers are kept for
-reject locations.
+declarations: billion laughs, quadratic blowup, external entities, parameter entities), documents in an
+encoding outside a short list (:data:`ENCODINGS`: the ones whose DOCTYPE the byte scan sees exactly; no
+UTF-7, ISO-2022, HZ, EBCDIC or libiconv's ``JAVA`` escapes), XInclude elements (``xinclude()`` is never
+called either), documents above a size limit, and network access. Two lines of defence: the scan
+before parsing, then a parser that cannot load anything (a resolver that refuses every external
+resource, no DTD loading) and a check of what it parsed. Line numbers are kept for reject locations.
+See docs/security.md ("XML").
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 from typing import Any
@@ -19,11 +23,25 @@ from mfgcanon.errors import MappingError
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
+_XINCLUDE_OLD_NS = "http://www.w3.org/2003/XInclude"  # libxml2 honours this draft namespace too
 
-_XINCLUDE_MARK = b"XInclude"
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)""")
+_ENCODING_TEXT = re.compile(r"""encoding\s*=\s*["']([^"']*)""")
+_WIDE_CODECS = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+_EBCDIC_MARK = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC: libxml2 then reads the declared code page
+ENCODINGS = frozenset(
+    {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii"}
+    | {f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))}
+    | {f"cp{n}" for n in range(1250, 1259)}
+    | {"koi8-r", "koi8-u", "shift_jis", "cp932", "euc_jp", "euc_kr", "gb2312", "gbk", "gb18030", "big5"}
+)
+"""The encodings a document may declare (Python's codec names; any alias Python knows is accepted). In each,
+an ASCII character is only ever its own byte (or, for UTF-16/32, the scan decodes the document), so the scan
+for a DOCTYPE before parsing is exact. Stateful or escaping encodings libxml2 would also read through iconv
+(UTF-7, ISO-2022-*, HZ, ``JAVA`` ``\\u003c``, EBCDIC code pages) can spell ``<!DOCTYPE`` without those
+bytes, and are refused."""
 # libxml2 limits a text node to 10 MB when it builds a tree (without huge_tree), not when it only checks:
 # below that size a check-only parse accepts exactly what the tree parse accepts (see plain_text).
 _TREE_TEXT_LIMIT = 10_000_000
@@ -37,16 +55,36 @@ _HARDENED: dict[str, Any] = {
     "remove_blank_text": False,
     "remove_comments": True,
     "remove_pis": True,
-    "collect_ids": False,
 }
-"""The parser options of both parsers (tree and check-only): no entities, no network, no DTD, no huge trees."""
+"""The parser options of both parsers (tree and check-only): no entities, no network, no DTD, no huge trees.
+
+Not ``collect_ids=False``: lxml implements it by setting libxml2's ``loadsubset`` flags, and libxml2 then
+loads the external DTD subset and external parameter entities despite ``load_dtd=False``."""
+
+
+class _Refused(Exception):
+    """The parser asked for an external resource (a DTD, an entity): raised through lxml by :class:`_RefuseAll`."""
+
+
+class _RefuseAll(etree.Resolver):  # type: ignore[misc]
+    """Every external resource libxml2 asks for (external subset, parameter or general entity) is refused
+    before any file or URL is opened: the parse stops with :class:`_Refused`."""
+
+    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:
+        raise _Refused(system_url or public_id or "an external resource")
+
+
+def _hardened(**extra: Any) -> etree.XMLParser:
+    parser = etree.XMLParser(**_HARDENED, **extra)
+    parser.resolvers.add(_RefuseAll())
+    return parser
 
 
 def _parser() -> etree.XMLParser:
     """This thread's hardened parser: built once and reused (lxml parsers must not be shared across threads)."""
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(**_HARDENED)
+        parser = _hardened()
         _local.parser = parser
     return parser
 
@@ -62,13 +100,16 @@ def _check_parser() -> etree.XMLParser:
     """This thread's check-only parser: the hardened options of :func:`_parser`, events go nowhere."""
     parser: etree.XMLParser | None = getattr(_local, "check_parser", None)
     if parser is None:
-        parser = etree.XMLParser(target=_Sink(), **_HARDENED)
+        parser = _hardened(target=_Sink())
         _local.check_parser = parser
     return parser
 
 
 def to_bytes(payload: bytes | str) -> bytes:
-    """XML as bytes: text is encoded UTF-8 and a conflicting encoding declaration is dropped."""
+    """XML as bytes: text is encoded UTF-8 and a conflicting encoding declaration is dropped.
+
+    Text that is not Unicode (a lone surrogate such as ``"\\ud800"``) is refused as ``malformed_xml``.
+    """
     if isinstance(payload, bytes):
         return payload
     text = payload.lstrip("\ufeff")
@@ -76,31 +117,65 @@ def to_bytes(payload: bytes | str) -> bytes:
         end = text.find("?>")
         if end != -1:
             text = text[end + 2 :]
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MappingError(
+            f"the text holds a lone surrogate {text[exc.start]!r} at character {exc.start}: not Unicode, so not XML",
+            code="malformed_xml",
+            cause_type=type(exc).__name__,
+        ) from None
 
 
-def _declares_dtd(data: bytes) -> bool:
-    """Does the document carry a DOCTYPE or an entity declaration? (checked before parsing, one scan).
+_DTD = (
+    "DOCTYPE / DTD and entity declarations are not allowed in input documents "
+    "(entity expansion and external entity attacks)"
+)
 
-    XML keywords are case-sensitive, so a plain substring search is exact for ASCII-compatible
-    encodings; UTF-16/32 documents are decoded for the check.
-    """
-    if data.startswith(_WIDE_BOMS) or b"\x00" in data[:4]:
-        for encoding in ("utf-16", "utf-32"):
+
+def _wide(data: bytes) -> bool:
+    """Does the document start like UTF-16 or UTF-32 (a byte order mark, or a NUL byte among the first four)?"""
+    return data.startswith(_WIDE_BOMS) or b"\x00" in data[:4]
+
+
+def _refusal(data: bytes) -> str | None:
+    """Why the document is refused before parsing (a DOCTYPE or entity declaration, an encoding outside
+    :data:`ENCODINGS`), or None. One scan; UTF-16/32 documents are decoded for it, in every byte order."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return _DTD
+    if _wide(data):
+        for codec in _WIDE_CODECS:  # libxml2 finds the byte order without a BOM: try each one
+            text = data.decode(codec, "replace")
+            if "<!DOCTYPE" in text or "<!ENTITY" in text:
+                return _DTD
+        return None
+    if data.startswith(_UTF8_BOM):
+        return None  # the BOM decides: libxml2 reads UTF-8 whatever the declaration says
+    if data.startswith(_EBCDIC_MARK):
+        return "EBCDIC documents are not accepted (UTF-8, UTF-16 or UTF-32 are)"
+    if data.startswith(b"<?xml"):
+        declared = _ENCODING.search(data, 0, max(data.find(b"?>"), 0))
+        if declared is not None:
+            name = declared.group(1).decode("ascii", "replace")
             try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return "<!DOCTYPE" in text or "<!ENTITY" in text
-        return False  # undecodable: the parser will refuse it as malformed
-    return b"<!DOCTYPE" in data or b"<!ENTITY" in data
+                known = codecs.lookup(name).name
+            except LookupError:
+                known = ""
+            if known not in ENCODINGS:
+                return (
+                    f"encoding {name!r} is not accepted: only encodings in which the DOCTYPE refusal is exact "
+                    "(UTF-8, UTF-16, UTF-32, ISO-8859-*, windows-125*, ...)"
+                )
+    return None
 
 
 def parse_xml(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Parse untrusted XML into an lxml root element; refuse DTDs, entities, XInclude and huge input.
 
-    One parse with a reused hardened parser; the DTD refusal is a substring scan before it (so a DTD is
-    never parsed at all) and the XInclude check walks the tree only when the namespace occurs.
+    One parse with a reused hardened parser; the DTD and encoding refusal is a scan before it (so a DTD is
+    never parsed at all). The parser could not load an external subset or entity anyway (its resolver
+    refuses everything), and what it parsed is checked again: no DOCTYPE, no XInclude element (the
+    namespace as parsed, however the document spells it).
 
     Raises :class:`MappingError` with code ``xml_forbidden``, ``document_too_large`` or
     ``malformed_xml`` (with the line number in ``position``).
@@ -112,14 +187,16 @@ def parse_xml(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> An
             "(raise options.max_document_bytes in the mapping context if this is expected)",
             code="document_too_large",
         )
-    if _declares_dtd(data):
-        raise MappingError(
-            "DOCTYPE / DTD and entity declarations are not allowed in input documents "
-            "(entity expansion and external entity attacks)",
-            code="xml_forbidden",
-        )
+    refused = _refusal(data)
+    if refused is not None:
+        raise MappingError(refused, code="xml_forbidden")
     try:
         root = etree.fromstring(data, parser=_parser())
+    except _Refused as exc:
+        raise MappingError(
+            f"the document asks for an external resource ({exc}); DTDs and external entities are not allowed",
+            code="xml_forbidden",
+        ) from None
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) else None
         raise MappingError(
@@ -134,13 +211,12 @@ def parse_xml(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> An
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
         raise MappingError("DOCTYPE / DTD is not allowed in input documents", code="xml_forbidden")
-    if _XINCLUDE_MARK in data or b"\x00" in data[:4]:
-        for element in root.iter(f"{{{XINCLUDE_NS}}}*"):
-            raise MappingError(
-                "XInclude elements are not allowed in input documents",
-                code="xml_forbidden",
-                position=element.sourceline,
-            )
+    for element in root.iter(f"{{{XINCLUDE_NS}}}*", f"{{{_XINCLUDE_OLD_NS}}}*"):
+        raise MappingError(
+            "XInclude elements are not allowed in input documents",
+            code="xml_forbidden",
+            position=element.sourceline,
+        )
     return root
 
 
@@ -157,15 +233,17 @@ def plain_text(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> s
     and processing instructions inside the root, namespaces) and nesting near libxml2's limit of 256,
     which only the tree parse enforces.
     """
-    data = to_bytes(payload)
+    try:
+        data = to_bytes(payload)
+    except MappingError:
+        return None
     if (
         len(data) > max_bytes
         or len(data) >= _TREE_TEXT_LIMIT
         or b"&" in data
-        or _declares_dtd(data)
         or data.startswith(_UTF8_BOM)
-        or data.startswith(_WIDE_BOMS)
-        or b"\x00" in data[:4]
+        or _wide(data)
+        or _refusal(data) is not None
     ):
         return None
     if data.startswith(b"<?xml"):

@@ -23,6 +23,54 @@ _KNOWN_KEYS = frozenset(
     {"source_system", "default_timezone", "system_timezone", "plants", "units", "options", "received_at"}
 )
 
+MAX_DOCUMENT_BYTES_CEILING = 1024 * 1024 * 1024
+"""The highest ``options.max_document_bytes`` accepted: libxml2 refuses larger documents without ``huge_tree``."""
+
+
+@dataclass(frozen=True)
+class _Option:
+    """The type and range of one built-in option (for ``str``, the range is the length)."""
+
+    kind: type[Any]
+    low: int | None = None
+    high: int | None = None
+
+    def check(self, name: str, value: object) -> None:
+        kind = self.kind
+        if kind is bool:
+            ok = type(value) is bool
+            wanted = "true or false (a boolean, not a string)"
+        elif kind is int:
+            ok = type(value) is int and _within(value, self.low, self.high)
+            wanted = f"an integer from {self.low} to {self.high}"
+        else:
+            ok = type(value) is str and _within(len(value), self.low, self.high)
+            wanted = f"a string of {self.low} to {self.high} characters"
+        if not ok:
+            raise MappingError(
+                f"option {name} must be {wanted}, got {value!r}", code="invalid_context", path=f"options.{name}"
+            )
+
+
+def _within(value: int, low: int | None, high: int | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+OPTIONS: Mapping[str, _Option] = MappingProxyType(
+    {
+        "keep_leading_zeros": _Option(bool),
+        "max_document_bytes": _Option(int, 1, MAX_DOCUMENT_BYTES_CEILING),
+        "default_plant": _Option(str, 1, 255),
+        "language": _Option(str, 1, 3),  # ISO 639 (EN, en, eng) or SAP's one-character SPRAS
+        "sender_port": _Option(str, 1, 10),  # EDI_DC40 SNDPOR, CHAR 10
+        "sender_partner": _Option(str, 1, 10),  # SNDPRN
+        "receiver_port": _Option(str, 1, 10),  # RCVPOR
+        "receiver_partner": _Option(str, 1, 10),  # RCVPRN
+    }
+)
+"""The options the built-in mappers read, with their types and ranges. Other names pass unchecked: plugin
+mappers read their own options."""
+
 
 def _zone(name: object, where: str) -> ZoneInfo:
     if not isinstance(name, str) or not name:
@@ -37,7 +85,11 @@ def _zone(name: object, where: str) -> ZoneInfo:
 
 @dataclass(frozen=True)
 class MappingContext:
-    """Per-connection settings for mappers (immutable; build one per source system)."""
+    """Per-connection settings for mappers (immutable; build one per source system).
+
+    The built-in ``options`` are checked here, whichever way the context is built (:data:`OPTIONS`): a value
+    of the wrong type or out of range is an ``invalid_context`` error naming ``options.<name>``.
+    """
 
     source_system: str | None = None
     plant_timezones: Mapping[str, ZoneInfo] = field(default_factory=dict)
@@ -53,6 +105,10 @@ class MappingContext:
         object.__setattr__(self, "plant_timezones", MappingProxyType(dict(self.plant_timezones)))
         object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        for name, value in self.options.items():
+            spec = OPTIONS.get(name)
+            if spec is not None:
+                spec.check(name, value)
 
     @classmethod
     def build(

@@ -4,6 +4,7 @@ small helpers both SAP mappers use to build validated canonical values and event
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,6 +21,8 @@ from mfgcanon.v1.common import ActivityKind, Quantity, StockStatus
 from mfgcanon.v1.events import (
     AnyEntity,
     CloudEvent,
+    PostingFailed,
+    PostingSucceeded,
     ProductionOrderCancelled,
     ProductionOrderCompleted,
     ProductionOrderReleased,
@@ -28,6 +31,7 @@ from mfgcanon.v1.events import (
 )
 from mfgcanon.v1.inventory import MovementType
 from mfgcanon.v1.order import OperationStatus, OrderStatus
+from mfgcanon.v1.posting import MessageSeverity, PostingResult, PostingState
 
 UNITS = "sap/units.toml"
 MOVEMENTS = "sap/movement_types.toml"
@@ -112,7 +116,7 @@ def quantity(
     if value.is_signed() and value != 0:
         raise negative_quantity(value, field)
     rec20 = unit_in(unit, context, iso=iso, field=field)
-    return Quantity(value=abs(value), uom=rec20, source_uom=None if unit.strip() == rec20 else unit.strip())
+    return Quantity(value=value.copy_abs(), uom=rec20, source_uom=None if unit.strip() == rec20 else unit.strip())
 
 
 @functools.cache
@@ -262,3 +266,86 @@ def emit_checked(
     event = build_event(event_cls, entity, time=time)
     result.add_event(event, records=records)
     return event
+
+
+# Posting (docs/model.md, "Posting") ----------------------------------------------------------------------
+_SEVERITIES = {"S": MessageSeverity.SUCCESS, "I": MessageSeverity.INFO, "W": MessageSeverity.WARNING,
+               "E": MessageSeverity.ERROR, "A": MessageSeverity.ABORT, "X": MessageSeverity.ABORT}
+_ODATA_SEVERITIES = {"success": MessageSeverity.SUCCESS, "info": MessageSeverity.INFO,
+                     "warning": MessageSeverity.WARNING, "error": MessageSeverity.ERROR,
+                     "abort": MessageSeverity.ABORT}
+
+
+def posting_message(
+    severity: str | None, code: str | None, text: str | None, target: str | None = None, *, odata: bool = False
+) -> dict[str, Any]:
+    """A ``PostingMessage`` as plain data: the severity from SAP's TYPE (S/I/W/E/A; OData ``severity``),
+    the raw type kept beside it; ``code`` is ID/NUMBER (``RU/505``)."""
+    raw = (severity or "").strip()
+    table_ = _ODATA_SEVERITIES if odata else _SEVERITIES
+    return {
+        "severity": table_.get(raw.lower() if odata else raw.upper(), MessageSeverity.OTHER),
+        "severity_source_code": raw or None,
+        "code": code or None,
+        "text": text or None,
+        "target": target or None,
+    }
+
+
+def is_failure(message: dict[str, Any]) -> bool:
+    return message["severity"] in (MessageSeverity.ERROR, MessageSeverity.ABORT)
+
+
+def posting_block(
+    state: PostingState,
+    *,
+    target_system: str | None,
+    external_id: str | None = None,
+    document_id: str | None = None,
+    requested_at: datetime | None = None,
+    posted_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The ``posting`` block of a confirmation or movement as plain data. ``external_id`` only where the
+    payload carries the sender's id: it is never derived (the counting rule joins facts on it)."""
+    return {
+        "state": state,
+        "external_id": external_id or None,
+        "target_system": target_system or None,
+        "document_id": document_id,
+        "requested_at": requested_at,
+        "posted_at": posted_at,
+    }
+
+
+def processed_time(context: MappingContext, where: str, *candidates: datetime | None) -> datetime:
+    """When the ERP processed a request: the payload's time, else the payload's received time (an answer
+    to a synchronous call is processed when it is received). Never the run time: without either, the
+    result is a ``missing_field`` reject."""
+    for candidate in candidates:
+        if candidate is not None:
+            return candidate
+    if context.received_at is not None:
+        return context.received_at
+    raise MappingError(
+        f"{where}: the response carries no time and no received time was given (PayloadMeta.received_at, "
+        "mfgcanon convert --received-at, or received_at in the mapping context)",
+        code="missing_field",
+        path=where,
+    )
+
+
+def emit_posting_result(result: MappingResult, data: dict[str, Any], *, records: int = 1) -> CloudEvent:
+    """A ``PostingResult`` from plain data, in a ``PostingSucceeded`` (outcome posted) or ``PostingFailed``
+    event; the event time is the processed time."""
+    entity = convert(data, PostingResult)
+    event_cls = PostingSucceeded if entity.outcome is PostingState.POSTED else PostingFailed
+    return emit_checked(result, event_cls, entity, records=records, time=entity.processed_at)
+
+
+_GTIN = re.compile(r"[0-9]{8}|[0-9]{12,14}")
+
+
+def gtin(text: str | None) -> str | None:
+    """EAN11 / ProductStandardID as a GTIN (8, 12, 13 or 14 digits), else None: SAP's EAN field also holds
+    internal or manufacturer numbers, which stay in the ``sap.gtin`` property instead."""
+    return text if text is not None and _GTIN.fullmatch(text) else None

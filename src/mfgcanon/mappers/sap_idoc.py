@@ -19,9 +19,12 @@ which alone knows the XPaths, lines and fragments that rejects report.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -32,7 +35,16 @@ from lxml import etree  # type: ignore[import-untyped]
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import _sap
 from mfgcanon.mappers import sap_common as sc
-from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
+from mfgcanon.mappers._base import (
+    MappingResult,
+    Payload,
+    PayloadMeta,
+    Reject,
+    effective_meta,
+    printable,
+    reject_from_error,
+    stamp_meta,
+)
 from mfgcanon.mappers._data import canonical_for
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml, plain_text
 from mfgcanon.mappers.context import MappingContext
@@ -50,6 +62,8 @@ from mfgcanon.v1.events import (
     MaterialIssued,
     MaterialScrapped,
     MaterialUpserted,
+    PostingFailed,
+    PostingSucceeded,
     ProductionConfirmed,
     ProductionOrderCancelled,
     ProductionOrderCompleted,
@@ -65,6 +79,7 @@ from mfgcanon.v1.material import (
     MaterialStatus,
 )
 from mfgcanon.v1.order import OperationStatus, ProductionOrder
+from mfgcanon.v1.posting import PostingState, RequestKind
 from mfgcanon.v1.work_center import WorkCenter
 
 _T = TypeVar("_T")
@@ -251,18 +266,61 @@ def _path(el: Any) -> str:
 
 
 def xpath(el: Any) -> str:
+    """The XPath of an element, namespace-free, with 1-based positions where a name repeats among its siblings
+    (``/MBGMCR03/IDOC/E1MBGMCR/E1BP2017_GM_ITEM_CREATE[2]``).
+
+    Within :func:`_located` (a document being mapped) each parent's sibling positions are computed once, so
+    locating every item of a long list costs linear time; outside it, one call enumerates the siblings."""
+    cache: dict[Any, dict[Any, str]] | None = getattr(_scope, "steps", None)
     parts: list[str] = []
     node = el
     while node is not None:
-        name = local_name(node.tag)
         parent = node.getparent()
         if parent is None:
-            parts.append(name)
+            parts.append(local_name(node.tag))
             break
-        same = [c for c in parent if local_name(c.tag) == name]
-        parts.append(f"{name}[{same.index(node) + 1}]" if len(same) > 1 else name)
+        if cache is None:
+            parts.append(_steps(parent)[node])
+        else:
+            steps = cache.get(parent)
+            if steps is None:
+                steps = cache[parent] = _steps(parent)
+            parts.append(steps[node])
         node = parent
     return "/" + "/".join(reversed(parts))
+
+
+_scope = threading.local()
+
+
+def _steps(parent: Any) -> dict[Any, str]:
+    """The XPath step of each child of ``parent`` (``NAME``, or ``NAME[i]`` when the name repeats), in one pass
+    over the children (two, to know whether a name repeats)."""
+    children = [(child, local_name(child.tag)) for child in parent]
+    totals: dict[str, int] = {}
+    for _, name in children:
+        totals[name] = totals.get(name, 0) + 1
+    seen: dict[str, int] = {}
+    steps: dict[Any, str] = {}
+    for child, name in children:
+        if totals[name] > 1:
+            seen[name] = position = seen.get(name, 0) + 1
+            steps[child] = f"{name}[{position}]"
+        else:
+            steps[child] = name
+    return steps
+
+
+@contextlib.contextmanager
+def _located() -> Iterator[None]:
+    """Sibling positions cached for the document mapped inside (this thread only; the cache holds the
+    elements, so it is dropped on exit)."""
+    previous = getattr(_scope, "steps", None)
+    _scope.steps = {}
+    try:
+        yield
+    finally:
+        _scope.steps = previous
 
 
 def _fail(seg: _Seg, name: str, exc: MappingError) -> MappingError:
@@ -370,7 +428,7 @@ class _Reader:
                 found = self.unit(code, iso_code)
             except MappingError as exc:
                 raise _fail(seg, unit, exc) from None
-        return {"value": abs(number), "uom": found[0], "source_uom": found[1]}
+        return {"value": number.copy_abs(), "uom": found[0], "source_uom": found[1]}
 
     def day(self, seg: _Seg, name: str) -> date | None:
         return self._parsed(seg, name, _sap.parse_date)
@@ -401,10 +459,9 @@ class _Reader:
         except MappingError as exc:
             raise _fail(seg, time_field or date_field, exc) from None
         try:
-            found = zone()
-        except MappingError as exc:
+            return _sap.local_instant(day, moment, extra, zone())
+        except MappingError as exc:  # no zone for the plant, or an instant out of range
             raise _fail(seg, date_field, exc) from None
-        return _sap.local_instant(day, moment, extra, found)
 
 
 def _zone(context: MappingContext, plant: str | None) -> Callable[[], tzinfo]:
@@ -547,6 +604,20 @@ class _Idoc:
         return _sap.local_instant(day, moment, extra, zone)
 
 
+def _special_stock_id(r: _Reader, item: _Seg) -> str | None:
+    """The owner of a special stock: the sales order (and item), else the supplier, else the customer."""
+    order = _given(r.key(item, "SALES_ORD"))
+    if order:
+        position = _given(r.key(item, "S_ORD_ITEM"))
+        return f"{order}/{position}" if position else order
+    return _given(r.key(item, "VENDOR")) or _given(r.key(item, "CUSTOMER"))
+
+
+def _target(idoc: _Idoc, ctx: MappingContext) -> str | None:
+    """The system a request asks to post: the context's system name, else the IDoc's receiver (RCVPRN)."""
+    return ctx.source_system or idoc.c("RCVPRN")
+
+
 _HANDLED = ("LOIPRO", "MATMAS", "BATMAS", "MBGMCR", "PPCC2PRETTICKET", "LOIWCS")
 
 
@@ -575,6 +646,8 @@ class SapIdocMapper:
         InventoryMoved,
         ProductionConfirmed,
         WorkCenterUpserted,
+        PostingSucceeded,
+        PostingFailed,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
     message_types: ClassVar[tuple[str, ...]] = _HANDLED
@@ -591,13 +664,21 @@ class SapIdocMapper:
         return False
 
     # ------------------------------------------------------------------ inbound
-    def to_canonical(self, payload: Payload, context: MappingContext | None = None) -> MappingResult:
+    def to_canonical(
+        self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
+    ) -> MappingResult:
         ctx = context or MappingContext()
+        info = effective_meta(meta, ctx)
+        if info.received_at != ctx.received_at:  # the payload's received time: a posting result's processed time
+            ctx = dataclasses.replace(ctx, received_at=info.received_at)
+        result = None
         if isinstance(payload, bytes | str):
-            fast = self._from_text(payload, ctx)
-            if fast is not None:
-                return fast
-        return self._from_tree(payload, ctx)
+            result = self._from_text(payload, ctx)
+        if result is None:
+            with _located():
+                result = self._from_tree(payload, ctx)
+        stamp_meta(result, info)
+        return result
 
     def _from_text(self, payload: bytes | str, ctx: MappingContext) -> MappingResult | None:
         """The mapping of a plain document (:func:`._xml.plain_text`) read without the lxml tree, when
@@ -641,14 +722,14 @@ class SapIdocMapper:
         try:
             root = parse_xml(payload, max_bytes=int(ctx.option("max_document_bytes", DEFAULT_MAX_BYTES)))
         except MappingError as exc:
-            text = payload if isinstance(payload, str) else payload[:1_000_000]
+            text = printable(payload[:1_000_000]) if isinstance(payload, str) else payload[:1_000_000]
             result.add_reject(
                 Reject(
                     code=exc.code,
                     reason=exc.message,
                     location="/",
                     line=exc.position,
-                    payload=text if len(text) <= 1_000_000 else text[:1_000_000],
+                    payload=text,
                     mapper=self.name,
                 )
             )
@@ -739,8 +820,10 @@ class SapIdocMapper:
         operations: list[dict[str, Any]] = []
         components: list[dict[str, Any]] = []
         for sequence in h.all("E1AFFLL"):
+            plnfl = sequence.f.get("PLNFL")  # 0 / 000000: the standard sequence, as OData's "0"
+            sequence_id = _sap.alpha_in(plnfl) if plnfl and plnfl.strip() else None
             for op in sequence.all("E1AFVOL"):
-                operations.append(self._operation(r, op, zone))
+                operations.append(self._operation(r, op, zone, sequence_id))
                 vornr = op.f.get("VORNR")
                 for position, comp in enumerate(op.all("E1RESBL"), start=1):
                     components.append(self._component(r, comp, plant, vornr, position))
@@ -757,8 +840,6 @@ class SapIdocMapper:
             _pd("sap.mrp_controller", hf.get("DISPO")),
             _pd("sap.production_supervisor", hf.get("FEVOR")),
             _pd("sap.production_version", itf.get("VERID")),
-            _pd("sap.receiving_storage_location", itf.get("LGORT")),
-            _pd("sap.actual_release_date", _iso(r.day(h, "FTRMI")), "date"),
             _pd(
                 "sap.serial_numbers",
                 ",".join(s.text("SERNR") or "" for s in item.all("E1AFSER")) or None if item else None,
@@ -786,6 +867,14 @@ class SapIdocMapper:
                 "planned_end_at": r.instant(h, "GLTRP", "GLUZP", zone),
                 "scheduled_start_at": r.instant(h, "GSTRS", "GSUZS", zone),
                 "scheduled_end_at": r.instant(h, "GLTRS", "GLUZS", zone),
+                "actual_start_at": r.instant(h, "GSTRI", "GSUZI", zone),
+                "actual_end_at": r.instant(h, "GETRI", "GEUZI", zone),
+                "released_date": r.day(h, "FTRMI"),  # SAP keeps the actual release as a date only
+                "company_id": _given(hf.get("BUKRS")),
+                "priority_source_code": _given(hf.get("APRIO")),
+                "receipt_location": {"plant": itf.get("PWERK") or plant, "storage_location": itf["LGORT"]}
+                if itf.get("LGORT")
+                else None,
                 "routing_id": r.key(h, "PLNNR"),
                 "bom_id": r.key(h, "STLNR"),
                 "target_lot_id": itf.get("CHARG"),
@@ -802,7 +891,9 @@ class SapIdocMapper:
         time = sc.event_time(result, ctx, lambda: h.where()[0], idoc.created_at(ctx, plant))
         sc.emit_checked(result, sc.order_event(status), order, time=time)
 
-    def _operation(self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo]) -> dict[str, Any]:
+    def _operation(
+        self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo], sequence_id: str | None = None
+    ) -> dict[str, Any]:
         # Per operation and per component (the bulk of an order), properties are built inline rather
         # than through _pd/_pds: same result, a third of the calls. Reads that can fail keep their order.
         fields = op.f
@@ -826,6 +917,7 @@ class SapIdocMapper:
         processing = r.dec(op, "BEARZ")
         props: list[dict[str, Any]] = []
         rueck = r.key(ext[0], "RUECK") if ext else None
+        plan, node = (r.key(ext[0], "AUFPL"), r.key(ext[0], "APLZL")) if ext else (None, None)
         if rueck is not None:
             props.append({"name": "sap.confirmation_number", "value": rueck})
         for name, text in (
@@ -850,6 +942,10 @@ class SapIdocMapper:
         end = r.instant(op, "SSEDD" if scheduled else "FSEDD", "SSEDZ" if scheduled else "FSEDZ", zone)
         return {
             "operation_id": vornr,
+            "sequence_id": sequence_id,
+            "source_operation_id": f"{plan}/{node}" if plan and node else None,
+            "actual_start_at": r.instant(op, "ISDD", "ISDZ", zone) or r.instant(op, "ISAVD", "ISAVZ", zone),
+            "actual_end_at": r.instant(op, "IEDD", "IEDZ", zone),
             "description": fields.get("LTXA1"),
             "work_center_id": fields.get("ARBPL"),
             "control_key": fields.get("STEUS"),
@@ -990,10 +1086,11 @@ class SapIdocMapper:
                 "status_source_code": m.text("MSTAE"),
                 "is_deleted": _sap.is_flag(m.f.get("LVORM")) or m.text("MSGFN") == "003",
                 "plant_data": plants,
+                "gtin": sc.gtin(m.text("EAN11")),
                 "properties": _pds(
                     _pd("sap.industry_sector", m.text("MBRSH")),
                     _pd("sap.old_material_number", m.text("BISMT")),
-                    _pd("sap.gtin", m.text("EAN11")),
+                    _pd("sap.gtin", None if sc.gtin(m.text("EAN11")) else m.text("EAN11")),
                     _pd("sap.gross_weight", _plain(gross), "decimal", self._unit_of(m, "GEWEI", ctx))
                     if gross and weight_unit
                     else None,
@@ -1094,7 +1191,7 @@ class SapIdocMapper:
                 "lot_id": lot_id,
                 "material_id": material_id,
                 "plant": plant,
-                "status": LotStatus.OTHER if restricted else LotStatus.RELEASED,
+                "status": LotStatus.RESTRICTED if restricted else LotStatus.RELEASED,  # ZUSTD: restricted batch
                 "status_source_code": "RESTRICTED" if restricted else None,
                 "manufactured_at": r.instant(attrs, "PROD_DATE", None, zone),
                 "expires_at": r.instant(attrs, "EXPIRYDATE", None, zone),
@@ -1125,12 +1222,17 @@ class SapIdocMapper:
         code_seg = body.one("E1BP2017_GM_CODE")
         gm = code_seg.text("GM_CODE") if code_seg else None
         ref = (head.text("REF_DOC_NO") if head else None) or idoc.c("DOCNUM") or f"IDOC{idoc.index}"
+        serials: dict[str, list[str]] = {}
+        for row in body.all("E1BP2017_GM_SERIALNUMBER"):  # MATDOC_ITM: the item's 1-based position
+            if (serial := row.text("SERIALNO")) and (position := row.text("MATDOC_ITM")):
+                serials.setdefault(_sap.alpha_in(position), []).append(serial)
         for number, item in enumerate(items, start=1):
             self._guard(
                 result,
                 item,
                 lambda i=item, n=number: self._movement(  # type: ignore[misc]
-                    idoc, head, i, ctx, result, movement_id=f"{_sap.alpha_in(ref)}/{n}", line=str(n), gm=gm
+                    idoc, head, i, ctx, result, movement_id=f"{_sap.alpha_in(ref)}/{n}", line=str(n), gm=gm,
+                    serials=serials.get(str(n)),
                 ),
             )
 
@@ -1147,7 +1249,14 @@ class SapIdocMapper:
         gm: str | None,
         confirmation_id: str | None = None,
         occurred: datetime | None = None,
+        day: date | None = None,
+        serials: list[str] | None = None,
     ) -> CloudEvent:
+        """One goods-movement item (E1BP2017_GM_ITEM_CREATE) of a request sent to SAP (MBGMCR, or linked to a
+        time ticket): ``posting.state = requested``. Its business time is ``occurred`` (the time ticket's
+        end) where given, else the document date (DOC_DATE, else the posting date PSTNG_DATE, else ``day``)
+        at 00:00 in the plant's zone with ``occurred_at_precision = day``; the control record's creation
+        time is when it was requested, never when the goods moved."""
         r = idoc.reader
         plant = i.text("PLANT")
         material_id = r.material(i, "MATERIAL", "MATERIAL_LONG")
@@ -1170,30 +1279,37 @@ class SapIdocMapper:
         from_loc = to_loc = None
         from_status = meaning.get("from_status")
         to_status = meaning.get("to_status")
+        stock_type = _given((fields.get("STCK_TYPE") or "").strip() or None)
+        from_code = to_code = None
         if kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN):
             to_loc = here
-            stock_type = fields.get("STCK_TYPE")
-            if stock_type:
-                to_status = sc.code_of(sc.MASTER, "insmk", stock_type)
+            if stock_type:  # the stock type it is received into (INSMK: X quality inspection, S blocked)
+                to_status, to_code = sc.code_of(sc.MASTER, "insmk", stock_type), stock_type
         elif kind is MovementType.TRANSFER:
             from_loc = here
             to_loc = {"plant": fields.get("MOVE_PLANT") or plant, "storage_location": fields.get("MOVE_STLOC")}
         else:
             from_loc = here
         posting = r.day(head, "PSTNG_DATE") if head else None
+        precision = "instant"
         if occurred is None:
-            occurred = idoc.created_at(ctx, plant)
-        if occurred is None and head is not None:
-            occurred = r.instant(head, "DOC_DATE", None, _zone(ctx, plant))
-        if occurred is None:
-            raise _fail(
-                i,
-                "MOVE_TYPE",
-                MappingError(
-                    "no time for the movement: the control record has no CREDAT and the header no DOC_DATE",
-                    code="missing_field",
-                ),
-            )
+            document_day = r.day(head, "DOC_DATE") if head else None
+            business_day = document_day or posting or day
+            if business_day is None:
+                raise _fail(
+                    i,
+                    "MOVE_TYPE",
+                    MappingError(
+                        "no business time for the movement: the header has neither DOC_DATE nor PSTNG_DATE "
+                        "(the IDoc's creation time is when it was sent, not when the goods moved)",
+                        code="missing_field",
+                    ),
+                )
+            try:
+                occurred = _sap.local_instant(business_day, time(0), 0, _zone(ctx, plant)())
+            except MappingError as exc:  # before year 1 or after 9999 in UTC
+                raise _fail(head or i, "DOC_DATE" if document_day else "PSTNG_DATE", exc) from None
+            precision = "day"
         rsnum, rspos = _given(r.key(i, "RESERV_NO")), _given(r.key(i, "RES_ITEM"))
         hf = head.f if head is not None else {}
         source = idoc.source(ctx, line=line, fallback_id=movement_id.rpartition("/")[0])
@@ -1207,23 +1323,34 @@ class SapIdocMapper:
                 "quantity": quantity,
                 "base_quantity": base,
                 "lot_id": fields.get("BATCH"),
+                "serial_numbers": serials or [],
+                "is_final_issue": _sap.is_flag(fields.get("WITHDRAWN")),
+                "special_stock_type": _given(fields.get("SPEC_STOCK")),
+                "special_stock_id": _special_stock_id(r, i),
                 "from_location": from_loc,
                 "to_location": to_loc,
                 "from_stock_status": from_status,
                 "to_stock_status": to_status,
+                "from_stock_status_source_code": from_code,
+                "to_stock_status_source_code": to_code,
                 "order_id": _given(r.key(i, "ORDERID")),
                 "requirement_line_id": f"{rsnum}/{rspos}" if rsnum and rspos else None,
                 "confirmation_id": confirmation_id,
                 "reason_code": _given(fields.get("MOVE_REAS")),
                 "occurred_at": occurred,
+                "occurred_at_precision": precision,
                 "posting_date": posting,
                 "is_reversal": bool(meaning.get("reversal", False)),
+                "posting": sc.posting_block(
+                    PostingState.REQUESTED,
+                    target_system=_target(idoc, ctx),
+                    requested_at=idoc.created_at_any(ctx, [plant]),
+                ),
                 "properties": _pds(
                     _pd("sap.gm_code", gm),
                     _pd("sap.cost_center", fields.get("COSTCENTER")),
                     _pd("sap.item_text", fields.get("ITEM_TEXT")),
                     _pd("sap.movement_indicator", fields.get("MVT_IND")),
-                    _pd("sap.final_issue", "true" if _sap.is_flag(fields.get("WITHDRAWN")) else None, "boolean"),
                     _pd("sap.reference_document", hf.get("REF_DOC_NO")),
                     _pd("sap.header_text", hf.get("HEADER_TXT")),
                 ),
@@ -1248,14 +1375,14 @@ class SapIdocMapper:
                 links[int(link.text("INDEX_GOODSMOV") or "0")] = int(link.text("INDEX_CONFIRM") or "0")
             except ValueError:
                 continue
-        confirmed: dict[int, tuple[str, datetime | None]] = {}
+        confirmed: dict[int, tuple[str, datetime | None, date | None]] = {}
         failed: dict[int, Reject] = {}
         for number, ticket in enumerate(tickets, start=1):
 
             def work(t: _Seg = ticket, n: int = number) -> None:
                 event = self._confirmation(idoc, t, ctx, result, n, [g for g, c in links.items() if c == n])
                 data = event.data  # type: ignore[attr-defined]
-                confirmed[n] = (data.confirmation_id, data.ended_at)
+                confirmed[n] = (data.confirmation_id, data.ended_at, data.posting_date)
 
             self._guard(result, ticket, work)
             if number not in confirmed:
@@ -1292,6 +1419,7 @@ class SapIdocMapper:
                     gm=None,
                     confirmation_id=c,
                     occurred=o[1] if o else None,
+                    day=o[2] if o else None,
                 ),
             )
 
@@ -1334,6 +1462,7 @@ class SapIdocMapper:
                 "confirmation_id": confirmation_id,
                 "order_id": order_id,
                 "operation_id": t.text("OPERATION"),
+                "sequence_id": _sap.alpha_in(seq) if (seq := t.text("SEQUENCE")) else None,  # 000000 -> "0"
                 "plant": plant,
                 "work_center_id": t.text("WORK_CNTR"),
                 "yield_quantity": yield_qty,
@@ -1349,6 +1478,12 @@ class SapIdocMapper:
                 "personnel_ids": [personnel] if personnel else [],
                 "material_movement_ids": [f"{confirmation_id}/{g}" for g in sorted(goods)],
                 "recorded_at": recorded_at,
+                "posting": sc.posting_block(
+                    PostingState.REQUESTED,
+                    target_system=_target(idoc, ctx),
+                    external_id=t.text("EX_IDENT"),
+                    requested_at=idoc.created_at_any(ctx, [plant]),
+                ),
                 "properties": _pds(
                     _pd("sap.confirmation_text", t.text("CONF_TEXT")),
                     _pd("sap.final_confirmation_type", t.text("FIN_CONF")),
@@ -1365,28 +1500,52 @@ class SapIdocMapper:
 
     # CO_MES_PRODORDCONF_CREATE_TT / BAPI_PRODORDCONF_CREATE_TT responses (RFC XML) ---------------
     def _confirmation_response(self, body: _Seg, root_name: str, ctx: MappingContext, result: MappingResult) -> None:
-        """The response of a confirmation posting: each goods movement it posted (``IT_GOODSMOVEMENTS`` /
-        ``GOODSMOVEMENTS``, BAPI2017_GM_ITEM_CREATE rows) becomes a movement event, linked to the
-        confirmation ``CONF_NO/CONF_CNT`` that ``ET_DETAIL_RETURN`` reports when there is one. An error
-        message (type E or A) means SAP posted nothing: every movement is a ``source_error`` reject.
-        The response has no time of its own: movements get the context's ``received_at`` (else the run
-        time, with a warning), which for a synchronous call is the posting time."""
+        """The response of a confirmation posting: SAP's answer to a request, not a fact of its own (docs/model.md,
+        "Posting"). It becomes one ``PostingResult``: posted (``PostingSucceeded``) with the confirmation
+        ``CONF_NO/CONF_CNT`` that ``ET_DETAIL_RETURN`` reports as the target document and the confirmation and
+        its goods movements (``IT_GOODSMOVEMENTS``, numbered ``{confirmation}/{n}``) in ``posted_ids``; or, when
+        a message has type E or A, failed (``PostingFailed``) with every message. The request is named by the
+        MES's confirmation id that SAP echoes in message CO_MES_INT 037 (MESSAGE_V1). The response has no
+        time of its own: it was processed when received (the payload's received time; without one, a
+        ``missing_field`` reject). The movement rows echo the request and become no movement events."""
         function = root_name.removesuffix(".Response")
         rfc = _Idoc(body, function, 1, _Reader(ctx), channel="RFC")
-        messages = _rows(body, "ES_RETURN", "RETURN") + _rows(body, "ET_DETAIL_RETURN", "DETAIL_RETURN")
+        rows = _rows(body, "ES_RETURN", "RETURN") + _rows(body, "ET_DETAIL_RETURN", "DETAIL_RETURN")
         items = _rows(body, "IT_GOODSMOVEMENTS", "GOODSMOVEMENTS")
-        errors = [m.f.get("MESSAGE") or m.f.get("NUMBER", "?") for m in messages if m.f.get("TYPE") in ("E", "A")]
+        messages = [
+            sc.posting_message(
+                m.f.get("TYPE"),
+                f"{m.f['ID'].strip()}/{m.f.get('NUMBER', '').strip()}" if _given(m.f.get("ID")) else None,
+                _given(m.f.get("MESSAGE")),
+            )
+            for m in rows
+            if _given(m.f.get("TYPE"))
+        ]
         confirmations = sorted(
             {
                 f"{_sap.alpha_in(m.f['CONF_NO'])}/{_sap.alpha_in(m.f.get('CONF_CNT') or '0')}"
-                for m in messages
+                for m in rows
                 if _given(m.f.get("CONF_NO"))
             }
         )
+        external = next(
+            (
+                m.f["MESSAGE_V1"].strip()
+                for m in rows
+                if (m.f.get("ID") or "").strip() == "CO_MES_INT"
+                and (m.f.get("NUMBER") or "").strip() == "037"
+                and _given(m.f.get("MESSAGE_V1"))
+            ),
+            None,
+        )
+        failed = any(sc.is_failure(m) for m in messages)
+        records = max(1, len(items))
         failure = None
-        if errors:
-            failure = ("source_error", f"SAP did not post the confirmation: {'; '.join(errors)}")
-        elif items and not confirmations:
+        if failed and external is None:
+            texts = [m["text"] or m["code"] or "?" for m in messages if sc.is_failure(m)]
+            failure = ("source_error", f"SAP did not post the confirmation: {'; '.join(texts)} (and the response "
+                       "names no request: no CO_MES_INT 037 message)")
+        elif not failed and not confirmations:
             failure = ("missing_identity", "the response names no posted confirmation (CONF_NO/CONF_CNT)")
         if failure is not None:
             for item in items or [body]:
@@ -1396,22 +1555,43 @@ class SapIdocMapper:
                            payload=_fragment(item.el), mapper=self.name)
                 )
             return
-        if not items and confirmations:
-            result.warnings.append(
-                f"{xpath(body.el)}: {function} response for confirmation {', '.join(confirmations)} lists no goods "
-                "movements, and a response carries no confirmation quantities: no event"
-            )
-        linked = confirmations[0] if len(confirmations) == 1 else None
-        occurred = sc.event_time(result, ctx, lambda: xpath(body.el), None) if items else None
-        for number, item in enumerate(items, start=1):
-            self._guard(
+        target = ",".join(confirmations)
+        plant = next((p for i in items if (p := i.text("PLANT"))), None)
+        order = next((o for i in items if (o := _given(rfc.reader.key(i, "ORDERID")))), None)
+
+        def work() -> None:
+            source = rfc.source(ctx, fallback_id=target if not failed else external)
+            processed = sc.processed_time(ctx, xpath(body.el))
+            sc.emit_posting_result(
                 result,
-                item,
-                lambda i=item, n=number: self._movement(  # type: ignore[misc]
-                    rfc, None, i, ctx, result, movement_id=f"{','.join(confirmations)}/{n}", line=str(n),
-                    gm=None, confirmation_id=linked, occurred=occurred,
-                ),
+                {
+                    "result_id": f"{function}:{target or external}",
+                    "outcome": PostingState.FAILED if failed else PostingState.POSTED,
+                    "request_kind": RequestKind.CONFIRMATION,
+                    "request_kind_source_code": function,
+                    "request_external_id": external,
+                    "target_system": ctx.source_system or source.system,
+                    "target_document_type": "confirmation",
+                    "target_document_id": None if failed else target,
+                    "posted_ids": [] if failed else [*confirmations, *(f"{target}/{n}" for n in
+                                                                         range(1, len(items) + 1))],
+                    "plant": plant,
+                    "order_id": order,
+                    "messages": messages,
+                    "processed_at": processed,
+                    "source": msgspec.structs.asdict(source),
+                },
+                records=records,
             )
+
+        try:
+            work()
+        except Exception as exc:
+            for item in items or [body]:
+                where, line = item.where()
+                result.add_reject(
+                    reject_from_error(exc, location=where, payload=_fragment(item.el), line=line, mapper=self.name)
+                )
 
     # ------------------------------------------------------------------ outbound
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> bytes:
@@ -1565,7 +1745,8 @@ def _write_mbgmcr(movements: list[MaterialMovement], ctx: MappingContext) -> byt
     for (occurred, posting, gm, ref), members in groups.items():
         first = members[0]
         idoc = etree.SubElement(root, "IDOC", BEGIN="1")
-        _control(idoc, "MBGMCR03", "MBGMCR", occurred, first.plant, ctx)
+        requested = first.posting.requested_at if first.posting is not None else None
+        _control(idoc, "MBGMCR03", "MBGMCR", requested or occurred, first.plant, ctx)
         body = etree.SubElement(idoc, "E1MBGMCR", SEGMENT="1")
         head = etree.SubElement(body, "E1BP2017_GM_HEAD_01", SEGMENT="1")
         doc_day, _ = _sap.to_local(occurred, ctx.zone_for(first.plant))

@@ -19,6 +19,7 @@ repeat is deduplicated (a warning; it is counted with the lot's event), a differ
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,7 +33,15 @@ import msgspec
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import _sap
 from mfgcanon.mappers import sap_common as sc
-from mfgcanon.mappers._base import MappingResult, Payload, Reject, reject_from_error
+from mfgcanon.mappers._base import (
+    MappingResult,
+    Payload,
+    PayloadMeta,
+    Reject,
+    effective_meta,
+    reject_from_error,
+    stamp_meta,
+)
 from mfgcanon.mappers._data import table
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import Quantity
@@ -46,6 +55,8 @@ from mfgcanon.v1.events import (
     MaterialIssued,
     MaterialScrapped,
     MaterialUpserted,
+    PostingFailed,
+    PostingSucceeded,
     ProductionConfirmed,
     ProductionOrderCancelled,
     ProductionOrderCompleted,
@@ -57,6 +68,7 @@ from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement, MovementTy
 from mfgcanon.v1.lot import MaterialLot
 from mfgcanon.v1.material import Material
 from mfgcanon.v1.order import OperationStatus, ProductionOrder
+from mfgcanon.v1.posting import PostingState, RequestKind
 from mfgcanon.v1.quality import InspectionStatus, QualityInspection
 
 _JSON = msgspec.json.Decoder()
@@ -174,18 +186,26 @@ class _Fields:
 
     def dec(self, name: str) -> Decimal | None:
         value = self.d.get(name)
-        if type(value) is str and value.isascii() and value.replace(".", "", 1).isdigit() and len(value) <= 40:
-            return Decimal(value)  # the common case (as in _sap.parse_decimal): plain digits, finite
+        if (
+            type(value) is str
+            and value.isascii()
+            and value.replace(".", "", 1).isdigit()
+            and len(value) <= _sap.MAX_INTEGER_DIGITS
+        ):
+            return Decimal(value)  # the common case (as in _sap.parse_decimal): plain digits, finite, in range
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise self.fail(name, MappingError(f"{value!r} is not a number", code="type_mismatch"))
         try:
-            number = Decimal(str(value)) if not isinstance(value, str) else _sap.parse_decimal(value)
-        except (MappingError, InvalidOperation) as exc:
+            if isinstance(value, str):
+                return _sap.parse_decimal(value)
+            number = Decimal(str(value))  # a JSON number: its shortest text, exactly
+            _sap.check_range(number, value)
+        except MappingError as exc:
+            raise self.fail(name, exc) from None
+        except InvalidOperation as exc:  # pragma: no cover - str() of an int or float is a valid literal
             raise self.fail(name, MappingError(f"{value!r} is not a number", code="invalid_value")) from exc
-        if not number.is_finite():
-            raise self.fail(name, MappingError(f"{value!r} is not finite", code="invalid_value"))
         return number
 
     def qty_d(self, value: str, unit: str) -> dict[str, Any] | None:
@@ -210,7 +230,7 @@ class _Fields:
             except MappingError as exc:
                 raise self.fail(unit, exc) from None
             self.units[key] = uom
-        return {"value": abs(number), "uom": uom, "source_uom": None if code == uom else code}
+        return {"value": number.copy_abs(), "uom": uom, "source_uom": None if code == uom else code}
 
     def day(self, name: str) -> date | None:
         try:
@@ -247,9 +267,9 @@ class _Fields:
         moment, extra = parsed if parsed is not None else (_MIDNIGHT, 0)
         try:
             zone: tzinfo = zones.get() if zones is not None else self.ctx.zone_for(plant)
-        except MappingError as exc:
+            return _sap.local_instant(day, moment, extra, zone)
+        except MappingError as exc:  # no zone for the plant, or an instant out of range
             raise self.fail(date_field, exc) from None
-        return _sap.local_instant(day, moment, extra, zone)
 
     def timestamp(self, name: str) -> datetime | None:
         """A UTC time stamp (``/Date(ms)/``, packed ``YYYYMMDDhhmmss``, ISO 8601 with offset)."""
@@ -271,10 +291,9 @@ class _Fields:
         except MappingError as exc:
             raise self.fail(time_field, exc) from None
         try:
-            zone: tzinfo = self.ctx.zone_for(plant)
+            return _sap.local_instant(day, moment, extra, self.ctx.zone_for(plant))
         except MappingError as exc:
             raise self.fail(date_field, exc) from None
-        return _sap.local_instant(day, moment, extra, zone)
 
     def offset_instant(self, name: str) -> datetime | None:
         try:
@@ -483,6 +502,13 @@ def _kind(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+_SERVICE_KINDS = {
+    "API_PROD_ORDER_CONFIRMATION_2_SRV": RequestKind.CONFIRMATION,
+    "API_MATERIAL_DOCUMENT_SRV": RequestKind.MATERIAL_MOVEMENT,
+    "API_INSPECTIONLOT_SRV": RequestKind.INSPECTION_RESULT,
+}
+"""The request kind of an OData error body, by the service that answered."""
+
 _INSPECTION_PARTS = frozenset({"lot", "result", "decision", "bapi_results", "bapi_decision"})
 
 
@@ -509,6 +535,8 @@ class SapODataMapper:
         InventoryBalanceReported,
         ProductionConfirmed,
         InspectionCompleted,
+        PostingSucceeded,
+        PostingFailed,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
 
@@ -556,49 +584,134 @@ class SapODataMapper:
             f"expected a JSON object or array, got {type(data).__name__}", code="malformed_payload", path=pointer or "/"
         )
 
-    def to_canonical(self, payload: Payload, context: MappingContext | None = None) -> MappingResult:
-        return self.to_canonical_many([payload], context)
+    def to_canonical(
+        self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
+    ) -> MappingResult:
+        return self.to_canonical_many([payload], context, metas=[meta])
 
-    def to_canonical_many(self, payloads: Sequence[Payload], context: MappingContext | None = None) -> MappingResult:
-        """Map several payloads together so inspection parts can be joined to their lot."""
-        ctx = context or MappingContext()
+    def to_canonical_many(
+        self,
+        payloads: Sequence[Payload],
+        context: MappingContext | None = None,
+        metas: Sequence[PayloadMeta | None] | None = None,
+    ) -> MappingResult:
+        """Map several payloads together so inspection parts can be joined to their lot; ``metas`` gives each
+        payload's transport metadata (inspections joined across payloads get the first payload's)."""
+        base = context or MappingContext()
         result = MappingResult()
         inspections = _Inspection()
+        infos = [effective_meta(m, base) for m in (metas or [None] * len(payloads))]
+        if len(infos) != len(payloads):
+            raise MappingError(f"{len(payloads)} payloads but {len(infos)} metadata", code="invalid_context")
         for number, payload in enumerate(payloads):
-            prefix = f"#{number}" if len(payloads) > 1 else ""
-            data: Any = payload
-            if isinstance(payload, bytes | str):
-                try:
-                    data = _JSON.decode(payload)
-                except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-                    text = payload if isinstance(payload, str) else payload.decode("utf-8", "backslashreplace")
-                    result.add_reject(
-                        Reject(
-                            code="malformed_payload",
-                            reason=f"not JSON: {exc}",
-                            location=prefix or "/",
-                            payload=text[:1_000_000],
-                            mapper=self.name,
-                        )
-                    )
-                    continue
+            info = infos[number]
+            ctx = base
+            if info.received_at != base.received_at:  # the payload's received time: a posting result's processed time
+                ctx = dataclasses.replace(base, received_at=info.received_at)
+            start = len(result.events)
+            self._payload(number, payload, len(payloads), ctx, result, inspections, info)
+            stamp_meta(result, info, start)
+        start = len(result.events)
+        self._inspections(inspections, base, result)
+        if infos:
+            stamp_meta(result, infos[0], start)
+        return result
+
+    def _payload(
+        self, number: int, payload: Payload, count: int, ctx: MappingContext, result: MappingResult,
+        inspections: _Inspection, info: PayloadMeta,
+    ) -> None:
+        """One payload's records into ``result`` (inspection parts into ``inspections``, joined later)."""
+        prefix = f"#{number}" if count > 1 else ""
+        data: Any = payload
+        if isinstance(payload, bytes | str):
             try:
-                records = list(self._records(data, prefix))
-            except MappingError as exc:
+                data = _JSON.decode(payload)
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                text = payload if isinstance(payload, str) else payload.decode("utf-8", "backslashreplace")
                 result.add_reject(
                     Reject(
-                        code=exc.code,
-                        reason=exc.message,
-                        location=exc.path or "/",
-                        payload=_fragment(data),
+                        code="malformed_payload",
+                        reason=f"not JSON: {exc}",
+                        location=prefix or "/",
+                        payload=text[:1_000_000],
                         mapper=self.name,
                     )
                 )
+                return
+        if isinstance(data, Mapping) and isinstance(data.get("error"), Mapping):
+            rec = _Rec(data, prefix)
+            self._guard(rec, result, lambda: self._error(rec, ctx, result, info))
+            return
+        try:
+            records = list(self._records(data, prefix))
+        except MappingError as exc:
+            result.add_reject(
+                Reject(
+                    code=exc.code,
+                    reason=exc.message,
+                    location=exc.path or "/",
+                    payload=_fragment(data),
+                    mapper=self.name,
+                )
+            )
+            return
+        for rec in records:
+            self._one(rec, ctx, result, inspections)
+
+    def _error(self, rec: _Rec, ctx: MappingContext, result: MappingResult, info: PayloadMeta) -> None:
+        """An OData error body (``{"error": {"code", "message", "innererror": {"errordetails"}}}``): SAP refused
+        a POST, so a ``PostingFailed`` with every message (the top one first, then each error detail). The
+        body does not name the request: the caller passes the request's external id (the POST body's
+        ``ExternalSystemConfirmation``) in the payload metadata header ``request-external-id``; without it the
+        error is a ``source_error`` reject. The request kind comes from the service
+        (``innererror.application.service_id``); the processed time from ``innererror.timestamp`` (UTC), else
+        the received time."""
+        error = rec.data["error"]
+        f = _Fields(_Rec(error, f"{rec.pointer}/error"), ctx)
+        inner = error.get("innererror")
+        inner = inner if isinstance(inner, Mapping) else {}
+        message = error.get("message")
+        text = message.get("value") if isinstance(message, Mapping) else message
+        messages = [sc.posting_message("error", f.s("code"), text if isinstance(text, str) else None, odata=True)]
+        details = inner.get("errordetails")
+        for detail in details if isinstance(details, list) else []:
+            if not isinstance(detail, Mapping):
                 continue
-            for rec in records:
-                self._one(rec, ctx, result, inspections)
-        self._inspections(inspections, ctx, result)
-        return result
+            d = f.sub(detail, "")
+            entry = sc.posting_message(d.s("severity"), d.s("code"), d.s("message"), d.s("target"), odata=True)
+            if entry != messages[0]:
+                messages.append(entry)
+        headers = {name.lower(): value for name, value in info.headers.items()}
+        external = (headers.get("request-external-id") or "").strip() or None
+        if external is None:
+            raise MappingError(
+                f"{_error_text(error)} (pass the request's external id in the payload metadata header "
+                "request-external-id to map it to a posting_failed event)",
+                code="source_error",
+                path=f"{rec.pointer}/error",
+            )
+        application = inner.get("application")
+        service = application.get("service_id") if isinstance(application, Mapping) else None
+        kind = _SERVICE_KINDS.get(service if isinstance(service, str) else "", RequestKind.OTHER)
+        stamp = f.sub(inner, f"{rec.pointer}/error/innererror").timestamp("timestamp")
+        transaction = f.sub(inner, "").s("transactionid")
+        source = self._source(ctx, "error", transaction or external)
+        sc.emit_posting_result(
+            result,
+            {
+                "result_id": transaction or external,
+                "outcome": PostingState.FAILED,
+                "outcome_source_code": f.s("code"),
+                "request_kind": kind,
+                "request_kind_source_code": service if isinstance(service, str) else None,
+                "request_external_id": external,
+                "target_system": ctx.source_system,
+                "messages": messages,
+                "processed_at": sc.processed_time(ctx, f"{rec.pointer}/error", stamp),
+                "source": source,
+            },
+        )
 
     def _guard(self, rec: _Rec, result: MappingResult, work: Any) -> None:
         try:
@@ -740,6 +853,12 @@ class SapODataMapper:
                 ),
                 "scheduled_end_at": f.instant("MfgOrderScheduledEndDate", "MfgOrderScheduledEndTime", plant, zone),
                 "target_lot_id": lot,
+                "released_date": f.day("MfgOrderActualReleaseDate"),  # a date only, as LOIPRO FTRMI
+                "company_id": f.s("CompanyCode"),
+                "priority_source_code": f.s("ManufacturingOrderImportance"),
+                "receipt_location": {"plant": plant, "storage_location": f.s("StorageLocation")}
+                if f.s("StorageLocation")
+                else None,
                 "sales_order_id": (f"{sales}/{sales_item}" if sales_item and sales_item != "0" else sales)
                 if sales
                 else None,
@@ -751,8 +870,6 @@ class SapODataMapper:
                     _pd("sap.mrp_controller", f.s("MRPController")),
                     _pd("sap.production_supervisor", f.s("ProductionSupervisor")),
                     _pd("sap.production_version", f.s("ProductionVersion")),
-                    _pd("sap.receiving_storage_location", f.s("StorageLocation")),
-                    _pd("sap.actual_release_date", _iso(f.day("MfgOrderActualReleaseDate")), "date"),
                 ),
                 "source": self._source(ctx, "A_ProductionOrder_2", order_id, revision=changed),
             },
@@ -785,6 +902,12 @@ class SapODataMapper:
         found.update(
             {
                 "operation_id": number,
+                "sequence_id": _sap.alpha_in(seq) if (seq := f.s("ManufacturingOrderSequence")) else None,
+                "source_operation_id": f"{plan}/{node}"
+                if (plan := f.key("OrderInternalBillOfOperations")) and (node := f.key("OrderIntBillOfOperationsItem"))
+                else None,
+                "actual_start_at": f.instant("OpActualExecutionStartDate", "OpActualExecutionStartTime", plant, zone),
+                "actual_end_at": f.instant("OpActualExecutionEndDate", "OpActualExecutionEndTime", plant, zone),
                 "planned_quantity": f.qty_d("OpPlannedTotalQuantity", "OperationUnit"),
                 "planned_start_at": f.instant("OpErlstSchedldExecStrtDte", "OpErlstSchedldExecStrtTme", plant, zone),
                 "planned_end_at": f.instant("OpErlstSchedldExecEndDte", "OpErlstSchedldExecEndTme", plant, zone),
@@ -888,8 +1011,10 @@ class SapODataMapper:
                 "is_deleted": f.flag("IsMarkedForDeletion"),
                 "plant_data": plants,
                 "properties": _pds(
-                    _pd("sap.industry_sector", f.s("IndustrySector")), _pd("sap.gtin", f.s("ProductStandardID"))
+                    _pd("sap.industry_sector", f.s("IndustrySector")),
+                    _pd("sap.gtin", None if sc.gtin(f.s("ProductStandardID")) else f.s("ProductStandardID")),
                 ),
+                "gtin": sc.gtin(f.s("ProductStandardID")),
                 "source": self._source(
                     ctx,
                     "A_Product",
@@ -928,7 +1053,7 @@ class SapODataMapper:
                 "lot_id": lot_id,
                 "material_id": material_id,
                 "plant": plant,
-                "status": "other" if restricted else "released",
+                "status": "restricted" if restricted else "released",  # BatchIsRestricted (ZUSTD)
                 "status_source_code": "RESTRICTED" if restricted else None,
                 "manufactured_at": f.instant("ManufactureDate", None, zone_plant, zone),
                 "expires_at": f.instant("ShelfLifeExpirationDate", None, zone_plant, zone),
@@ -985,7 +1110,7 @@ class SapODataMapper:
                 "stock_status_source_code": stock_type,
                 "quantity": quantity,
                 "snapshot_at": snapshot,
-                "properties": _pds(_pd("sap.special_stock_type", f.s("InventorySpecialStockType"))),
+                "special_stock_type": f.s("InventorySpecialStockType"),
                 "source": self._source(ctx, "A_MatlStkInAcctMod", bucket, revision=format(quantity["value"], "f")),
             },
             InventoryBalance,
@@ -995,7 +1120,11 @@ class SapODataMapper:
     # movements ---------------------------------------------------------------
     def _movement(self, rec: _Rec, ctx: MappingContext, result: MappingResult, number: int) -> None:
         f = _Fields(rec, ctx)
-        h = _Fields(_Rec(rec.header or {}, rec.pointer.rsplit("/to_MaterialDocumentItem", 1)[0]), ctx)
+        expanded = rec.data.get("to_MaterialDocumentHeader")  # an item read with $expand=to_MaterialDocumentHeader
+        if rec.header is None and isinstance(expanded, Mapping) and "__deferred" not in expanded:
+            h = _Fields(_Rec(expanded, f"{rec.pointer}/to_MaterialDocumentHeader"), ctx)
+        else:
+            h = _Fields(_Rec(rec.header or {}, rec.pointer.rsplit("/to_MaterialDocumentItem", 1)[0]), ctx)
         plant, material_id, bwart = f.s("Plant"), f.key("Material"), f.s("GoodsMovementType")
         if not plant or not material_id or not bwart:
             name = "Plant" if not plant else "Material" if not material_id else "GoodsMovementType"
@@ -1017,13 +1146,9 @@ class SapODataMapper:
         item_no = f.key("MaterialDocumentItem") or str(number)
         reference = h.s("ReferenceDocument") or f.s("ReferenceDocument")
         doc_id = f"{document}/{year}" if document and year else (reference or "POST")
-        occurred = (
-            h.instant("CreationDate", "CreationTime", plant)
-            or h.instant("DocumentDate", None, plant)
-            or f.instant("DocumentDate", None, plant)
-        )
-        if occurred is None:
-            occurred = sc.event_time(result, ctx, rec.pointer or "/")
+        booked = f.instant("CreationDate", "CreationTime", plant) or h.instant("CreationDate", "CreationTime", plant)
+        posting_day = f.day("PostingDate") or h.day("PostingDate")
+        business_day = f.day("DocumentDate") or h.day("DocumentDate") or posting_day
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
         movement = sc.convert(
             {
@@ -1035,6 +1160,8 @@ class SapODataMapper:
                 "quantity": quantity,
                 "base_quantity": base,
                 "lot_id": f.s("Batch"),
+                "is_final_issue": f.flag("ReservationIsFinallyIssued"),
+                **_special_stock(f),
                 "from_location": None if receipt else here,
                 "to_location": here
                 if receipt
@@ -1046,14 +1173,17 @@ class SapODataMapper:
                     if kind is MovementType.TRANSFER
                     else None
                 ),
-                "from_stock_status": meaning.get("from_status"),
-                "to_stock_status": meaning.get("to_status"),
+                **_stock_statuses(f, meaning, receipt),
                 "order_id": f.key("ManufacturingOrder") or f.key("OrderID"),
                 "requirement_line_id": f"{rsv}/{rsv_item}" if rsv and rsv_item and rsv_item != "0" else None,
                 "reason_code": f.s("GoodsMovementReasonCode"),
-                "occurred_at": occurred,
-                "posting_date": h.day("PostingDate") or f.day("PostingDate"),
+                **_business_time(f, plant, None, business_day, "DocumentDate"),
+                "posted_at": booked,
+                "posting_date": posting_day,
                 "is_reversal": bool(meaning.get("reversal", False)) or f.flag("GoodsMovementIsCancelled"),
+                # a POST body (no document number yet) asks SAP to post; SAP's document is a posted fact
+                "posting": None if document and year else sc.posting_block(
+                    PostingState.REQUESTED, target_system=ctx.source_system),
                 "properties": _pds(
                     _pd("sap.gm_code", h.s("GoodsMovementCode")),
                     _pd("sap.cost_center", f.s("CostCenter")),
@@ -1062,7 +1192,11 @@ class SapODataMapper:
                     _pd("sap.header_text", h.s("MaterialDocumentHeaderText")),
                     _pd("sap.debit_credit", f.s("DebitCreditCode")),
                 ),
-                "source": self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
+                "source": {
+                    **self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
+                    # the material document's own key: the same item read in another entity set is one event
+                    "business_document_id": f"{document}/{year}/{item_no}" if document and year else None,
+                },
             },
             MaterialMovement,
         )
@@ -1106,7 +1240,8 @@ class SapODataMapper:
                 ),
             )
         group, count = f.key("ConfirmationGroup"), f.key("ConfirmationCount")
-        confirmation_id = f"{group}/{count}" if group and count else f.s("ExternalSystemConfirmation")
+        external = f.s("ExternalSystemConfirmation")
+        confirmation_id = f"{group}/{count}" if group and count else external
         if not confirmation_id:
             raise f.fail(
                 "ConfirmationGroup",
@@ -1124,14 +1259,28 @@ class SapODataMapper:
             if duration is not None:
                 activities.append({"activity": sc.activity_kind(slot), "duration": duration})
         goods = f.nav_records("to_ProdnOrdConfMatlDocItm")
-        movement_ids = [f"{confirmation_id}/{n}" for n in range(1, len(goods) + 1)]
+        movement_ids = [
+            _material_document_item(f.sub(item, where)) or f"{confirmation_id}/{n}"
+            for n, (where, item) in enumerate(goods, start=1)
+        ]
         personnel = f.key("Personnel")
         ended = f.instant("ConfirmedExecutionEndDate", "ConfirmedExecutionEndTime", plant)
+        external_entry = f.instant("ConfirmationExternalEntryDate", "ConfirmationExternalEntryTime", plant)
+        entered = f.instant("ConfirmationEntryDate", "ConfirmationEntryTime", plant)
+        posted = bool(group and count)  # SAP's record (a GET, a POST's response) has its key; a POST body has not
+        posting = (
+            sc.posting_block(PostingState.POSTED, target_system=ctx.source_system, external_id=external,
+                             document_id=confirmation_id, posted_at=entered)
+            if posted
+            else sc.posting_block(PostingState.REQUESTED, target_system=ctx.source_system, external_id=external,
+                                  requested_at=external_entry)
+        )
         confirmation = sc.convert(
             {
                 "confirmation_id": confirmation_id,
                 "order_id": order_id,
                 "operation_id": f.s("OrderOperation"),
+                "sequence_id": _sap.alpha_in(seq) if (seq := f.s("Sequence")) else None,
                 "plant": plant,
                 "work_center_id": f.s("WorkCenter"),
                 "yield_quantity": yield_qty,
@@ -1146,12 +1295,11 @@ class SapODataMapper:
                 "activities": activities,
                 "personnel_ids": [personnel] if personnel else [],
                 "material_movement_ids": movement_ids,
-                "recorded_at": f.instant("ConfirmationExternalEntryDate", "ConfirmationExternalEntryTime", plant)
-                or f.instant("ConfirmationEntryDate", "ConfirmationEntryTime", plant),
+                "recorded_at": external_entry or entered,
+                "posting": posting,
                 "properties": _pds(
                     _pd("sap.confirmation_text", f.s("ConfirmationText")),
                     _pd("sap.record_type", f.s("OrderConfirmationRecordType")),
-                    _pd("sap.external_system_confirmation", f.s("ExternalSystemConfirmation")),
                 ),
                 "source": self._source(ctx, "ProdnOrdConf2", confirmation_id),
             },
@@ -1159,6 +1307,27 @@ class SapODataMapper:
         )
         time = sc.event_time(result, ctx, rec.pointer or "/", confirmation.ended_at, confirmation.recorded_at)
         sc.emit_checked(result, ProductionConfirmed, confirmation, time=time)
+        if posted and external:  # SAP's record of a request: its outcome too (the same id however often read)
+            sc.emit_posting_result(
+                result,
+                {
+                    "result_id": confirmation_id,
+                    "outcome": PostingState.POSTED,
+                    "request_kind": RequestKind.CONFIRMATION,
+                    "request_kind_source_code": "ProdnOrdConf2",
+                    "request_external_id": external,
+                    "target_system": ctx.source_system,
+                    "target_document_type": "confirmation",
+                    "target_document_id": confirmation_id,
+                    "posted_ids": [confirmation_id, *movement_ids],
+                    "plant": plant,
+                    "order_id": order_id,
+                    "operation_id": confirmation.operation_id,
+                    "processed_at": sc.processed_time(ctx, rec.pointer or "/", entered),
+                    "source": self._source(ctx, "ProdnOrdConf2", confirmation_id),
+                },
+                records=0,
+            )
         for index, (where, item) in enumerate(goods):
             sub = _Rec(item, where, header={})
             data = dict(item)
@@ -1167,7 +1336,7 @@ class SapODataMapper:
 
             def work(s: _Rec = sub, n: int = index + 1) -> None:
                 sf = _Fields(s, ctx)
-                self._linked_movement(sf, ctx, result, confirmation, n, time)
+                self._linked_movement(sf, ctx, result, confirmation, n)
 
             self._guard(sub, result, work)
 
@@ -1178,8 +1347,9 @@ class SapODataMapper:
         result: MappingResult,
         confirmation: ProductionConfirmation,
         number: int,
-        ended: datetime,
     ) -> None:
+        """A goods movement posted with a confirmation: its posting state is the confirmation's; it moved when
+        the confirmed work ended, else on the posting date (00:00 in the plant's zone, precision ``day``)."""
         plant, material_id, bwart = f.s("Plant") or confirmation.plant, f.key("Material"), f.s("GoodsMovementType")
         quantity = f.qty_d("QuantityInEntryUnit", "EntryUnit")
         if not material_id or not bwart or quantity is None:
@@ -1190,26 +1360,33 @@ class SapODataMapper:
         here = {"plant": plant, "storage_location": f.s("StorageLocation")}
         receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
+        document_item = _material_document_item(f)  # posted: the material document item SAP booked
         movement = sc.convert(
             {
-                "movement_id": f"{confirmation.confirmation_id}/{number}",
+                "movement_id": document_item or f"{confirmation.confirmation_id}/{number}",
                 "movement_type": kind,
                 "movement_type_source_code": bwart,
                 "plant": plant,
                 "material_id": material_id,
                 "quantity": quantity,
                 "lot_id": f.s("Batch"),
+                "is_final_issue": f.flag("ReservationIsFinallyIssued"),
+                **_special_stock(f),
                 "from_location": None if receipt else here,
                 "to_location": here if receipt else None,
                 "order_id": f.key("OrderID") or confirmation.order_id,
                 "requirement_line_id": f"{rsv}/{rsv_item}" if rsv and rsv_item else None,
                 "confirmation_id": confirmation.confirmation_id,
-                "occurred_at": ended,
+                **_business_time(f, plant, confirmation.ended_at, confirmation.posting_date, "PostingDate"),
                 "posting_date": confirmation.posting_date,
+                "posting": None if confirmation.posting is None else sc.posting_block(
+                    confirmation.posting.state, target_system=confirmation.posting.target_system,
+                    requested_at=confirmation.posting.requested_at),
                 "is_reversal": bool(meaning.get("reversal", False)),
-                "source": self._source(
-                    ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)
-                ),
+                "source": {
+                    **self._source(ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)),
+                    "business_document_id": document_item,
+                },
             },
             MaterialMovement,
         )
@@ -1520,6 +1697,61 @@ class SapODataMapper:
         return bodies[0] if len(bodies) == 1 else bodies
 
 
+def _stock_statuses(f: _Fields, meaning: Mapping[str, Any], receipt: bool) -> dict[str, Any]:
+    """A material document item's stock statuses: its own stock type (``InventoryStockType``: 01
+    unrestricted, 02 quality inspection, 07 blocked, ...; ``mappings/sap/master_data.toml`` [stock_type]) is
+    the side it books (received into for receipts, taken from otherwise), ``IssuingOrReceivingStockType`` the
+    other side of a transfer or status change; the movement type's own statuses win where it has them
+    (321: quality inspection to unrestricted). The source codes are kept verbatim."""
+    own, other = f.s("InventoryStockType"), f.s("IssuingOrReceivingStockType")
+    from_code, to_code = (other, own) if receipt else (own, other)
+
+    def status(code: str | None) -> str | None:
+        return sc.code_of(sc.MASTER, "stock_type", code) if code else None
+
+    return {
+        "from_stock_status": meaning.get("from_status") or status(from_code),
+        "to_stock_status": meaning.get("to_status") or status(to_code),
+        "from_stock_status_source_code": from_code,
+        "to_stock_status_source_code": to_code,
+    }
+
+
+def _material_document_item(f: _Fields) -> str | None:
+    """``MaterialDocument/MaterialDocumentYear/MaterialDocumentItem`` (ALPHA zeros off, as a movement_id)
+    when the record carries the full key, else None."""
+    document, year, item = f.key("MaterialDocument"), f.s("MaterialDocumentYear"), f.key("MaterialDocumentItem")
+    return f"{document}/{year}/{item}" if document and year and item else None
+
+
+def _special_stock(f: _Fields) -> dict[str, Any]:
+    """``special_stock_type`` (InventorySpecialStockType, verbatim) and its owner: the sales order (and
+    item), else the supplier, else the customer."""
+    order, position = f.key("SalesOrder"), f.key("SalesOrderItem")
+    owner = (f"{order}/{position}" if position and position != "0" else order) if order else None
+    return {"special_stock_type": f.s("InventorySpecialStockType"),
+            "special_stock_id": owner or f.key("Supplier") or f.key("Customer")}
+
+
+def _business_time(
+    f: _Fields, plant: str, moment: datetime | None, day: date | None, day_field: str
+) -> dict[str, Any]:
+    """``occurred_at`` (and its precision) of a movement: the payload's time, else its date (the document
+    date, else the posting date) at 00:00 in the plant's zone (precision ``day``). Neither is a
+    ``missing_field`` reject: the received time is never a business time."""
+    if moment is not None:
+        return {"occurred_at": moment}
+    if day is None:
+        raise f.fail(day_field, MappingError(
+            "no business time for the movement: no creation time, posting date or document date",
+            code="missing_field"))
+    try:
+        midnight = _sap.local_instant(day, _MIDNIGHT, 0, f.ctx.zone_for(plant))
+    except MappingError as exc:
+        raise f.fail(day_field, exc) from None
+    return {"occurred_at": midnight, "occurred_at_precision": "day"}
+
+
 def _error_text(error: Mapping[str, Any]) -> str:
     message = error.get("message")
     text = message.get("value") if isinstance(message, Mapping) else message
@@ -1528,7 +1760,7 @@ def _error_text(error: Mapping[str, Any]) -> str:
 
 def _num(value: Decimal) -> str:
     """Edm.Decimal as a JSON string, fixed point (``12.75``, never ``1.275E+1``)."""
-    return format(value.normalize(), "f")
+    return format(_sap.normalize_float(value), "f")
 
 
 def _unit(q: Quantity, ctx: MappingContext) -> str:
