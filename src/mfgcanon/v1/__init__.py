@@ -19,6 +19,16 @@ from mfgcanon.v1.common import (
 )
 from mfgcanon.v1.confirmation import ConfirmationOutput, ProductionConfirmation
 from mfgcanon.v1.deletion import Deletion
+from mfgcanon.v1.derive import (
+    HOLD_LOT_STATUSES,
+    HOLD_STOCK_STATUSES,
+    derived_events,
+    genealogy_from_movements,
+    hold_id,
+    holds_from_inspection,
+    holds_from_lot,
+    holds_from_movement,
+)
 from mfgcanon.v1.equipment import EquipmentMode, EquipmentState, EquipmentStateChange
 from mfgcanon.v1.events import (
     ENTITY_TYPES,
@@ -118,6 +128,8 @@ from mfgcanon.v1.work_center import WorkCenter
 __all__ = [
     "ENTITY_TYPES",
     "EVENT_TYPES",
+    "HOLD_LOT_STATUSES",
+    "HOLD_STOCK_STATUSES",
     "ActivityKind",
     "ActivityTime",
     "AnyEntity",
@@ -214,7 +226,13 @@ __all__ = [
     "WorkCenterUpserted",
     "build_event",
     "count_once",
+    "derived_events",
     "fact_key",
+    "genealogy_from_movements",
     "hold_event",
+    "hold_id",
+    "holds_from_inspection",
+    "holds_from_lot",
+    "holds_from_movement",
     "movement_event",
 ]
