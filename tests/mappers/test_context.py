@@ -41,6 +41,11 @@ def test_missing_zone_is_an_error_not_a_guess(tmp_path: Path) -> None:
         ('[units]\nKAR = "NOPE"\n', "units.KAR"),
         ('[plants.1710]\nzone = "UTC"\n', "plants.1710"),
         ('sourcesystem = "typo"\n', "sourcesystem"),
+        ('[companies.usmf.plants.1]\ntimezone = "Mars/Olympus"\n', "companies.usmf.plants.1.timezone"),
+        ('[companies.usmf.plants.1]\nzone = "UTC"\n', "companies.usmf.plants.1"),
+        ('[companies.usmf]\ntimezone = "Nowhere/Else"\n', "companies.usmf.timezone"),
+        ('[companies.usmf]\nplant = "1"\n', "companies.usmf"),
+        ('companies = 3\n', "companies"),
     ],
 )
 def test_bad_context_names_the_key(tmp_path: Path, text: str, where: str) -> None:
@@ -51,6 +56,25 @@ def test_bad_context_names_the_key(tmp_path: Path, text: str, where: str) -> Non
     assert info.value.code == "invalid_context"
     assert info.value.path == where
     assert str(path) in info.value.message
+
+
+def test_plant_zones_scoped_by_company(tmp_path: Path) -> None:
+    """D365 sites and Oracle organizations are unique only within their legal entity: the same site code in two
+    companies may sit in two zones."""
+    path = tmp_path / "c.toml"
+    path.write_text('[plants.1]\ntimezone = "Europe/Berlin"\n'
+                    '[companies.usmf]\ntimezone = "America/Chicago"\n'
+                    '[companies.usmf.plants.1]\ntimezone = "America/New_York"\n'
+                    '[companies.demf.plants.1]\ntimezone = "Europe/Berlin"\n')
+    ctx = load_context(path)
+    assert ctx.zone_for("1", "usmf") == ZoneInfo("America/New_York")
+    assert ctx.zone_for("1", "demf") == ZoneInfo("Europe/Berlin")
+    assert ctx.zone_for("1") == ZoneInfo("Europe/Berlin")  # [plants.1] without a company
+    assert ctx.zone_for("2", "usmf") == ZoneInfo("America/Chicago")  # the company's own zone
+    assert ctx.zone_for(None, "usmf") == ZoneInfo("America/Chicago")
+    with pytest.raises(MappingError, match=r"\[companies\.demf\.plants\.2\]") as info:
+        ctx.zone_for("2", "demf")
+    assert info.value.code == "missing_timezone"
 
 
 def test_unreadable_and_invalid_files(tmp_path: Path) -> None:

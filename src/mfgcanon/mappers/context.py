@@ -20,7 +20,7 @@ from mfgcanon import units
 from mfgcanon.errors import MappingError
 
 _KNOWN_KEYS = frozenset(
-    {"source_system", "default_timezone", "system_timezone", "plants", "units", "options", "received_at"}
+    {"source_system", "default_timezone", "system_timezone", "plants", "companies", "units", "options", "received_at"}
 )
 
 MAX_DOCUMENT_BYTES_CEILING = 1024 * 1024 * 1024
@@ -100,9 +100,16 @@ class MappingContext:
     system_timezone: ZoneInfo | None = None
     """The zone of the source system's own clock (SAP: the application server's, in which the IDoc control
     record's CREDAT/CRETIM are written); plant zones do not apply to it."""
+    company_plant_timezones: Mapping[tuple[str, str], ZoneInfo] = field(default_factory=dict)
+    """Zones of plants keyed by (company, plant), from ``[companies.<c>.plants.<p>]``: site codes that are
+    unique only within a legal entity (D365 sites, Oracle organizations across business units)."""
+    company_timezones: Mapping[str, ZoneInfo] = field(default_factory=dict)
+    """A company's default zone (``[companies.<c>] timezone``), for its plants without a zone of their own."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "plant_timezones", MappingProxyType(dict(self.plant_timezones)))
+        object.__setattr__(self, "company_plant_timezones", MappingProxyType(dict(self.company_plant_timezones)))
+        object.__setattr__(self, "company_timezones", MappingProxyType(dict(self.company_timezones)))
         object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
         for name, value in self.options.items():
@@ -135,17 +142,30 @@ class MappingContext:
             system_timezone=_zone(system_timezone, "system_timezone") if system_timezone is not None else None,
         )
 
-    def zone_for(self, plant: str | None) -> ZoneInfo:
-        """The plant's zone, else the default zone; no zone is an error, never a guess."""
+    def zone_for(self, plant: str | None, company: str | None = None) -> ZoneInfo:
+        """The plant's zone, else the company's, else the default zone; no zone is an error, never a guess.
+
+        With a company, ``[companies.<c>.plants.<p>]`` comes first, then ``[plants.<p>]``, then the company's
+        own zone.
+        """
+        if company is not None and plant is not None:
+            zone = self.company_plant_timezones.get((company, plant))
+            if zone is not None:
+                return zone
         if plant is not None:
             zone = self.plant_timezones.get(plant)
             if zone is not None:
                 return zone
+        if company is not None:
+            zone = self.company_timezones.get(company)
+            if zone is not None:
+                return zone
         if self.default_timezone is not None:
             return self.default_timezone
+        where = f"companies.{company}.plants.{plant or 'PLANT'}" if company else f"plants.{plant or 'PLANT'}"
         raise MappingError(
-            f"plant {plant!r} has no time zone in the mapping context and no default_timezone is set; "
-            f'add [plants.{plant or "PLANT"}] timezone = "Area/City" to the context file',
+            f"plant {plant!r}{f' of company {company!r}' if company else ''} has no time zone in the mapping "
+            f'context and no default_timezone is set; add [{where}] timezone = "Area/City" to the context file',
             code="missing_timezone",
         )
 
@@ -188,15 +208,26 @@ def context_from_dict(data: Mapping[str, Any]) -> MappingContext:
     plants = data.get("plants", {})
     if not isinstance(plants, Mapping):
         raise MappingError("plants must be a table of [plants.<code>] sections", code="invalid_context", path="plants")
-    zones: dict[str, ZoneInfo] = {}
-    for plant, section in plants.items():
-        if not isinstance(section, Mapping) or "timezone" not in section:
-            raise MappingError(
-                'each [plants.<code>] section needs timezone = "Area/City"',
-                code="invalid_context",
-                path=f"plants.{plant}",
-            )
-        zones[str(plant)] = _zone(section["timezone"], f"plants.{plant}.timezone")
+    zones = _plant_zones(plants, "plants")
+    companies = data.get("companies", {})
+    if not isinstance(companies, Mapping):
+        raise MappingError("companies must be a table of [companies.<code>] sections", code="invalid_context",
+                           path="companies")
+    company_zones: dict[str, ZoneInfo] = {}
+    company_plant_zones: dict[tuple[str, str], ZoneInfo] = {}
+    for company, section in companies.items():
+        where = f"companies.{company}"
+        if not isinstance(section, Mapping) or set(section) - {"timezone", "plants"}:
+            raise MappingError(f"[{where}] may hold timezone and [{where}.plants.<code>] sections only",
+                               code="invalid_context", path=where)
+        if "timezone" in section:
+            company_zones[str(company)] = _zone(section["timezone"], f"{where}.timezone")
+        company_plants = section.get("plants", {})
+        if not isinstance(company_plants, Mapping):
+            raise MappingError(f"{where}.plants must be a table of [{where}.plants.<code>] sections",
+                               code="invalid_context", path=f"{where}.plants")
+        for plant, zone in _plant_zones(company_plants, f"{where}.plants").items():
+            company_plant_zones[(str(company), plant)] = zone
     aliases = data.get("units", {})
     if not isinstance(aliases, Mapping):
         raise MappingError("units must be a table of source unit = Rec 20 code", code="invalid_context", path="units")
@@ -218,7 +249,22 @@ def context_from_dict(data: Mapping[str, Any]) -> MappingContext:
         options=dict(options),
         received_at=received,
         system_timezone=system_zone,
+        company_plant_timezones=company_plant_zones,
+        company_timezones=company_zones,
     )
+
+
+def _plant_zones(plants: Mapping[str, Any], where: str) -> dict[str, ZoneInfo]:
+    zones: dict[str, ZoneInfo] = {}
+    for plant, section in plants.items():
+        if not isinstance(section, Mapping) or "timezone" not in section:
+            raise MappingError(
+                f'each [{where}.<code>] section needs timezone = "Area/City"',
+                code="invalid_context",
+                path=f"{where}.{plant}",
+            )
+        zones[str(plant)] = _zone(section["timezone"], f"{where}.{plant}.timezone")
+    return zones
 
 
 def load_context(path: str | Path) -> MappingContext:
