@@ -22,6 +22,7 @@ raises. Every failure is a :mod:`mfgcanon.errors` type, with the JSON path where
 from __future__ import annotations
 
 import builtins
+import copy
 import functools
 import io
 import itertools
@@ -36,6 +37,7 @@ from typing import IO, Any, Literal, TypeVar, overload
 import msgspec
 import msgspec.inspect as mi
 
+from mfgcanon import _enum_tolerance
 from mfgcanon.codecs import translate
 from mfgcanon.errors import DecodeError, EncodeError, ErrorCode, MfgcanonError, ValidationError
 from mfgcanon.schema import avro as avro_schema_mod
@@ -519,7 +521,10 @@ def decode(buf: bytes | bytearray | memoryview, *, type: Any, writer_schema: Any
     """
     plan = _plan(type)
     writer = plan.physical if writer_schema is None else plan.reading(writer_schema)
-    reader = None if writer_schema is None else plan.physical
+    # a writer with enum symbols ours lack: read them verbatim, then `other` plus the *_source_code field
+    widened = None if writer_schema is None else _enum_tolerance.avro_reader(
+        plan.schema, writer, _fastavro().parse_schema, logical=False)
+    reader = None if writer_schema is None else widened or plan.physical
     if not isinstance(buf, bytes | bytearray | memoryview):
         raise DecodeError(f"cannot decode a {builtins_type(buf).__name__}: expected bytes", code="malformed_input")
     stream = io.BytesIO(buf)
@@ -530,7 +535,7 @@ def decode(buf: bytes | bytearray | memoryview, *, type: Any, writer_schema: Any
     if stream.tell() != len(buf):
         raise DecodeError(f"{len(buf) - stream.tell()} trailing bytes after the Avro datum (wrong schema?)",
                           code="malformed_input", position=stream.tell())
-    return _from_avro(datum, plan)
+    return _from_avro(datum if widened is None else _enum_tolerance.fix(datum, plan.type), plan)
 
 
 def to_datum(obj: Any, *, type: Any = None) -> Any:
@@ -550,6 +555,13 @@ def from_datum(datum: Any, *, type: Any) -> Any:
     """
     try:
         return _plan(type).decoder(datum)
+    except msgspec.ValidationError as exc:
+        if not _enum_tolerance.is_unknown_enum(exc):
+            raise translate(exc) from None
+    except ValueError as exc:
+        raise translate(exc) from None
+    try:  # a symbol the model does not know (a writer-only read): `other`, on a copy of the caller's dict
+        return _plan(type).decoder(_enum_tolerance.fix(copy.deepcopy(datum), type))
     except (msgspec.ValidationError, ValueError) as exc:
         raise translate(exc) from None
 
@@ -601,7 +613,7 @@ def read_container(fileobj: IO[bytes], *, type: Any) -> Iterator[Any]:
     plan = _plan(type)
     fastavro = _fastavro()
     try:
-        reader = fastavro.reader(fileobj, reader_schema=plan.parsed)
+        reader, widened = _enum_tolerance.open_container(fileobj, fastavro, plan.schema, plan.parsed)
     except Exception as exc:
         raise _read_failure(exc) from None
     index = 0
@@ -614,7 +626,7 @@ def read_container(fileobj: IO[bytes], *, type: Any) -> Iterator[Any]:
             raise _read_failure(exc).with_record_index(index) from None
         try:
             # the reader applied the logical types already: msgspec.convert takes them as they are
-            yield plan.decoder(datum)
+            yield plan.decoder(datum if not widened else _enum_tolerance.fix(datum, plan.type))
         except (msgspec.ValidationError, ValueError) as exc:
             raise translate(exc, record_index=index) from None
         index += 1

@@ -110,13 +110,32 @@ def decode(buf: bytes | bytearray | memoryview | str, *, type: Any = _v1_events.
         if isinstance(buf, str):
             raise DecodeError("MessagePack input must be bytes, not text", code="malformed_input")
         return msgpack_decoder(type).decode(buf)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except msgspec.ValidationError as exc:
+        value = _tolerate(buf, type, format, exc)
+        if isinstance(value, MfgcanonError):
+            raise value from None
+        return value
+    except msgspec.DecodeError as exc:
         raise translate(exc) from None
     except ValueError as exc:  # e.g. a unit registry error surfacing from a hook
         raise translate(exc) from None
     except TypeError as exc:  # not bytes-like at all
         raise DecodeError(f"cannot decode a {builtins_type(buf).__name__}: expected bytes or str",
                           code="malformed_input", cause_type=builtins_type(exc).__name__) from None
+
+
+def _tolerate(buf: Any, type: Any, format: Format, exc: msgspec.ValidationError,
+              record_index: int | None = None) -> Any:
+    """The value, read again with unknown enum values as ``other`` (:mod:`mfgcanon._enum_tolerance`), when that
+    was the failure; else (or if the second reading fails too) the translated error, returned, not raised."""
+    from mfgcanon import _enum_tolerance  # the slow path only: not imported with the codecs
+
+    if not _enum_tolerance.is_unknown_enum(exc):
+        return translate(exc, record_index=record_index)
+    try:
+        return _enum_tolerance.redecode(buf, type, format)
+    except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as again:
+        return translate(again, record_index=record_index)
 
 
 def record_type(raw: Any) -> Any:
@@ -165,9 +184,12 @@ def _decode_each(lines: Iterable[bytes | str], type: Any) -> Iterator[tuple[int,
         if not line.strip():
             continue
         try:
-            yield index, decoder.decode(line)
-        except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:
-            yield index, translate(exc, record_index=index)
+            value = decoder.decode(line)
+        except msgspec.ValidationError as exc:
+            value = _tolerate(line, type, "json", exc, index)
+        except (msgspec.DecodeError, ValueError) as exc:
+            value = translate(exc, record_index=index)
+        yield index, value
 
 
 def _split(buf: bytes | str) -> list[bytes | str]:
