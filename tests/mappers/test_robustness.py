@@ -290,3 +290,10 @@ def test_odata_sniff_never_raises(payload: str | bytes) -> None:
     result = get("sap-odata").to_canonical(payload, CTX)
     result.assert_balanced()
     assert all(r.code != "mapping_failed" for r in result.rejects)
+
+
+def test_idoc_given_deep_parsed_data_is_a_reject() -> None:
+    """Not XML at all, and nested too deeply for ``repr``: a reject with a shortened payload."""
+    (reject,) = get("sap-idoc").to_canonical(_nested(100_000), CTX).rejects
+    assert reject.code == "malformed_payload"
+    assert reject.payload.startswith("{'a': {'a':")

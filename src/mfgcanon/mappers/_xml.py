@@ -191,20 +191,30 @@ def check_parsed(element: Any) -> None:
     docinfo = element.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
         raise MappingError("DOCTYPE / DTD is not allowed in input documents", code="xml_forbidden")
-    for found in element.iter(f"{{{XINCLUDE_NS}}}*", f"{{{_XINCLUDE_OLD_NS}}}*"):
+    for found in element.iter(*_XINCLUDE_TAGS):
         raise MappingError(
             "XInclude elements are not allowed in input documents", code="xml_forbidden", position=found.sourceline
         )
 
 
+_XINCLUDE_TAGS = (f"{{{XINCLUDE_NS}}}*", f"{{{_XINCLUDE_OLD_NS}}}*")
+
+
 def pull_parser(tag: str) -> Any:
     """A hardened incremental parser (``feed`` / ``read_events`` / ``close``) reporting the start and end of
-    the elements named ``tag``: the options and the refusing resolver of :func:`parse_xml`'s parser. Feed it
-    only :func:`checked_bytes` output, check what it built with :func:`check_parsed`, and read its errors
-    as :func:`parse_xml` does (or fall back to it for the wording)."""
-    parser = etree.XMLPullParser(events=("start", "end"), tag=tag, **_HARDENED)
+    the elements named ``tag``, and of any element in an XInclude namespace (:func:`is_xinclude`: the caller
+    refuses the document). The options and the refusing resolver of :func:`parse_xml`'s parser; feed it only
+    :func:`checked_bytes` output, check the root with :func:`check_parsed` at the end, and read its errors as
+    :func:`parse_xml` does (or fall back to it for the wording)."""
+    parser = etree.XMLPullParser(events=("start", "end"), tag=(tag, *_XINCLUDE_TAGS), **_HARDENED)
     parser.resolvers.add(_RefuseAll())
     return parser
+
+
+def is_xinclude(element: Any) -> bool:
+    """Is the element in an XInclude namespace (as parsed)?"""
+    tag = element.tag
+    return isinstance(tag, str) and tag.startswith((f"{{{XINCLUDE_NS}}}", f"{{{_XINCLUDE_OLD_NS}}}"))
 
 
 def parse_xml(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import reprlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -40,6 +41,7 @@ from mfgcanon.mappers._xml import (
     DEFAULT_MAX_BYTES,
     check_parsed,
     checked_bytes,
+    is_xinclude,
     local_name,
     parse_xml,
     plain_text,
@@ -615,6 +617,10 @@ class _Idoc:
 _HANDLED = ("LOIPRO", "MATMAS", "BATMAS", "MBGMCR", "PPCC2PRETTICKET", "LOIWCS")
 
 
+_SHORT = reprlib.Repr()  # a repr that stops at depth 6 and ~2,000 characters: never a RecursionError
+_SHORT.maxstring = _SHORT.maxother = 2000
+
+
 def _fragment(el: Any) -> str:
     return str(etree.tostring(el, encoding="unicode"))
 
@@ -703,7 +709,7 @@ class SapIdocMapper:
                     code="malformed_payload",
                     reason=f"IDoc input must be XML bytes or text, not {type(payload).__name__}",
                     location="/",
-                    payload=repr(payload)[:2000],
+                    payload=_SHORT.repr(payload),
                     mapper=self.name,
                 )
             )
@@ -794,12 +800,10 @@ class SapIdocMapper:
         opened_at: int | None = None  # bytes fed when the IDOC being read had started (at the latest)
 
         def flush(el: Any, index: int, repeated: bool) -> None:
-            check_parsed(el)
             steps[el] = f"IDOC[{index}]" if repeated else "IDOC"
             self._idoc(el, local_name(root.tag), index, reader, ctx, result)
             del steps[el]
             for sibling in list(el.itersiblings(preceding=True)):  # whatever the root held before it
-                check_parsed(sibling)
                 root.remove(sibling)
             el.clear()
             root.remove(el)
@@ -827,6 +831,8 @@ class SapIdocMapper:
                     parser.feed(data[start : start + _STREAM_CHUNK])
                     fed = min(start + _STREAM_CHUNK, len(data))
                     for event, el in parser.read_events():
+                        if is_xinclude(el):
+                            return None  # refused: the tree path words it, with the line
                         parent = el.getparent()
                         if parent is None:  # the root is an IDOC: one record, the tree path reads it
                             return too_large(el, None) if len(data) > max_idoc else None
@@ -849,7 +855,7 @@ class SapIdocMapper:
                 if pending is None:
                     return None
                 flush(pending, count, count > 1)
-                check_parsed(root)  # the DOCTYPE, and what followed the last IDOC
+                check_parsed(root)  # the DOCTYPE (what the parser reported covers the XInclude elements)
             except Exception:
                 return None
         return result
