@@ -139,3 +139,22 @@ def test_one_idoc_above_the_limit_refuses_the_document(monkeypatch: pytest.Monke
     assert len(MAPPER.to_canonical(many, ctx).events) == 800
     root = big[big.index(b"<IDOC") : big.rindex(b"</IDOC>") + 7]  # the root itself an IDOC above the limit
     assert [r.code for r in MAPPER.to_canonical(root, ctx).rejects] == ["document_too_large"]
+
+
+def test_rejected_idocs_are_freed_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Locating a reject caches sibling positions, which hold elements: they go with their IDOC."""
+    monkeypatch.setattr(sap_idoc, "_STREAM_FROM", 0)
+    monkeypatch.setattr(sap_idoc, "_STREAM_CHUNK", 4096)
+    doc = _several(FIXTURES / "idoc_mbgmcr03_goods_issue_261.xml", 300).replace(b"<MOVE_TYPE>261", b"<MOVE_TYPE>")
+    cached: list[int] = []
+    real = SapIdocMapper._idoc
+
+    def counting(self: SapIdocMapper, el: Any, *args: Any) -> None:
+        real(self, el, *args)
+        cached.append(sum(len(steps) for steps in sap_idoc._scope.steps.values()))
+
+    monkeypatch.setattr(SapIdocMapper, "_idoc", counting)
+    result = MAPPER.to_canonical(doc, MappingContext.build(source_system="S", plants={"1710": "UTC"}))
+    assert len(result.rejects) == 600
+    assert result.rejects[-1].location.startswith("/MBGMCR03/IDOC[300]/")
+    assert max(cached) < 20, max(cached)  # one IDOC's positions at a time, not 300 IDOCs' worth

@@ -114,6 +114,7 @@ def _stream_from(ctx: MappingContext) -> int:
     """The size from which a document is streamed: never above the one-IDOC limit, which only streaming checks."""
     return min(_STREAM_FROM, int(ctx.option("max_idoc_bytes", DEFAULT_MAX_IDOC_BYTES)))
 
+
 _STANDARD_VALUES = tuple((n, f"VGW0{n}", f"VGE0{n}", f"LAR0{n}") for n in range(1, 7))
 _FLAG = ("X", "x")  # _sap.is_flag of a stripped field value: no other character upper-cases to "X"
 
@@ -803,6 +804,9 @@ class SapIdocMapper:
             steps[el] = f"IDOC[{index}]" if repeated else "IDOC"
             self._idoc(el, local_name(root.tag), index, reader, ctx, result)
             del steps[el]
+            located = _scope.steps  # positions cached inside this IDOC hold its elements: drop them with it
+            located.clear()
+            located[root] = steps
             for sibling in list(el.itersiblings(preceding=True)):  # whatever the root held before it
                 root.remove(sibling)
             el.clear()
