@@ -95,10 +95,11 @@ def test_arbitrary_text(name: str, text: str) -> None:
     run(name, text)
 
 
-_JSON_LEAF = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+_ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=20) | st.sampled_from(["\ud800", "a\udfffb"])
+_SAP_KEYS = st.sampled_from(["d", "results", "Product", "BaseUnit", "ManufacturingOrder", "TotalQuantity", "Material"])
 _JSON = st.recursive(
-    _JSON_LEAF,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+    st.none() | st.booleans() | st.integers() | st.floats() | _ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_SAP_KEYS | _ANY_TEXT, inner, max_size=6),
     max_leaves=30,
 )
 
