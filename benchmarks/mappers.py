@@ -21,6 +21,10 @@ Each case has two pydantic columns:
 Timing: CPU time of this process (``time.process_time``), cases interleaved round by round, best of
 ``--rounds`` rounds of ``--number`` calls, so a busy shared machine skews the figures less than wall time.
 Run: ``python benchmarks/mappers.py [--rounds 15] [--number 100]``
+
+``--hardening`` measures instead what hostile or large input costs: the time to reject N bad goods-movement
+items (linear since the hardening round) and the peak resident memory of mapping ~45 MB IDoc documents, each
+in a fresh subprocess (``resource.getrusage``): many IDOCs, and one IDOC of 110,000 items.
 """
 
 from __future__ import annotations
@@ -924,12 +928,86 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, number: int) ->
 
 FLOOR, MAPPER, SAME, RAW = "floor", "mapper", "same", "raw"
 
+_GM_ITEM = (
+    '<E1BP2017_GM_ITEM_CREATE SEGMENT="1"><MATERIAL>RM-2001</MATERIAL><PLANT>1710</PLANT><STGE_LOC>171C</STGE_LOC>'
+    "<BATCH>L24-0042</BATCH><MOVE_TYPE>{move}</MOVE_TYPE><ENTRY_QNT>100.000</ENTRY_QNT><ENTRY_UOM>ST</ENTRY_UOM>"
+    "<ENTRY_UOM_ISO>PCE</ENTRY_UOM_ISO><ORDERID>000001000123</ORDERID><RESERV_NO>0000098765</RESERV_NO>"
+    "<RES_ITEM>0001</RES_ITEM><ITEM_TEXT>Op 0010 backflush override</ITEM_TEXT></E1BP2017_GM_ITEM_CREATE>\n"
+)
+_GM_IDOC = (
+    '<IDOC BEGIN="1"><EDI_DC40 SEGMENT="1"><IDOCTYP>MBGMCR03</IDOCTYP><MESTYP>MBGMCR</MESTYP><SNDPRN>MES</SNDPRN>'
+    "<CREDAT>20240116</CREDAT><CRETIM>101500</CRETIM></EDI_DC40>\n<E1MBGMCR SEGMENT=\"1\"><E1BP2017_GM_HEAD_01 "
+    'SEGMENT="1"><PSTNG_DATE>20240116</PSTNG_DATE><DOC_DATE>20240116</DOC_DATE><REF_DOC_NO>MES-GI-1</REF_DOC_NO>'
+    '</E1BP2017_GM_HEAD_01><E1BP2017_GM_CODE SEGMENT="1"><GM_CODE>03</GM_CODE></E1BP2017_GM_CODE>\n{items}'
+    "</E1MBGMCR></IDOC>\n"
+)
+
+
+def mbgmcr_document(idocs: int, items: int, move: str = "261") -> bytes:
+    """``idocs`` MBGMCR03 IDOCs of ``items`` goods-movement items each (an empty MOVE_TYPE: a rejected item)."""
+    idoc = _GM_IDOC.format(items=_GM_ITEM.format(move=move) * items)
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<MBGMCR03>\n{idoc * idocs}</MBGMCR03>\n'.encode()
+
+
+def rss_child(idocs: int, items: int, max_idoc: int | None) -> None:
+    """(In a fresh process) map one large document and print its size, the counts and the peak RSS growth."""
+    import resource
+
+    data = mbgmcr_document(idocs, items)
+    options = {"max_document_bytes": 64 * 1024 * 1024}
+    if max_idoc is not None:
+        options["max_idoc_bytes"] = max_idoc
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "UTC"}, options=options)
+    mapper = get("sap-idoc")
+    mapper.to_canonical(mbgmcr_document(1, 2), ctx)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.process_time()
+    result = mapper.to_canonical(data, ctx)
+    spent = time.process_time() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+    print(
+        f"{len(data) / 1e6:.1f} MB, {idocs} IDOC(s) x {items} items: {len(result.events)} events, "
+        f"{[r.code for r in result.rejects][:1]} rejects; peak RSS +{grown / 1e6:.0f} MB "
+        f"({grown / len(data):.1f}x the input), {spent:.1f} s CPU"
+    )
+
+
+def hardening() -> None:
+    """Rejects' cost per item (it must not grow with their number) and peak memory of ~45 MB documents."""
+    import subprocess
+    import sys
+
+    idoc = get("sap-idoc")
+    print("Rejected goods-movement items (empty MOVE_TYPE), one IDOC, CPU time of one call:")
+    for count in (1000, 2000, 4000, 16000):
+        data = mbgmcr_document(1, count, move="")
+        started = time.process_time()
+        result = idoc.to_canonical(data, CTX)
+        spent = time.process_time() - started
+        assert len(result.rejects) == count
+        per = spent / count * 1e6
+        print(f"  {count:6} bad items ({len(data) / 1e6:.1f} MB): {spent:7.2f} s, {per:7.0f} us per reject")
+    print("Peak resident memory (a fresh process per document):")
+    for idocs, items, max_idoc in ((40000, 2, None), (1, 110000, None), (1, 110000, 64 * 1024 * 1024)):
+        command = [sys.executable, __file__, "--rss-child", str(idocs), str(items), str(max_idoc or 0)]
+        found = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+        print(f"  {found}" + (f" (max_idoc_bytes = {max_idoc})" if max_idoc else ""))
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--number", type=int, default=100)
+    parser.add_argument("--hardening", action="store_true", help="rejects' cost and peak memory instead")
+    parser.add_argument("--rss-child", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rss_child:
+        idocs, items, max_idoc = args.rss_child
+        rss_child(idocs, items, max_idoc or None)
+        return
+    if args.hardening:
+        hardening()
+        return
     idoc, odata = get("sap-idoc"), get("sap-odata")
     loipro_bytes = loipro()
     order_json = odata_order()

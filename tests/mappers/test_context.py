@@ -110,6 +110,8 @@ def test_system_clock_zone(tmp_path: Path) -> None:
         ("max_document_bytes = 0", "max_document_bytes"),
         ("max_document_bytes = true", "max_document_bytes"),
         ("max_document_bytes = 99999999999999", "max_document_bytes"),
+        ("max_idoc_bytes = 0", "max_idoc_bytes"),
+        ('max_idoc_bytes = "16MB"', "max_idoc_bytes"),
         ('keep_leading_zeros = "false"', "keep_leading_zeros"),
         ("keep_leading_zeros = 0", "keep_leading_zeros"),
         ('default_plant = ""', "default_plant"),

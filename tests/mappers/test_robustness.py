@@ -5,6 +5,7 @@ not depend on the caller's ``decimal`` context."""
 from __future__ import annotations
 
 import decimal
+import warnings
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,89 @@ def test_odata_instant_out_of_range_is_invalid_value(field: str, value: str) -> 
     (reject,) = get("sap-odata").to_canonical({"d": record}, CTX).rejects
     assert reject.code == "invalid_value", reject
     assert reject.location == f"/d/{field}"
+
+
+# --- nothing escapes a mapper: deep nesting, lone surrogates, odd shapes ------------------------------------
+
+
+def _nested(depth: int, leaf: Any = 1) -> Any:
+    """``{"a": {"a": ... leaf}}`` built without recursion (json.loads would itself overflow)."""
+    data: Any = leaf
+    for _ in range(depth):
+        data = {"a": data}
+    return data
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "[" * 1000 + "]" * 1000,
+        '{"a":' * 1000 + "1" + "}" * 1000,
+        ('{"d": {"results": [' + '{"a":' * 5000 + "1" + "}" * 5000 + "]}}").encode(),
+    ],
+    ids=["list-text", "object-text", "results-bytes"],
+)
+def test_odata_deep_nesting_is_a_reject(payload: str | bytes) -> None:
+    mapper = get("sap-odata")
+    assert mapper.sniff(payload) is False
+    result = mapper.to_canonical(payload, CTX)
+    (reject,) = result.rejects
+    assert reject.code == "malformed_payload"
+    assert "deep" in reject.reason
+    assert reject.payload == (payload if isinstance(payload, str) else payload.decode())
+
+
+@pytest.mark.parametrize("depth", [900, 5000, 50_000])
+def test_odata_deep_parsed_input_is_a_reject(depth: int) -> None:
+    """Dicts a caller built: a record nested too deeply to write is a reject with a (shortened) payload."""
+    record = {"Product": "P", "BaseUnit": "PC", "ProductGroup": _nested(depth)}
+    mapper = get("sap-odata")
+    assert mapper.sniff({"d": {"results": [record]}}) is True
+    result = mapper.to_canonical({"d": {"results": [record, {"Product": "Q", "BaseUnit": "PC"}]}}, CTX)
+    result.assert_balanced()
+    assert len(result.events) == 1
+    (reject,) = result.rejects
+    assert reject.code in ("malformed_payload", "type_mismatch")
+    assert reject.location.startswith("/d/results/0")
+    assert "Product" in reject.payload
+
+
+@pytest.mark.parametrize("payload", ['{"d": {"Product": "\ud800", "BaseUnit": "PC"}}', "\ud800"])
+def test_odata_lone_surrogate_in_text_is_a_reject(payload: str) -> None:
+    mapper = get("sap-odata")
+    assert mapper.sniff(payload) is False
+    (reject,) = mapper.to_canonical(payload, CTX).rejects
+    assert reject.code == "malformed_payload"
+    assert "surrogate" in reject.reason
+    assert "\\ud800" in reject.payload
+    reject.payload.encode("utf-8")
+
+
+def test_odata_lone_surrogate_in_parsed_input_is_a_reject_for_its_record() -> None:
+    records = [{"Product": "\ud800", "BaseUnit": "PC"}, {"Product": "Q", "BaseUnit": "PC"}]
+    result = get("sap-odata").to_canonical({"d": {"results": records}}, CTX)
+    assert [e.data.material_id for e in result.events] == ["Q"]  # type: ignore[attr-defined]
+    (reject,) = result.rejects
+    assert (reject.code, reject.location) == ("malformed_payload", "/d/results/0")
+    assert "\\ud800" in reject.payload
+    for event in result.events:
+        codecs.encode(event)
+
+
+@pytest.mark.parametrize("payload", ['{"d": null}', '{"d": 5}', '{"d": {"results": [null, 1]}}', "[null]", b"{}"])
+def test_odata_sniff_never_raises(payload: str | bytes) -> None:
+    """``sniff`` used to raise on ``{"d": null}``, and detection then blamed sap-odata as a failing plugin."""
+    assert get("sap-odata").sniff(payload) is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a failing sniff is reported as a MapperPluginWarning
+        assert registry.detect(payload if isinstance(payload, bytes) else payload.encode()) == []
+    result = get("sap-odata").to_canonical(payload, CTX)
+    result.assert_balanced()
+    assert all(r.code != "mapping_failed" for r in result.rejects)
+
+
+def test_idoc_given_deep_parsed_data_is_a_reject() -> None:
+    """Not XML at all, and nested too deeply for ``repr``: a reject with a shortened payload."""
+    (reject,) = get("sap-idoc").to_canonical(_nested(100_000), CTX).rejects
+    assert reject.code == "malformed_payload"
+    assert reject.payload.startswith("{'a': {'a':")

@@ -86,7 +86,7 @@ def check_range(number: Decimal, text: object, field: str | None = None) -> None
     if number and (number.adjusted() >= MAX_INTEGER_DIGITS or number.adjusted() < -40):
         raise MappingError(
             f"{text!r} is out of range: a canonical decimal has at most {MAX_INTEGER_DIGITS} digits before the "
-            "point",
+            "point and 40 places after it",
             code="invalid_value",
             path=field,
         )

@@ -169,6 +169,54 @@ def _refusal(data: bytes) -> str | None:
     return None
 
 
+def checked_bytes(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The document as bytes, once it passed what is checked before parsing: the size limit, and the scan
+    for a DOCTYPE or a refused encoding (:func:`parse_xml` and :func:`pull_parser` users call it first)."""
+    data = to_bytes(payload)
+    if len(data) > max_bytes:
+        raise MappingError(
+            f"document of {len(data)} bytes exceeds the limit of {max_bytes} bytes "
+            "(raise options.max_document_bytes in the mapping context if this is expected)",
+            code="document_too_large",
+        )
+    refused = _refusal(data)
+    if refused is not None:
+        raise MappingError(refused, code="xml_forbidden")
+    return data
+
+
+def check_parsed(element: Any) -> None:
+    """What is checked after parsing, on the root or on any subtree: no DOCTYPE in the document, no element
+    in an XInclude namespace (as parsed, however the document spells the URI)."""
+    docinfo = element.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+        raise MappingError("DOCTYPE / DTD is not allowed in input documents", code="xml_forbidden")
+    for found in element.iter(*_XINCLUDE_TAGS):
+        raise MappingError(
+            "XInclude elements are not allowed in input documents", code="xml_forbidden", position=found.sourceline
+        )
+
+
+_XINCLUDE_TAGS = (f"{{{XINCLUDE_NS}}}*", f"{{{_XINCLUDE_OLD_NS}}}*")
+
+
+def pull_parser(tag: str) -> Any:
+    """A hardened incremental parser (``feed`` / ``read_events`` / ``close``) reporting the start and end of
+    the elements named ``tag``, and of any element in an XInclude namespace (:func:`is_xinclude`: the caller
+    refuses the document). The options and the refusing resolver of :func:`parse_xml`'s parser; feed it only
+    :func:`checked_bytes` output, check the root with :func:`check_parsed` at the end, and read its errors as
+    :func:`parse_xml` does (or fall back to it for the wording)."""
+    parser = etree.XMLPullParser(events=("start", "end"), tag=(tag, *_XINCLUDE_TAGS), **_HARDENED)
+    parser.resolvers.add(_RefuseAll())
+    return parser
+
+
+def is_xinclude(element: Any) -> bool:
+    """Is the element in an XInclude namespace (as parsed)?"""
+    tag = element.tag
+    return isinstance(tag, str) and tag.startswith((f"{{{XINCLUDE_NS}}}", f"{{{_XINCLUDE_OLD_NS}}}"))
+
+
 def parse_xml(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Parse untrusted XML into an lxml root element; refuse DTDs, entities, XInclude and huge input.
 
@@ -180,16 +228,7 @@ def parse_xml(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> An
     Raises :class:`MappingError` with code ``xml_forbidden``, ``document_too_large`` or
     ``malformed_xml`` (with the line number in ``position``).
     """
-    data = to_bytes(payload)
-    if len(data) > max_bytes:
-        raise MappingError(
-            f"document of {len(data)} bytes exceeds the limit of {max_bytes} bytes "
-            "(raise options.max_document_bytes in the mapping context if this is expected)",
-            code="document_too_large",
-        )
-    refused = _refusal(data)
-    if refused is not None:
-        raise MappingError(refused, code="xml_forbidden")
+    data = checked_bytes(payload, max_bytes=max_bytes)
     try:
         root = etree.fromstring(data, parser=_parser())
     except _Refused as exc:
@@ -208,15 +247,7 @@ def parse_xml(payload: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> An
         ) from None
     if root is None:
         raise MappingError("empty XML document", code="malformed_xml")
-    docinfo = root.getroottree().docinfo
-    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
-        raise MappingError("DOCTYPE / DTD is not allowed in input documents", code="xml_forbidden")
-    for element in root.iter(f"{{{XINCLUDE_NS}}}*", f"{{{_XINCLUDE_OLD_NS}}}*"):
-        raise MappingError(
-            "XInclude elements are not allowed in input documents",
-            code="xml_forbidden",
-            position=element.sourceline,
-        )
+    check_parsed(root)
     return root
 
 

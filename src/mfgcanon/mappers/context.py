@@ -60,6 +60,7 @@ OPTIONS: Mapping[str, _Option] = MappingProxyType(
     {
         "keep_leading_zeros": _Option(bool),
         "max_document_bytes": _Option(int, 1, MAX_DOCUMENT_BYTES_CEILING),
+        "max_idoc_bytes": _Option(int, 1, MAX_DOCUMENT_BYTES_CEILING),  # one IDOC of a streamed document
         "default_plant": _Option(str, 1, 255),
         "language": _Option(str, 1, 3),  # ISO 639 (EN, en, eng) or SAP's one-character SPRAS
         "sender_port": _Option(str, 1, 10),  # EDI_DC40 SNDPOR, CHAR 10

@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import functools
 import re
+import reprlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -46,7 +47,16 @@ from mfgcanon.mappers._base import (
     stamp_meta,
 )
 from mfgcanon.mappers._data import canonical_for
-from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, local_name, parse_xml, plain_text
+from mfgcanon.mappers._xml import (
+    DEFAULT_MAX_BYTES,
+    check_parsed,
+    checked_bytes,
+    is_xinclude,
+    local_name,
+    parse_xml,
+    plain_text,
+    pull_parser,
+)
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import (
     Property,
@@ -102,6 +112,20 @@ PAD = {
     "OPERATION": 4,
     "MOVE_REAS": 4,
 }
+
+
+_STREAM_FROM = 4 * 1024 * 1024
+"""Documents from this size on (bytes, or characters of text) are read one IDOC at a time
+(:meth:`SapIdocMapper._from_stream`): the whole tree of a large document costs 10-20x its size."""
+_STREAM_CHUNK = 1024 * 1024
+DEFAULT_MAX_IDOC_BYTES = 16 * 1024 * 1024
+"""The default ``options.max_idoc_bytes``: the largest single IDOC read (held whole, at 10-20x its size in
+memory). SAP's own numbering keeps real IDOCs far smaller: a material document has at most 9,999 items."""
+
+
+def _stream_from(ctx: MappingContext) -> int:
+    """The size from which a document is streamed: never above the one-IDOC limit, which only streaming checks."""
+    return min(_STREAM_FROM, int(ctx.option("max_idoc_bytes", DEFAULT_MAX_IDOC_BYTES)))
 
 
 _STANDARD_VALUES = tuple((n, f"VGW0{n}", f"VGE0{n}", f"LAR0{n}") for n in range(1, 7))
@@ -621,6 +645,10 @@ def _target(idoc: _Idoc, ctx: MappingContext) -> str | None:
 _HANDLED = ("LOIPRO", "MATMAS", "BATMAS", "MBGMCR", "PPCC2PRETTICKET", "LOIWCS")
 
 
+_SHORT = reprlib.Repr()  # a repr that stops at depth 6 and ~2,000 characters: never a RecursionError
+_SHORT.maxstring = _SHORT.maxother = 2000
+
+
 def _fragment(el: Any) -> str:
     return str(etree.tostring(el, encoding="unicode"))
 
@@ -672,7 +700,9 @@ class SapIdocMapper:
         if info.received_at != ctx.received_at:  # the payload's received time: a posting result's processed time
             ctx = dataclasses.replace(ctx, received_at=info.received_at)
         result = None
-        if isinstance(payload, bytes | str):
+        if isinstance(payload, bytes | str) and len(payload) >= _stream_from(ctx):
+            result = self._from_stream(payload, ctx)
+        elif isinstance(payload, bytes | str):
             result = self._from_text(payload, ctx)
         if result is None:
             with _located():
@@ -714,7 +744,7 @@ class SapIdocMapper:
                     code="malformed_payload",
                     reason=f"IDoc input must be XML bytes or text, not {type(payload).__name__}",
                     location="/",
-                    payload=repr(payload)[:2000],
+                    payload=_SHORT.repr(payload),
                     mapper=self.name,
                 )
             )
@@ -756,23 +786,116 @@ class SapIdocMapper:
             return result
         reader = _Reader(ctx)
         for index, el in enumerate(idocs, start=1):
-            idoc = _Idoc(_read_tree(el), root_name, index, reader)
-            handler = _HANDLERS.get(idoc.message_type)
-            if handler is None:
-                where = xpath(el)
-                result.add_reject(
-                    Reject(
-                        code="unsupported_message",
-                        location=where,
-                        line=el.sourceline,
-                        payload=_fragment(el),
-                        reason=f"IDoc message type {idoc.message_type!r} ({idoc.basic_type}) is not supported by "
-                        f"{self.name} (supported: {', '.join(_HANDLED)})",
-                        mapper=self.name,
-                    )
+            self._idoc(el, root_name, index, reader, ctx, result)
+        return result
+
+    def _idoc(
+        self, el: Any, root_name: str, index: int, reader: _Reader, ctx: MappingContext, result: MappingResult
+    ) -> None:
+        """Map one ``IDOC`` element of the tree (the ``index``-th of its document) into ``result``."""
+        idoc = _Idoc(_read_tree(el), root_name, index, reader)
+        handler = _HANDLERS.get(idoc.message_type)
+        if handler is None:
+            result.add_reject(
+                Reject(
+                    code="unsupported_message",
+                    location=xpath(el),
+                    line=el.sourceline,
+                    payload=_fragment(el),
+                    reason=f"IDoc message type {idoc.message_type!r} ({idoc.basic_type}) is not supported by "
+                    f"{self.name} (supported: {', '.join(_HANDLED)})",
+                    mapper=self.name,
                 )
-                continue
-            handler(self, idoc, ctx, result)
+            )
+            return
+        handler(self, idoc, ctx, result)
+
+    def _from_stream(self, payload: bytes | str, ctx: MappingContext) -> MappingResult | None:
+        """A large document read one ``IDOC`` at a time, each freed once mapped: memory holds the events and
+        one IDOC's tree, not the whole document's. The same result as :meth:`_from_tree`, or None for
+        anything that is not a plain sequence of IDOCs under the root (no IDOC, a confirmation response) and
+        for any refusal or error, which the tree path then words exactly. One IDOC larger than
+        ``options.max_idoc_bytes`` refuses the document (``document_too_large``): it would be held whole.
+
+        An IDOC is mapped once its tail is read (at the next IDOC, or at the end), and its XPath step is known
+        then: ``IDOC`` when it is the only one, else ``IDOC[i]``.
+        """
+        max_idoc = int(ctx.option("max_idoc_bytes", DEFAULT_MAX_IDOC_BYTES))
+        try:
+            data = checked_bytes(payload, max_bytes=int(ctx.option("max_document_bytes", DEFAULT_MAX_BYTES)))
+        except MappingError:
+            return None
+        result = MappingResult()
+        reader = _Reader(ctx)
+        parser = pull_parser("{*}IDOC")
+        root: Any = None
+        steps: dict[Any, str] = {}
+        pending: Any = None  # the last IDOC under the root, mapped when the next one starts or the document ends
+        count = 0
+        opened_at: int | None = None  # bytes fed when the IDOC being read had started (at the latest)
+
+        def flush(el: Any, index: int, repeated: bool) -> None:
+            steps[el] = f"IDOC[{index}]" if repeated else "IDOC"
+            self._idoc(el, local_name(root.tag), index, reader, ctx, result)
+            del steps[el]
+            located = _scope.steps  # positions cached inside this IDOC hold its elements: drop them with it
+            located.clear()
+            located[root] = steps
+            for sibling in list(el.itersiblings(preceding=True)):  # whatever the root held before it
+                root.remove(sibling)
+            el.clear()
+            root.remove(el)
+
+        def too_large(el: Any, index: int | None) -> MappingResult:
+            refused = MappingResult()
+            where = "the root IDOC" if index is None else f"IDOC {index}"
+            refused.add_reject(
+                Reject(
+                    code="document_too_large",
+                    reason=f"{where} (from line {el.sourceline}) holds more than {max_idoc} bytes, the limit for one "
+                    "IDOC: a large document is read one IDOC at a time and each IDOC is held whole in memory "
+                    "(raise options.max_idoc_bytes in the mapping context if this is expected)",
+                    location=f"/{local_name(el.tag)}" if index is None else f"{xpath(el.getparent())}/IDOC[{index}]",
+                    line=el.sourceline,
+                    payload=data[:1_000_000] if isinstance(payload, bytes) else printable(payload[:1_000_000]),
+                    mapper=self.name,
+                )
+            )
+            return refused
+
+        with _located():
+            try:
+                for start in range(0, len(data), _STREAM_CHUNK):
+                    parser.feed(data[start : start + _STREAM_CHUNK])
+                    fed = min(start + _STREAM_CHUNK, len(data))
+                    for event, el in parser.read_events():
+                        if is_xinclude(el):
+                            return None  # refused: the tree path words it, with the line
+                        parent = el.getparent()
+                        if parent is None:  # the root is an IDOC: one record, the tree path reads it
+                            return too_large(el, None) if len(data) > max_idoc else None
+                        if parent.getparent() is not None:
+                            continue  # an IDOC nested deeper: no record
+                        if event == "end":
+                            opened_at = None
+                            continue
+                        if root is None:
+                            root = parent
+                            _scope.steps[root] = steps
+                        count += 1
+                        opened_at = fed
+                        if pending is not None:
+                            flush(pending, count - 1, True)
+                        pending = el
+                    if opened_at is not None and fed - opened_at > max_idoc:
+                        return too_large(pending, count)
+                parser.close()
+                if pending is None:
+                    return None
+                flush(pending, count, count > 1)
+                check_parsed(root)  # the DOCTYPE (what the parser reported covers the XInclude elements)
+            except Exception:
+                return None
         return result
 
     def _guard(self, result: MappingResult, seg: _Seg, work: Callable[[], object]) -> None:

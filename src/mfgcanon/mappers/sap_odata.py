@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -39,6 +40,7 @@ from mfgcanon.mappers._base import (
     PayloadMeta,
     Reject,
     effective_meta,
+    printable,
     reject_from_error,
     stamp_meta,
 )
@@ -94,10 +96,38 @@ class _Inspection:
 
 
 def _fragment(data: Any) -> str:
+    """A record as JSON text for a reject; data nested too deeply to serialise is shown to a depth of 20."""
     try:
-        return json.dumps(data, ensure_ascii=False, default=str)[:1_000_000]
+        text = json.dumps(data, ensure_ascii=False, default=str)
+    except RecursionError:
+        text = _SHALLOW.repr(data)
     except (TypeError, ValueError):  # pragma: no cover - parsed JSON always dumps
-        return repr(data)[:1_000_000]
+        text = repr(data)
+    return printable(text[:1_000_000])
+
+
+_SHALLOW = reprlib.Repr()
+_SHALLOW.maxlevel = 20
+_SHALLOW.maxdict = _SHALLOW.maxlist = _SHALLOW.maxtuple = 100_000
+_SHALLOW.maxstring = _SHALLOW.maxother = _SHALLOW.maxlong = 1_000_000
+
+
+def _unwritable(data: Any) -> str | None:
+    """Why parsed input (dicts and lists a caller built, not JSON text) cannot become events, or None: a
+    string that is not Unicode (a lone surrogate), or nesting too deep to serialise. JSON text decoded by
+    the mapper never holds either."""
+    try:
+        _ENCODER.encode(data)
+    except UnicodeEncodeError:
+        return "a string holds a lone surrogate (not Unicode): the record could not be written as JSON"
+    except RecursionError:
+        return "nested too deeply to be written as JSON"
+    except TypeError:
+        return None  # values of other types are read (or refused) field by field
+    return None
+
+
+_ENCODER = msgspec.json.Encoder()
 
 
 _MIDNIGHT = datetime.min.time()
@@ -551,15 +581,15 @@ class SapODataMapper:
                 return False
             try:
                 data = _JSON.decode(payload)
-            except (msgspec.DecodeError, UnicodeDecodeError):
-                return False
+            except (msgspec.DecodeError, UnicodeError, RecursionError):
+                return False  # not JSON (or not decodable): not this mapper's to claim
         try:
             records = list(self._records(data, ""))
         except MappingError:
             return (
                 isinstance(data, Mapping) and isinstance(data.get("error"), Mapping) and "innererror" in data["error"]
             )
-        return any(_kind(r.data) is not None for r in records[:20])
+        return any(isinstance(r.data, Mapping) and _kind(r.data) is not None for r in records[:20])
 
     # ------------------------------------------------------------------ inbound
     def _records(self, data: Any, pointer: str) -> Iterable[_Rec]:
@@ -624,39 +654,62 @@ class SapODataMapper:
         """One payload's records into ``result`` (inspection parts into ``inspections``, joined later)."""
         prefix = f"#{number}" if count > 1 else ""
         data: Any = payload
+        checked = True  # JSON decoded here: every string is Unicode, the nesting decodable
         if isinstance(payload, bytes | str):
             try:
                 data = _JSON.decode(payload)
-            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            except (msgspec.DecodeError, UnicodeError, RecursionError) as exc:
                 text = payload if isinstance(payload, str) else payload.decode("utf-8", "backslashreplace")
+                why = f"not JSON: {exc}"
+                if isinstance(exc, RecursionError):
+                    why = "JSON nested too deeply to read"
+                elif isinstance(exc, UnicodeEncodeError):
+                    why = "the text holds a lone surrogate (not Unicode), so it is not JSON"
                 result.add_reject(
                     Reject(
                         code="malformed_payload",
-                        reason=f"not JSON: {exc}",
+                        reason=why,
                         location=prefix or "/",
-                        payload=text[:1_000_000],
+                        payload=printable(text[:1_000_000]),
                         mapper=self.name,
                     )
                 )
                 return
+        else:
+            checked = _unwritable(data) is None
         if isinstance(data, Mapping) and isinstance(data.get("error"), Mapping):
             rec = _Rec(data, prefix)
             self._guard(rec, result, lambda: self._error(rec, ctx, result, info))
             return
         try:
             records = list(self._records(data, prefix))
-        except MappingError as exc:
+        except (MappingError, RecursionError) as exc:
+            error = exc if isinstance(exc, MappingError) else MappingError(
+                "nested too deeply", code="malformed_payload", path=prefix or "/"
+            )
             result.add_reject(
                 Reject(
-                    code=exc.code,
-                    reason=exc.message,
-                    location=exc.path or "/",
+                    code=error.code,
+                    reason=printable(error.message),
+                    location=error.path or "/",
                     payload=_fragment(data),
                     mapper=self.name,
                 )
             )
             return
         for rec in records:
+            problem = None if checked else _unwritable(rec.data)
+            if problem is not None:
+                result.add_reject(
+                    Reject(
+                        code="malformed_payload",
+                        reason=problem,
+                        location=rec.pointer or "/",
+                        payload=_fragment(rec.data),
+                        mapper=self.name,
+                    )
+                )
+                continue
             self._one(rec, ctx, result, inspections)
 
     def _error(self, rec: _Rec, ctx: MappingContext, result: MappingResult, info: PayloadMeta) -> None:
