@@ -90,9 +90,9 @@ def stamp_meta(result: MappingResult, meta: PayloadMeta, start: int = 0) -> None
 
 
 @functools.cache
-def _takes_meta(mapper_type: Any, method: str) -> bool:
+def _takes_meta(mapper_type: Any, method: str, parameter: str = "meta") -> bool:
     try:
-        return "meta" in inspect.signature(getattr(mapper_type, method)).parameters
+        return parameter in inspect.signature(getattr(mapper_type, method)).parameters
     except (TypeError, ValueError):  # a builtin or C callable: no introspection, no meta
         return False
 
@@ -113,7 +113,7 @@ def map_payloads(
 ) -> MappingResult:
     """``mapper.to_canonical_many`` with one metadata per payload, where the mapper accepts them."""
     kind: Any = type(mapper)
-    if any(m is not None for m in metas) and _takes_meta(kind, "to_canonical_many"):
+    if any(m is not None for m in metas) and _takes_meta(kind, "to_canonical_many", "metas"):
         result: MappingResult = mapper.to_canonical_many(payloads, context, metas=metas)
         return result
     plain: MappingResult = mapper.to_canonical_many(payloads, context)
