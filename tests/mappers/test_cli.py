@@ -176,6 +176,21 @@ def test_convert_passes_each_inputs_metadata(tmp_path: Path) -> None:
     assert plain["id"] == event["id"]
 
 
+def test_convert_passes_metadata_to_mappers_that_join_payloads(tmp_path: Path) -> None:
+    """Regression: map_payloads looked for a ``meta`` parameter on ``to_canonical_many`` (it is ``metas``), so
+    OData inputs, mapped together, lost their message_id and received time."""
+    folder = Path(EXAMPLES[0]).parent
+    inputs = [str(folder / "odata_batch_get_response.json"), str(folder / "odata_product_get_response.json")]
+    out = tmp_path / "odata.ndjson"
+    result = CliRunner().invoke(
+        convert, ["--context", CONTEXT, "--received-at", "2024-02-01T08:00:00+01:00", "-o", str(out), *inputs]
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    events = [json.loads(line) for line in out.read_bytes().splitlines()]
+    assert sorted(e["data"]["source"]["message_id"] for e in events) == [Path(i).name for i in sorted(inputs)]
+    assert {e["recordedtime"] for e in events} == {"2024-02-01T07:00:00Z"}
+
+
 def test_convert_refuses_a_naive_received_at(tmp_path: Path) -> None:
     result = CliRunner().invoke(convert, ["--received-at", "2024-02-01T08:00:00", "-o", str(tmp_path / "o"),
                                           EXAMPLES[0]])

@@ -138,11 +138,13 @@ def test_count_once_counts_a_linked_movement_and_its_document_once() -> None:
 
 def test_restricted_batches_are_restricted_in_both_channels() -> None:
     doc = sample("idoc_batmas03_batch.xml").replace(b"<RESTRICTED/>", b"<RESTRICTED>X</RESTRICTED>")  # ZUSTD
-    (idoc,) = _clean(IDOC.to_canonical(doc, CTX)).events
+    (idoc, idoc_hold) = _clean(IDOC.to_canonical(doc, CTX)).events  # the lot, and the hold it places
     body = json.loads(sample("odata_batch_get_response.json"))
     record = body["d"]["results"][0] if "results" in body["d"] else body["d"]
     record["BatchIsRestricted"] = True
-    (odata,) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
+    record["BatchIdentifyingPlant"] = "1710"  # a cross-plant batch has no plant to key a hold by
+    (odata, odata_hold) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
+    assert idoc_hold.data.nonconformance_id == odata_hold.data.nonconformance_id  # one hold, either channel
     for lot in (idoc.data, odata.data):
         assert (lot.status, lot.status_source_code) == (LotStatus.RESTRICTED, "RESTRICTED")
 
@@ -155,7 +157,8 @@ def test_material_document_stock_types_become_stock_statuses() -> None:
         StockStatus.UNRESTRICTED, "01")  # a 261 takes from its own stock type
     item.update({"GoodsMovementType": "344", "InventoryStockType": "01", "IssuingOrReceivingStockType": "07",
                  "ManufacturingOrder": ""})
-    (change,) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
+    (change, hold) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
+    assert hold.data.hold.is_active  # 344 into blocked stock places a hold
     moved = change.data
     assert (moved.from_stock_status, moved.to_stock_status) == (StockStatus.UNRESTRICTED, StockStatus.BLOCKED)
     assert (moved.from_stock_status_source_code, moved.to_stock_status_source_code) == ("01", "07")

@@ -99,7 +99,8 @@ def test_inspection_parts_join_across_payloads() -> None:
     assert not result.rejects
     assert result.records_in == 4
     assert result.converted == 4
-    assert len(result.events) == 1
+    assert (len(result.events), result.derived) == (2, 1)  # the accepting decision releases its hold (derived)
+    assert type(result.events[1]).event_type() == "mfgcanon.quality.hold_released.v1"
     inspection = result.events[0].data
     assert inspection.usage_decision is UsageDecision.ACCEPT
     assert [r.characteristic_id for r in inspection.results] == ["10", "20"]
@@ -202,7 +203,7 @@ def test_bapi_results_and_usage_decision_join_their_lot() -> None:
     result = MAPPER.to_canonical_many(parts, CTX)
     result.assert_balanced()
     assert not result.rejects
-    assert (result.records_in, len(result.events)) == (4, 1)  # lot + 2 result rows + 1 decision
+    assert (result.records_in, len(result.events), result.derived) == (4, 2, 1)  # lot + 2 rows + decision; hold
     inspection = result.events[0].data
     assert inspection.inspection_id == "40000000123"
     assert inspection.usage_decision is UsageDecision.ACCEPT
@@ -241,7 +242,7 @@ def test_several_usage_decisions_the_last_decides_and_all_are_counted() -> None:
     result = MAPPER.to_canonical_many(parts, CTX)
     result.assert_balanced()
     assert not result.rejects
-    assert len(result.events) == 1
+    assert (len(result.events), result.derived) == (2, 1)  # the inspection, and the hold its decision releases
     assert result.converted == result.records_in
     assert result.events[0].data.usage_decision_source_code == "A1"
 

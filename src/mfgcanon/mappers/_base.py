@@ -3,7 +3,8 @@
 A mapper is a pure function over values: it never holds a connection. ``to_canonical`` returns a
 :class:`MappingResult` whose counts always add up (``records_in == converted + rejected``): a record
 that cannot be mapped becomes a :class:`Reject` that keeps the original fragment, its source location
-and a stable error code, so nothing is lost silently.
+and a stable error code, so nothing is lost silently. Events derived from converted records (holds,
+genealogy links: :mod:`mfgcanon.v1.derive`) are no records in: they are counted apart, in ``derived``.
 """
 
 from __future__ import annotations
@@ -89,9 +90,9 @@ def stamp_meta(result: MappingResult, meta: PayloadMeta, start: int = 0) -> None
 
 
 @functools.cache
-def _takes_meta(mapper_type: Any, method: str) -> bool:
+def _takes_meta(mapper_type: Any, method: str, parameter: str = "meta") -> bool:
     try:
-        return "meta" in inspect.signature(getattr(mapper_type, method)).parameters
+        return parameter in inspect.signature(getattr(mapper_type, method)).parameters
     except (TypeError, ValueError):  # a builtin or C callable: no introspection, no meta
         return False
 
@@ -112,7 +113,7 @@ def map_payloads(
 ) -> MappingResult:
     """``mapper.to_canonical_many`` with one metadata per payload, where the mapper accepts them."""
     kind: Any = type(mapper)
-    if any(m is not None for m in metas) and _takes_meta(kind, "to_canonical_many"):
+    if any(m is not None for m in metas) and _takes_meta(kind, "to_canonical_many", "metas"):
         result: MappingResult = mapper.to_canonical_many(payloads, context, metas=metas)
         return result
     plain: MappingResult = mapper.to_canonical_many(payloads, context)
@@ -154,13 +155,20 @@ class RecordError(MappingError):
 
 @dataclass
 class MappingResult:
-    """Events produced, records rejected, warnings; ``records_in == converted + rejected`` always."""
+    """Events produced, records rejected, warnings; ``records_in == converted + rejected`` always.
+
+    ``derived`` counts the events derived from converted records (``quality.hold_placed`` /
+    ``hold_released``, ``genealogy.linked``: :mod:`mfgcanon.v1.derive`). They are no records in, so they
+    leave ``records_in`` and ``converted`` alone: ``len(events)`` is the events of the converted records
+    plus ``derived``.
+    """
 
     events: list[CloudEvent] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     records_in: int = 0
     converted: int = 0
+    derived: int = 0
 
     @property
     def rejected(self) -> int:
@@ -185,6 +193,11 @@ class MappingResult:
         self.records_in += records
         self.converted += records
 
+    def add_derived(self, event: CloudEvent) -> None:
+        """Record an event derived from records already converted (a hold, a genealogy link): no record in."""
+        self.events.append(event)
+        self.derived += 1
+
     def add_reject(self, reject: Reject) -> None:
         self.rejects.append(reject)
         self.records_in += 1
@@ -196,10 +209,12 @@ class MappingResult:
         self.warnings.extend(other.warnings)
         self.records_in += other.records_in
         self.converted += other.converted
+        self.derived += other.derived
 
     def summary(self) -> str:
+        derived = f" ({self.derived} derived)" if self.derived else ""
         return (
-            f"{self.records_in} records in, {self.converted} converted into {len(self.events)} events, "
+            f"{self.records_in} records in, {self.converted} converted into {len(self.events)} events{derived}, "
             f"{self.rejected} rejected, {len(self.warnings)} warnings"
         )
 

@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 import msgspec
 
 from mfgcanon import codecs
-from mfgcanon.errors import MappingError
+from mfgcanon.errors import MappingError, MfgcanonError, ValidationError
 from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers._data import load, table
 from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1 import derive
 from mfgcanon.v1.common import ActivityKind, Quantity, StockStatus
 from mfgcanon.v1.events import (
     AnyEntity,
@@ -29,9 +30,11 @@ from mfgcanon.v1.events import (
     ProductionOrderUpdated,
     build_event,
 )
-from mfgcanon.v1.inventory import MovementType
+from mfgcanon.v1.inventory import MaterialMovement, MovementType
+from mfgcanon.v1.lot import MaterialLot
 from mfgcanon.v1.order import OperationStatus, OrderStatus
 from mfgcanon.v1.posting import MessageSeverity, PostingResult, PostingState
+from mfgcanon.v1.quality import Nonconformance, QualityInspection
 
 UNITS = "sap/units.toml"
 MOVEMENTS = "sap/movement_types.toml"
@@ -349,3 +352,98 @@ def gtin(text: str | None) -> str | None:
     """EAN11 / ProductStandardID as a GTIN (8, 12, 13 or 14 digits), else None: SAP's EAN field also holds
     internal or manufacturer numbers, which stay in the ``sap.gtin`` property instead."""
     return text if text is not None and _GTIN.fullmatch(text) else None
+
+
+# Derived holds and genealogy (docs/derivations.md; docs/mappers.md, "Derived holds and genealogy") -----------
+def _where(where: str | Callable[[], str]) -> str:
+    return where if isinstance(where, str) else where()
+
+
+def emit_with_holds(
+    result: MappingResult, event: CloudEvent, holds: list[Nonconformance], *, records: int = 1
+) -> CloudEvent:
+    """Add an origin event, then the hold events derived from its entity (``add_derived``: no records in;
+    ``causationid`` = the origin event's id). All are built before any is added, so a failure leaves the
+    result as it was (the record then becomes one reject, and the counts still balance)."""
+    derived = derive.derived_events(holds, causation_id=str(event.id)) if holds else []
+    result.add_event(event, records=records)
+    for item in derived:
+        result.add_derived(item)
+    return event
+
+
+def lot_holds(
+    result: MappingResult, lot: MaterialLot, at: datetime | None, where: str | Callable[[], str]
+) -> list[Nonconformance]:
+    """The hold one batch snapshot places: :func:`derive.holds_from_lot` without a previous state (one payload
+    does not say the status before, so a restricted batch places and an unrestricted one derives nothing).
+    ``at`` is the payload's own time; without it, or without a plant to key the hold by (a cross-plant
+    batch), no hold is derived and a warning says why: never the run time, never a guessed plant."""
+    if at is None:
+        if lot.status in derive.HOLD_LOT_STATUSES:
+            result.warnings.append(
+                f"{_where(where)}: batch {lot.material_id}/{lot.lot_id} is {lot.status.value} but the payload has no "
+                "time of its own: no quality.hold_placed derived"
+            )
+        return []
+    try:
+        return derive.holds_from_lot(lot, at=at)
+    except ValidationError as exc:
+        if exc.code != "missing_field":
+            raise
+        result.warnings.append(
+            f"{_where(where)}: batch {lot.material_id}/{lot.lot_id} is {lot.status.value} but names no plant (a "
+            "cross-plant batch): no quality.hold_placed derived"
+        )
+        return []
+
+
+def inspection_holds(
+    result: MappingResult, inspection: QualityInspection, at: datetime | None, where: str | Callable[[], str]
+) -> list[Nonconformance]:
+    """The hold a usage decision places or releases (:func:`derive.holds_from_inspection`), at ``decided_at``,
+    else ``at`` (the payload's own time); with neither, no hold is derived and a warning says so."""
+    try:
+        return derive.holds_from_inspection(inspection, at=at)
+    except ValidationError as exc:
+        if exc.code != "missing_field":
+            raise
+        decision = inspection.usage_decision.value if inspection.usage_decision else "?"
+        result.warnings.append(
+            f"{_where(where)}: usage decision {decision} of inspection lot {inspection.inspection_id} has no time: "
+            "no quality hold derived"
+        )
+        return []
+
+
+def emit_genealogy(result: MappingResult, start: int = 0) -> None:
+    """``genealogy.linked`` events for the issues and receipts of each order among the result's events from
+    ``start`` on (:func:`derive.genealogy_from_movements` over the movements and posting results of this one
+    mapping call), added after them as derived events. Links are derived within one call: a consumer that needs
+    links across calls runs the derivation over its stored movements. An order whose quantities cannot be
+    netted (units that do not convert exactly) derives no link, with a warning; the other orders still do."""
+    movements: list[MaterialMovement] = []
+    results: list[PostingResult] = []
+    for event in result.events[start:]:
+        data = getattr(event, "data", None)
+        if isinstance(data, MaterialMovement):
+            movements.append(data)
+        elif isinstance(data, PostingResult):
+            results.append(data)
+    if not any(m.order_id for m in movements):
+        return
+    try:
+        links = derive.genealogy_from_movements([*movements, *results])
+    except MfgcanonError:  # one order's units: derive order by order, so the others still link
+        links = []
+        orders = sorted({(m.company_id or "", m.plant, m.order_id) for m in movements if m.order_id})
+        for company, plant, order in orders:
+            group = [m for m in movements if (m.company_id or "", m.plant, m.order_id) == (company, plant, order)]
+            try:
+                links.extend(derive.genealogy_from_movements([*group, *results]))
+            except MfgcanonError as exc:
+                result.warnings.append(f"order {order} (plant {plant}): no genealogy derived: {exc.message}")
+    for link in links:
+        received = link.source.received_at if link.source is not None else None
+        for event in derive.derived_events([link], recorded_at=received):
+            result.add_derived(event)

@@ -58,6 +58,7 @@ from mfgcanon.mappers._xml import (
     pull_parser,
 )
 from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1 import derive
 from mfgcanon.v1.common import (
     Property,
     Quantity,
@@ -66,6 +67,7 @@ from mfgcanon.v1.common import (
 from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.events import (
     CloudEvent,
+    GenealogyLinked,
     InventoryMoved,
     InventoryReceived,
     LotUpserted,
@@ -79,7 +81,10 @@ from mfgcanon.v1.events import (
     ProductionOrderCompleted,
     ProductionOrderReleased,
     ProductionOrderUpdated,
+    QualityHoldPlaced,
+    QualityHoldReleased,
     WorkCenterUpserted,
+    build_event,
     movement_event,
 )
 from mfgcanon.v1.inventory import MaterialMovement, MovementType
@@ -676,6 +681,9 @@ class SapIdocMapper:
         WorkCenterUpserted,
         PostingSucceeded,
         PostingFailed,
+        QualityHoldPlaced,
+        QualityHoldReleased,
+        GenealogyLinked,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
     message_types: ClassVar[tuple[str, ...]] = _HANDLED
@@ -707,6 +715,7 @@ class SapIdocMapper:
         if result is None:
             with _located():
                 result = self._from_tree(payload, ctx)
+        sc.emit_genealogy(result)
         stamp_meta(result, info)
         return result
 
@@ -1316,9 +1325,12 @@ class SapIdocMapper:
                 "plant": plant,
                 "status": LotStatus.RESTRICTED if restricted else LotStatus.RELEASED,  # ZUSTD: restricted batch
                 "status_source_code": "RESTRICTED" if restricted else None,
-                "manufactured_at": r.instant(attrs, "PROD_DATE", None, zone),
+                "manufactured_at": r.instant(attrs, "PROD_DATE", None, zone),  # kept for 1.x readers
                 "expires_at": r.instant(attrs, "EXPIRYDATE", None, zone),
                 "retest_at": r.instant(attrs, "NEXTINSPEC", None, zone),
+                "manufactured_date": r.day(attrs, "PROD_DATE"),  # HSDAT, VFDAT, QNDAT: calendar dates
+                "expiry_date": r.day(attrs, "EXPIRYDATE"),
+                "retest_date": r.day(attrs, "NEXTINSPEC"),
                 "supplier_id": r.key(attrs, "VENDOR"),
                 "supplier_lot_id": attrs.text("VENDRBATCH"),
                 "properties": _pds(
@@ -1332,8 +1344,10 @@ class SapIdocMapper:
             MaterialLot,
         )
         created = idoc.created_at_any(ctx, [plant])
+        # a restricted batch places a hold, at the IDoc's creation time (one IDoc says no status before it)
+        holds = sc.lot_holds(result, lot, created, lambda: b.where()[0])
         time = sc.event_time(result, ctx, lambda: b.where()[0], created)
-        sc.emit_checked(result, LotUpserted, lot, time=time)
+        sc.emit_with_holds(result, build_event(LotUpserted, lot, time=time), holds)
 
     # MBGMCR ----------------------------------------------------------------
     def _mbgmcr(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
@@ -1400,11 +1414,12 @@ class SapIdocMapper:
         kind = MovementType(meaning["movement_type"])
         here = {"plant": plant, "storage_location": fields.get("STGE_LOC")}
         from_loc = to_loc = None
+        received = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
         from_status = meaning.get("from_status")
         to_status = meaning.get("to_status")
         stock_type = _given((fields.get("STCK_TYPE") or "").strip() or None)
         from_code = to_code = None
-        if kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN):
+        if received:
             to_loc = here
             if stock_type:  # the stock type it is received into (INSMK: X quality inspection, S blocked)
                 to_status, to_code = sc.code_of(sc.MASTER, "insmk", stock_type), stock_type
@@ -1447,6 +1462,9 @@ class SapIdocMapper:
                 "base_quantity": base,
                 "lot_id": fields.get("BATCH"),
                 "serial_numbers": serials or [],
+                # the received batch's production and shelf-life expiry dates (HSDAT, VFDAT), where sent
+                "manufactured_date": r.day(i, "PROD_DATE") if received else None,
+                "expiry_date": r.day(i, "EXPIRYDATE") if received else None,
                 "is_final_issue": _sap.is_flag(fields.get("WITHDRAWN")),
                 "special_stock_type": _given(fields.get("SPEC_STOCK")),
                 "special_stock_id": _special_stock_id(r, i),
@@ -1481,9 +1499,8 @@ class SapIdocMapper:
             },
             MaterialMovement,
         )
-        event = movement_event(movement)
-        result.add_event(event)
-        return event
+        # a posted status change into blocked or quality-inspection stock places a hold (a request derives none)
+        return sc.emit_with_holds(result, movement_event(movement), derive.holds_from_movement(movement))
 
     # PPCC2PRETTICKET --------------------------------------------------------
     def _ppcc2(self, idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:

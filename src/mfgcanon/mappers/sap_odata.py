@@ -46,9 +46,11 @@ from mfgcanon.mappers._base import (
 )
 from mfgcanon.mappers._data import table
 from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1 import derive
 from mfgcanon.v1.common import Quantity
 from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.events import (
+    GenealogyLinked,
     InspectionCompleted,
     InventoryBalanceReported,
     InventoryMoved,
@@ -64,6 +66,9 @@ from mfgcanon.v1.events import (
     ProductionOrderCompleted,
     ProductionOrderReleased,
     ProductionOrderUpdated,
+    QualityHoldPlaced,
+    QualityHoldReleased,
+    build_event,
     movement_event,
 )
 from mfgcanon.v1.inventory import InventoryBalance, MaterialMovement, MovementType
@@ -567,6 +572,9 @@ class SapODataMapper:
         InspectionCompleted,
         PostingSucceeded,
         PostingFailed,
+        QualityHoldPlaced,
+        QualityHoldReleased,
+        GenealogyLinked,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (ProductionConfirmation, MaterialMovement)
 
@@ -645,6 +653,7 @@ class SapODataMapper:
         self._inspections(inspections, base, result)
         if infos:
             stamp_meta(result, infos[0], start)
+        sc.emit_genealogy(result)  # over every payload of the call, after their (stamped) movements
         return result
 
     def _payload(
@@ -1108,9 +1117,12 @@ class SapODataMapper:
                 "plant": plant,
                 "status": "restricted" if restricted else "released",  # BatchIsRestricted (ZUSTD)
                 "status_source_code": "RESTRICTED" if restricted else None,
-                "manufactured_at": f.instant("ManufactureDate", None, zone_plant, zone),
+                "manufactured_at": f.instant("ManufactureDate", None, zone_plant, zone),  # kept for 1.x readers
                 "expires_at": f.instant("ShelfLifeExpirationDate", None, zone_plant, zone),
                 "retest_at": f.instant("NextInspectionDate", None, zone_plant, zone),
+                "manufactured_date": f.day("ManufactureDate"),  # the calendar dates they are
+                "expiry_date": f.day("ShelfLifeExpirationDate"),
+                "retest_date": f.day("NextInspectionDate"),
                 "supplier_id": f.key("Supplier"),
                 "supplier_lot_id": f.s("BatchBySupplier"),
                 "properties": _pds(
@@ -1128,8 +1140,10 @@ class SapODataMapper:
             },
             MaterialLot,
         )
+        # a restricted batch places a hold at its LastChangeDateTime (one read says no status before it)
+        holds = sc.lot_holds(result, lot, changed, rec.pointer or "/")
         time = sc.event_time(result, ctx, rec.pointer or "/", changed, f.timestamp("CreationDateTime"))
-        sc.emit_checked(result, LotUpserted, lot, time=time)
+        sc.emit_with_holds(result, build_event(LotUpserted, lot, time=time), holds)
 
     # stock ------------------------------------------------------------------
     def _stock(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
@@ -1213,6 +1227,7 @@ class SapODataMapper:
                 "quantity": quantity,
                 "base_quantity": base,
                 "lot_id": f.s("Batch"),
+                **_received_batch_dates(f, receipt),
                 "is_final_issue": f.flag("ReservationIsFinallyIssued"),
                 **_special_stock(f),
                 "from_location": None if receipt else here,
@@ -1253,7 +1268,8 @@ class SapODataMapper:
             },
             MaterialMovement,
         )
-        result.add_event(movement_event(movement))
+        # a posted status change into blocked or quality-inspection stock places a hold (a POST body: none)
+        sc.emit_with_holds(result, movement_event(movement), derive.holds_from_movement(movement))
 
     # confirmations -----------------------------------------------------------
     def _confirmation_with_movements(self, rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
@@ -1423,6 +1439,7 @@ class SapODataMapper:
                 "material_id": material_id,
                 "quantity": quantity,
                 "lot_id": f.s("Batch"),
+                **_received_batch_dates(f, receipt),
                 "is_final_issue": f.flag("ReservationIsFinallyIssued"),
                 **_special_stock(f),
                 "from_location": None if receipt else here,
@@ -1443,7 +1460,7 @@ class SapODataMapper:
             },
             MaterialMovement,
         )
-        result.add_event(movement_event(movement))
+        sc.emit_with_holds(result, movement_event(movement), derive.holds_from_movement(movement))
 
     # inspections ---------------------------------------------------------------
     def _collect(self, rec: _Rec, kind: str, inspections: _Inspection, ctx: MappingContext) -> None:
@@ -1677,8 +1694,11 @@ class SapODataMapper:
             },
             QualityInspection,
         )
-        time = sc.event_time(result, ctx, lot.pointer or "/", decided_at, f.timestamp("ChangedDateTime"))
-        sc.emit_checked(result, InspectionCompleted, inspection, records=records, time=time)
+        changed = f.timestamp("ChangedDateTime")
+        # a rejecting decision places a hold, an accepting one releases it, at decided_at (else ChangedDateTime)
+        holds = sc.inspection_holds(result, inspection, changed, lot.pointer or "/")
+        time = sc.event_time(result, ctx, lot.pointer or "/", decided_at, changed)
+        sc.emit_with_holds(result, build_event(InspectionCompleted, inspection, time=time), holds, records=records)
 
     def _bapi_result(self, rf: _Fields, plant: str, call: Mapping[str, Any]) -> dict[str, Any]:
         """A BAPI2045D2 row (BAPI_INSPOPER_RECORDRESULTS CHAR_RESULTS) as inspection result data."""
@@ -1768,6 +1788,14 @@ def _stock_statuses(f: _Fields, meaning: Mapping[str, Any], receipt: bool) -> di
         "from_stock_status_source_code": from_code,
         "to_stock_status_source_code": to_code,
     }
+
+
+def _received_batch_dates(f: _Fields, receipt: bool) -> dict[str, Any]:
+    """A receipt's batch production and shelf-life expiry dates (``ManufactureDate``,
+    ``ShelfLifeExpirationDate``: HSDAT, VFDAT) where the item has them; other movements carry none."""
+    if not receipt:
+        return {}
+    return {"manufactured_date": f.day("ManufactureDate"), "expiry_date": f.day("ShelfLifeExpirationDate")}
 
 
 def _material_document_item(f: _Fields) -> str | None:
