@@ -392,6 +392,14 @@ def _decode_each(lines: Iterable[bytes | str], type: Any) -> Iterator[tuple[int,
             yield index, translate(exc, record_index=index)
 
 
+def split_lines(buf: bytes | str) -> list[bytes | str]:
+    """The NDJSON records of a buffer, split exactly as :func:`decode_lines` splits them (at ``\n`` only).
+
+    For tools that report per line (``mfgcanon validate``): one reader, one answer.
+    """
+    return _split(buf)
+
+
 def _split(buf: bytes | str) -> list[bytes | str]:
     """NDJSON records end at ``\n`` only: ``splitlines`` also cuts at U+2028 and U+0085 (str) or a bare
     ``\r`` (bytes), which JSON strings and whitespace may carry unescaped, splitting one record in two."""
