@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mfgcanon.v1 as v1
-from mfgcanon import codecs, errors
 from fuzzing import fuzz
+from mfgcanon import codecs, errors
 from mfgcanon.testing import strategies
 
 from ._support import ENTITY_TYPES, EVENT_TYPES

@@ -172,3 +172,12 @@ def test_every_model_type_has_a_spelling_pass() -> None:
         for fmt in ("json", "msgpack"):
             decoder = codecs._spelling_decoder(tp, fmt)
             assert decoder is not False, tp
+
+
+
+def test_values_built_in_python_keep_the_range_too() -> None:
+    """Constructors run the same hook, so mappers (which build and then call mfgcanon.validate) cannot emit one."""
+    with pytest.raises(ValueError, match="decimal_out_of_range"):
+        v1.Quantity(value=Decimal("1E+40"), uom="KGM")
+    with pytest.raises(ValueError, match="decimal_out_of_range"):
+        v1.InspectionResult(characteristic_id="C", lower_limit=Decimal("-1E-12"))
