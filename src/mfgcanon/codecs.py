@@ -392,12 +392,16 @@ def _decode_each(lines: Iterable[bytes | str], type: Any) -> Iterator[tuple[int,
             yield index, translate(exc, record_index=index)
 
 
-def split_lines(buf: bytes | str) -> list[bytes | str]:
+@overload
+def split_lines(buf: bytes) -> list[bytes]: ...
+@overload
+def split_lines(buf: str) -> list[str]: ...
+def split_lines(buf: bytes | str) -> list[bytes] | list[str]:
     """The NDJSON records of a buffer, split exactly as :func:`decode_lines` splits them (at ``\n`` only).
 
     For tools that report per line (``mfgcanon validate``): one reader, one answer.
     """
-    return _split(buf)
+    return _split(buf)  # type: ignore[return-value]  # bytes in, bytes out; str in, str out
 
 
 def _split(buf: bytes | str) -> list[bytes | str]:

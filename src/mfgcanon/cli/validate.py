@@ -67,7 +67,7 @@ def _records(data: bytes) -> Iterator[tuple[int, int | None, bytes]]:
                 yield index, None, msgspec.json.encode(item)
             return
     lines = codecs.split_lines(data)
-    non_blank = [(number, bytes(line)) for number, line in enumerate(lines, 1) if line.strip()]
+    non_blank = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
     if len(non_blank) > 1:
         try:  # a pretty-printed single document spans lines but is not NDJSON
             msgspec.json.decode(data)
