@@ -13,6 +13,13 @@ the wire are identical, and fastavro's generic logical-type dispatch (about 40% 
 Decoding runs the reverse conversion and then ``msgspec.convert``, so every model constraint is
 checked as in the JSON codec.
 
+Untrusted writer schemas (passed as ``writer_schema=``, read from a container header, registered for a
+schema id) are checked before fastavro sees them (:func:`check_writer_schema`): fastavro's C reader
+recurses once per level of data without any limit, so a record that contains itself would crash the
+interpreter. mfgcanon refuses a schema nested deeper than :data:`MAX_SCHEMA_DEPTH` levels of JSON, one
+that is not valid Avro, and any recursive named type (its data could nest without bound; the model has
+none, so nothing mfgcanon reads needs one). See ``docs/security.md``.
+
 Correctness rules (see ``docs/schemas.md``): a decimal is quantized to the declared scale before it
 is written, negative zero becomes zero, and a value that does not fit the declared precision or
 scale raises (never silent rounding); instants are written as UTC microseconds and a naive datetime
@@ -48,6 +55,10 @@ T = TypeVar("T")
 Codec = Literal["null", "deflate"]
 
 MAGIC = 0
+MAX_SCHEMA_DEPTH = 256
+"""The deepest writer schema read, in levels of JSON nesting (mfgcanon's own deepest is under 20)."""
+MAX_HEADER_BYTES = 16 * 1024 * 1024
+"""The largest container-file header (schema and metadata) read before giving up on the file."""
 _HEADER = struct.Struct(">bI")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -324,6 +335,131 @@ class _Compiler:
         return name
 
 
+# --- untrusted writer schemas ---------------------------------------------------------------------------
+
+
+def _json_depth(doc: Any, limit: int) -> int:
+    """The nesting depth of a JSON document, measured without recursion; stops counting past ``limit``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
+def check_writer_schema(schema: Any) -> None:
+    """Refuse a writer schema that is too deep, not valid Avro, or recursive, before fastavro reads with it.
+
+    Raises :class:`DecodeError`: ``nesting_too_deep`` (deeper than :data:`MAX_SCHEMA_DEPTH`, or a named type
+    reachable from itself, whose data depth nothing bounds) or ``invalid_schema`` (not a valid schema, or a
+    record that contains itself on every path, so that no finite value exists).
+    """
+    from mfgcanon.compat import _avro as strict
+    from mfgcanon.compat._errors import SchemaInputError
+
+    if _json_depth(schema, MAX_SCHEMA_DEPTH) > MAX_SCHEMA_DEPTH:
+        raise DecodeError(f"the writer schema nests deeper than {MAX_SCHEMA_DEPTH} levels", code="nesting_too_deep")
+    try:
+        root = strict.parse(schema)
+    except SchemaInputError as exc:
+        raise DecodeError(f"the writer schema is not a valid Avro schema: {exc.detail} (at {exc.path or '/'})",
+                          code="invalid_schema", path=exc.path, cause_type="SchemaInputError") from None
+    except RecursionError:  # pragma: no cover - the depth bound keeps the parser far from the limit
+        raise DecodeError("the writer schema nests too deeply to check", code="nesting_too_deep") from None
+    nodes = _nodes(root)
+    endless = _without_finite_value(nodes)
+    if endless:
+        raise DecodeError(f"the writer schema's record {endless!r} contains itself on every path: no finite "
+                          "value exists, a reader would never stop", code="invalid_schema")
+    cyclic = _recursive_name(nodes)
+    if cyclic:
+        raise DecodeError(f"the writer schema's type {cyclic!r} contains itself (through a union, array or map): "
+                          "the nesting of its data cannot be bounded, so mfgcanon does not read it",
+                          code="nesting_too_deep")
+
+
+def _children(node: Any) -> tuple[Any, ...]:
+    if node.type == "record":
+        return tuple(field.type for field in node.fields)
+    if node.type == "array":
+        return (node.items,)
+    if node.type == "map":
+        return (node.values,)
+    if node.type == "union":
+        return tuple(node.branches)
+    return ()
+
+
+def _nodes(root: Any) -> list[Any]:
+    """Every parsed node reachable from ``root``, each once (named types are shared objects)."""
+    seen: dict[int, Any] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        stack.extend(_children(node))
+    return list(seen.values())
+
+
+def _without_finite_value(nodes: list[Any]) -> str | None:
+    """The name of a record no finite datum can fill (``{"name": "next", "type": "R"}`` inside ``R``)."""
+    finite: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for node in nodes:
+            if id(node) in finite:
+                continue
+            kids = _children(node)
+            if node.type == "record":
+                ok = all(id(kid) in finite for kid in kids)
+            elif node.type == "union":
+                ok = any(id(kid) in finite for kid in kids)
+            else:  # primitives, enums, fixed; arrays and maps can be empty
+                ok = True
+            if ok:
+                finite.add(id(node))
+                changed = True
+    for node in nodes:
+        if id(node) not in finite:
+            return str(node.fullname or node.type)
+    return None
+
+
+def _recursive_name(nodes: list[Any]) -> str | None:
+    """The name of a named type reachable from itself, if any (iterative depth-first search)."""
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    for start in nodes:
+        if id(start) in state:
+            continue
+        stack: list[tuple[Any, Iterator[Any]]] = [(start, iter(_children(start)))]
+        state[id(start)] = 1
+        while stack:
+            node, kids = stack[-1]
+            kid = next(kids, None)
+            if kid is None:
+                state[id(node)] = 2
+                stack.pop()
+                continue
+            mark = state.get(id(kid))
+            if mark == 1:
+                return str(kid.fullname or kid.type)
+            if mark is None:
+                state[id(kid)] = 1
+                stack.append((kid, iter(_children(kid))))
+    return None
+
+
 class _Plan:
     """Everything one type needs, built once: schemas (logical and physical, parsed) and converters."""
 
@@ -364,13 +500,17 @@ class _Plan:
         known = self._by_identity.get(id(writer_schema))
         if known is not None and known[0] is writer_schema:
             return known[1]
-        key = msgspec.json.encode(writer_schema, order="sorted").decode()
+        check_writer_schema(writer_schema)  # before anything recursive (msgspec, fastavro) walks it
+        try:
+            key = msgspec.json.encode(writer_schema, order="sorted").decode()
+        except (TypeError, ValueError) as exc:  # pragma: no cover - a parsed schema is plain JSON data
+            raise DecodeError(f"the writer schema is not JSON data: {exc}", code="invalid_schema") from None
         parsed = self._resolving.get(key)
         if parsed is None:
             try:
                 parsed = _fastavro().parse_schema(avro_schema_mod.physical(writer_schema))
             except Exception as exc:
-                raise DecodeError(f"the writer schema is not a valid Avro schema: {exc}", code="invalid_value",
+                raise DecodeError(f"the writer schema is not a valid Avro schema: {exc}", code="invalid_schema",
                                   cause_type=builtins_type(exc).__name__) from None
             self._resolving[key] = parsed
         if len(self._by_identity) < 256:
@@ -608,12 +748,108 @@ def write_container(fileobj: IO[bytes], records: Iterable[Any], *, type: Any = N
     return count
 
 
+class _Replay(io.RawIOBase):
+    """The header bytes already read, then the rest of the file: fastavro reads the header again."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            count = min(len(view), len(self._head))
+            view[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        data = self._rest.read(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+
+class _HeaderReader:
+    """Reads the container header (magic, metadata map, sync marker) byte-exactly, keeping what it read."""
+
+    def __init__(self, fileobj: IO[bytes]) -> None:
+        self.fileobj = fileobj
+        self.seen = bytearray()
+
+    def take(self, count: int) -> bytes:
+        if count < 0 or len(self.seen) + count > MAX_HEADER_BYTES:
+            raise DecodeError(f"the container header is larger than {MAX_HEADER_BYTES} bytes or malformed",
+                              code="malformed_input", position=len(self.seen))
+        data = self.fileobj.read(count)
+        if not isinstance(data, bytes | bytearray) or len(data) != count:
+            raise DecodeError("the container file ends inside its header", code="truncated_input",
+                              position=len(self.seen))
+        self.seen += data
+        return bytes(data)
+
+    def long(self) -> int:
+        value = shift = 0
+        for _ in range(10):
+            byte = self.take(1)[0]
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return (value >> 1) ^ -(value & 1)
+            shift += 7
+        raise DecodeError("malformed varint in the container header", code="malformed_input", position=len(self.seen))
+
+    def schema(self) -> bytes:
+        """The ``avro.schema`` metadata value (raw JSON bytes)."""
+        if self.take(4) != b"Obj\x01":
+            raise DecodeError("not an Avro object container file (bad magic bytes)", code="malformed_input",
+                              position=0)
+        found: bytes | None = None
+        while True:
+            count = self.long()
+            if count == 0:
+                break
+            if count < 0:
+                count = -count
+                self.long()  # the block's size in bytes: not needed
+            for _ in range(count):
+                key = self.take(self.long())
+                value = self.take(self.long())
+                if key == b"avro.schema":
+                    found = value
+        self.take(16)  # sync marker
+        if found is None:
+            raise DecodeError("the container header has no avro.schema", code="malformed_input")
+        return found
+
+
+def _checked_header(fileobj: IO[bytes]) -> IO[bytes]:
+    """Read and check the file's writer schema; a stream that replays the header for fastavro."""
+    header = _HeaderReader(fileobj)
+    try:
+        text = header.schema()
+        schema = msgspec.json.decode(text)
+    except RecursionError:
+        raise DecodeError("the container file's schema nests too deeply", code="nesting_too_deep") from None
+    except msgspec.DecodeError as exc:
+        raise DecodeError(f"the container file's schema is not JSON: {exc}", code="invalid_schema") from None
+    except MfgcanonError:
+        raise
+    except Exception as exc:  # a file object that fails to read
+        raise _read_failure(exc) from None
+    check_writer_schema(schema)
+    return io.BufferedReader(_Replay(bytes(header.seen), fileobj))
+
+
 def read_container(fileobj: IO[bytes], *, type: Any) -> Iterator[Any]:
-    """Read an Avro object container file into ``type``, resolving the file's schema onto the model."""
+    """Read an Avro object container file into ``type``, resolving the file's schema onto the model.
+
+    The header's writer schema is checked first (:func:`check_writer_schema`).
+    """
     plan = _plan(type)
     fastavro = _fastavro()
+    stream = _checked_header(fileobj)
     try:
-        reader, widened = _enum_tolerance.open_container(fileobj, fastavro, plan.schema, plan.parsed)
+        reader, widened = _enum_tolerance.open_container(stream, fastavro, plan.schema, plan.parsed)
     except Exception as exc:
         raise _read_failure(exc) from None
     index = 0
@@ -738,7 +974,8 @@ def _is_model_type(candidate: Any) -> bool:
 
 
 __all__ = [
-    "MAGIC", "AvroUnavailableError", "SchemaIdRegistry", "UnknownSchemaIdError", "decode", "decode_framed",
+    "MAGIC", "MAX_HEADER_BYTES", "MAX_SCHEMA_DEPTH", "AvroUnavailableError", "SchemaIdRegistry",
+    "UnknownSchemaIdError", "check_writer_schema", "decode", "decode_framed",
     "encode", "encode_framed", "from_datum", "parse_frame", "read_container", "schema", "to_datum",
     "write_container",
 ]

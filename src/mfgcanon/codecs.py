@@ -6,6 +6,11 @@ JSON path of the offending field and a stable error code.
 
 Decimals are JSON strings on the way out; datetimes keep their offset in JSON and become UTC in
 MessagePack (its timestamp extension stores an instant), so values compare equal either way.
+
+Untrusted input (see ``docs/security.md``): JSON must be UTF-8 throughout (unknown fields included);
+nesting deeper than the interpreter's recursion limit is a ``nesting_too_deep`` :class:`DecodeError`,
+never a ``RecursionError``; a decimal string must be spelled as the exported JSON Schema's pattern
+says (Python's ``Decimal`` alone would take ``"+5"``, ``"1_000"``, ``" 1"`` and non-ASCII digits).
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import builtins
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import Annotated, Any, Literal, TypeVar, cast, overload
 
 import msgspec
+import msgspec.inspect as mi
 
 from mfgcanon.errors import DecodeError, EncodeError, ErrorCode, MfgcanonError, ValidationError
+from mfgcanon.types import SIGNED_DECIMAL_PATTERN
 from mfgcanon.v1 import events as _v1_events
 
 builtins_type = builtins.type  # `type` is shadowed by the msgspec-style keyword below
@@ -33,6 +40,208 @@ _HOOK = re.compile(r"^\[(?P<code>[a-z_]+)\] (?P<field>[A-Za-z_][A-Za-z0-9_]*): (
 _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`$")
 _BYTE = re.compile(r"\(byte (?P<position>\d+)\)")
 _TAG_FIELDS = ("kind", "type")
+
+
+# The decimal spelling rule: the JSON Schema pattern, read with ASCII digits and `\Z` (Python's `$` would
+# also match before a final newline). The sign of unsigned decimals is the model's check.
+_DECIMAL_TEXT = re.compile(SIGNED_DECIMAL_PATTERN.rstrip("$") + r"\Z", re.ASCII)
+# A stand-in for every decimal in the spelling pass below: msgspec's lax float reading takes exactly
+# the JSON number grammar, so every badly spelled decimal fails it (and so, rarely, do good ones such as
+# ".5" or "007", which the exact check then lets through). The bounds send NaN and infinity there too.
+_SPELLING = Annotated[float, msgspec.Meta(ge=-1e300, le=1e300)]
+
+
+def _deep(record_index: int | None = None) -> DecodeError:
+    return DecodeError("input nests deeper than mfgcanon reads (about 900 levels of arrays and objects)",
+                       code="nesting_too_deep", record_index=record_index, cause_type="RecursionError")
+
+
+def _not_utf8(exc: UnicodeDecodeError, record_index: int | None = None) -> DecodeError:
+    return DecodeError(f"input is not valid UTF-8 text: {exc.reason}", code="malformed_input", position=exc.start,
+                       record_index=record_index, cause_type=builtins_type(exc).__name__)
+
+
+def _check_utf8(buf: bytes | bytearray | memoryview | str, record_index: int | None = None) -> None:
+    """JSON is UTF-8 throughout: msgspec checks the strings it keeps, not those of fields it skips."""
+    if isinstance(buf, str):
+        return
+    if isinstance(buf, memoryview):
+        buf = buf.tobytes()
+    if buf.isascii():  # the usual case: one fast pass, no copy
+        return
+    try:
+        str(buf, "utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc, record_index) from None
+
+
+def _reaches_decimal(t: mi.Type, seen: set[type[Any]] | None = None) -> bool:
+    """Whether a value of this type can hold a Decimal anywhere inside."""
+    seen = set() if seen is None else seen
+    while isinstance(t, mi.Metadata):
+        t = t.type
+    if isinstance(t, mi.DecimalType):
+        return True
+    if isinstance(t, mi.StructType):
+        if t.cls in seen:
+            return False
+        seen.add(t.cls)
+        return any(_reaches_decimal(f.type, seen) for f in t.fields)
+    if isinstance(t, mi.UnionType):
+        return any(_reaches_decimal(m, seen) for m in t.types)
+    if isinstance(t, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
+        return _reaches_decimal(t.item_type, seen)
+    if isinstance(t, mi.TupleType):
+        return any(_reaches_decimal(i, seen) for i in t.item_types)
+    if isinstance(t, mi.DictType):
+        return _reaches_decimal(t.value_type, seen)
+    return False
+
+
+class _NoShadow(Exception):
+    """A type the spelling pass cannot mirror: its decimals are checked by the exact walk instead."""
+
+
+def _shadow(t: mi.Type, cache: dict[type[Any], Any], in_union: bool = False) -> Any:
+    """The mirror of ``t`` keeping only what leads to a decimal, each decimal read as ``_SPELLING``.
+
+    ``None`` for a part without decimals (its field is left out, so msgspec skips it unread). Struct
+    members of a union keep their tag even without decimals, so the union still decodes.
+    """
+    while isinstance(t, mi.Metadata):
+        t = t.type
+    if isinstance(t, mi.DecimalType):
+        return _SPELLING
+    if isinstance(t, mi.StructType):
+        if not in_union and not _reaches_decimal(t):
+            return None
+        if t.cls in cache:
+            if cache[t.cls] is None:
+                raise _NoShadow(f"{t.cls.__name__} contains itself")
+            return cache[t.cls]
+        cache[t.cls] = None
+        fields = []
+        for field in t.fields:
+            inner = _shadow(field.type, cache)
+            if inner is not None:
+                fields.append((field.name, inner | None, msgspec.field(default=None, name=field.encode_name)))
+        config: dict[str, Any] = {}
+        if t.tag_field is not None:
+            config = {"tag_field": t.tag_field, "tag": t.tag}
+        mirror = msgspec.defstruct(f"_Spelling{t.cls.__name__}", fields, gc=False, **config)
+        cache[t.cls] = mirror
+        return mirror
+    if isinstance(t, mi.UnionType):
+        structs = sum(isinstance(_unwrapped(m), mi.StructType) for m in t.types) > 1
+        members = [_shadow(m, cache, in_union=structs) for m in t.types]
+        kept = [m for m in members if m is not None]
+        if not kept:
+            return None
+        union: Any = kept[0]
+        for member in kept[1:]:
+            union = union | member
+        return union
+    if isinstance(t, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
+        item = _shadow(t.item_type, cache)
+        return None if item is None else list[item]  # type: ignore[valid-type]
+    if isinstance(t, mi.DictType):
+        value = _shadow(t.value_type, cache)
+        return None if value is None else dict[Any, value]  # type: ignore[valid-type]
+    if _reaches_decimal(t):
+        raise _NoShadow(f"cannot mirror {type(t).__name__}")
+    return None
+
+
+def _unwrapped(t: mi.Type) -> mi.Type:
+    while isinstance(t, mi.Metadata):
+        t = t.type
+    return t
+
+
+@functools.cache
+def _spelling_decoder(type: Any, format: Format) -> Any:
+    """The cached decoder of the spelling pass for a type: ``None`` without decimals, ``False`` when the
+    type cannot be mirrored (the exact walk then runs every time)."""
+    info = mi.type_info(type)
+    if not _reaches_decimal(info):
+        return None
+    try:
+        mirror = _shadow(info, {})
+    except _NoShadow:
+        return False
+    if format == "json":
+        return msgspec.json.Decoder(mirror, strict=False)
+    return msgspec.msgpack.Decoder(mirror, strict=False)
+
+
+def _check_spelling(buf: Any, type: Any, format: Format, record_index: int | None = None) -> None:
+    """Refuse a decimal string the JSON Schema pattern refuses, in input that already decoded as ``type``.
+
+    A second, light pass with every decimal read as a JSON-number-like float, in C; only when it fails
+    (a bad spelling, or a rare good one such as ".5") does the exact walk below find and name the field.
+    """
+    decoder = _spelling_decoder(type, format)
+    if decoder is None:
+        return
+    if decoder is not False:
+        try:
+            decoder.decode(buf)
+            return
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass
+    try:
+        raw = msgspec.json.decode(buf) if format == "json" else msgspec.msgpack.decode(buf)
+    except RecursionError:
+        raise _deep(record_index) from None
+    except (msgspec.DecodeError, UnicodeError) as exc:  # pragma: no cover - the typed decode read it already
+        raise translate(exc, record_index=record_index) from None
+    found = _bad_decimal(mi.type_info(type), raw, "$")
+    if found is not None:
+        path, text = found
+        raise ValidationError(f"{text!r} is not a decimal as the schema spells it: ASCII digits, an optional '-', "
+                              "'.' and exponent; no '+', spaces or '_'", code="invalid_value", path=path,
+                              record_index=record_index)
+
+
+def _bad_decimal(t: mi.Type, raw: Any, path: str) -> tuple[str, str] | None:
+    """(path, text) of the first decimal string in ``raw`` that breaks the pattern, walking it as ``t``."""
+    t = _unwrapped(t)
+    if isinstance(t, mi.DecimalType):
+        if isinstance(raw, str) and not _DECIMAL_TEXT.match(raw):
+            return path, raw
+        return None
+    if isinstance(t, mi.StructType):
+        if not isinstance(raw, dict):
+            return None
+        for field in t.fields:
+            if field.encode_name in raw and _reaches_decimal(field.type):
+                found = _bad_decimal(field.type, raw[field.encode_name], f"{path}.{field.encode_name}")
+                if found:
+                    return found
+        return None
+    if isinstance(t, mi.UnionType):
+        for member in t.types:
+            inner = _unwrapped(member)
+            if isinstance(inner, mi.StructType) and inner.tag_field is not None and isinstance(raw, dict) \
+                    and raw.get(inner.tag_field) != inner.tag:
+                continue
+            found = _bad_decimal(member, raw, path)
+            if found:
+                return found
+        return None
+    if isinstance(t, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
+        if isinstance(raw, list):
+            for index, item in enumerate(raw):
+                found = _bad_decimal(t.item_type, item, f"{path}[{index}]")
+                if found:
+                    return found
+        return None
+    if isinstance(t, mi.DictType) and isinstance(raw, dict):
+        for key, item in raw.items():
+            found = _bad_decimal(t.value_type, item, f"{path}.{key}")
+            if found:
+                return found
+    return None
 
 
 @functools.cache
@@ -106,14 +315,23 @@ def decode(buf: bytes | bytearray | memoryview | str, *, type: Any = _v1_events.
     """Decode and validate one message; ``type`` defaults to any v1 event."""
     try:
         if format == "json":
-            return json_decoder(type).decode(buf)
-        if isinstance(buf, str):
-            raise DecodeError("MessagePack input must be bytes, not text", code="malformed_input")
-        return msgpack_decoder(type).decode(buf)
+            value = json_decoder(type).decode(buf)
+            _check_utf8(buf)
+        else:
+            if isinstance(buf, str):
+                raise DecodeError("MessagePack input must be bytes, not text", code="malformed_input")
+            value = msgpack_decoder(type).decode(buf)
+        _check_spelling(buf, type, format)
+        return value
+    except RecursionError:
+        raise _deep() from None
     except msgspec.ValidationError as exc:
         value = _tolerate(buf, type, format, exc)
         if isinstance(value, MfgcanonError):
             raise value from None
+        if format == "json":
+            _check_utf8(buf)
+        _check_spelling(buf, type, format)
         return value
     except msgspec.DecodeError as exc:
         raise translate(exc) from None
@@ -154,7 +372,9 @@ def decode_record(buf: bytes | str) -> Any:
     """Decode one JSON record whose type is not known in advance: an event or an entity, by its shape."""
     try:
         raw = msgspec.json.decode(buf)
-    except msgspec.DecodeError as exc:
+    except RecursionError:
+        raise _deep() from None
+    except (msgspec.DecodeError, UnicodeError) as exc:
         raise translate(exc) from None
     return decode(buf, type=record_type(raw))
 
@@ -185,11 +405,32 @@ def _decode_each(lines: Iterable[bytes | str], type: Any) -> Iterator[tuple[int,
             continue
         try:
             value = decoder.decode(line)
+        except RecursionError:
+            yield index, _deep(index)
+            continue
         except msgspec.ValidationError as exc:
             value = _tolerate(line, type, "json", exc, index)
         except (msgspec.DecodeError, ValueError) as exc:
             value = translate(exc, record_index=index)
+        if not isinstance(value, MfgcanonError):
+            try:
+                _check_utf8(line, index)
+                _check_spelling(line, type, "json", index)
+            except MfgcanonError as exc:
+                value = exc
         yield index, value
+
+
+@overload
+def split_lines(buf: bytes) -> list[bytes]: ...
+@overload
+def split_lines(buf: str) -> list[str]: ...
+def split_lines(buf: bytes | str) -> list[bytes] | list[str]:
+    """The NDJSON records of a buffer, split exactly as :func:`decode_lines` splits them (at ``\n`` only).
+
+    For tools that report per line (``mfgcanon validate``): one reader, one answer.
+    """
+    return _split(buf)  # type: ignore[return-value]  # bytes in, bytes out; str in, str out
 
 
 def _split(buf: bytes | str) -> list[bytes | str]:

@@ -14,12 +14,15 @@ ErrorCode = Literal[
     # input that is not JSON / MessagePack at all
     "malformed_input",
     "truncated_input",
+    "nesting_too_deep",
+    "invalid_schema",
     # decoded input that does not fit the canonical model
     "type_mismatch",
     "missing_field",
     "naive_datetime",
     "negative_quantity",
     "non_finite_decimal",
+    "decimal_out_of_range",
     "unknown_unit",
     "invalid_value",
     "unknown_kind",

@@ -22,15 +22,35 @@ def idempotency_key(
     *, system: str, document_type: str | None, document_id: str, line: str | None, event_type: str,
     revision: str | None,
 ) -> str:
-    """``system|document_type|document_id|line|event_type|revision``, with ``-`` for what is absent."""
-    parts = (system, document_type or "-", document_id, line or "-", event_type, revision or "-")
-    try:
-        key = "|".join(parts)
-    except TypeError:  # a part that is not text: the escaping below fails as it always did
-        key = ""
-    if key.count("|") == 5:  # no separator inside a part (the usual case): nothing to escape
-        return key
-    return "|".join(part.replace("|", "%7C") for part in parts)
+    """``system|document_type|document_id|line|event_type|revision``: injective, so two documents never share one.
+
+    An absent optional part is ``-``; inside a part ``%`` becomes ``%25`` and ``|`` becomes ``%7C``; an
+    optional part that *is* ``-`` is written ``%2D`` and an empty one stays empty, so neither reads as
+    absent. Keys without ``%``, ``|``, a literal ``-`` or an empty optional part are unchanged from
+    mfgcanon 0.1 (the usual case: the fast path below returns them as built).
+    """
+    key = "|".join((system, document_type or "-", document_id, line or "-", event_type, revision or "-"))
+    if (key.count("|") == 5 and "%" not in key and document_type and line and revision
+            and document_type != "-" and line != "-" and revision != "-"):
+        return key  # nothing to escape and every optional part present and not "-"
+    return "|".join((_part(system), _optional(document_type), _part(document_id), _optional(line),
+                     _part(event_type), _optional(revision)))
+
+
+def _part(value: str) -> str:
+    """One part with ``%`` and ``|`` percent-encoded (``%`` first, so the encoding can be undone)."""
+    if "%" in value or "|" in value:
+        return value.replace("%", "%25").replace("|", "%7C")
+    return value
+
+
+def _optional(value: str | None) -> str:
+    """An optional part: ``-`` when absent, ``%2D`` for a literal ``-``, otherwise :func:`_part`."""
+    if value is None:
+        return "-"
+    if value == "-":
+        return "%2D"
+    return _part(value)
 
 
 @functools.cache

@@ -16,9 +16,11 @@ from typing import Annotated
 from msgspec import Meta
 
 # Decimal strings as the JSON codec writes them (msgspec keeps the Decimal's own form, so the
-# exponent form must be allowed too).
-UNSIGNED_DECIMAL_PATTERN = r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-SIGNED_DECIMAL_PATTERN = r"^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+# exponent form must be allowed too). The codec refuses every other spelling Python's Decimal would
+# take ("+5", "1_000", " 1"): one rule on both sides. `[0-9]`, not `\d`: Python's `re` (and so the
+# `jsonschema` package) lets `\d` match any Unicode digit, where ECMA-262 means ASCII only.
+UNSIGNED_DECIMAL_PATTERN = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+SIGNED_DECIMAL_PATTERN = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 UNIT_CODE_PATTERN = r"^[A-Z0-9]{2,3}$"
 # An RFC 3339 instant must end in an offset: external validators check `format: date-time` only when an
 # optional checker is installed, and the naive form is exactly what the codec refuses.
@@ -27,6 +29,12 @@ INSTANT_PATTERN = r"(Z|z|[+-][0-9]{2}:[0-9]{2})$"
 # Avro decimal logical type for every canonical decimal: 38 digits, 9 after the point. Wide enough for
 # SAP QUAN(13,3), FLTP characteristics and 9-place lab measurements; the Avro writer refuses more.
 DECIMAL_AVRO = {"precision": 38, "scale": 9}
+# The magnitude every canonical decimal keeps to, from DECIMAL_AVRO: zero, or an adjusted exponent (the
+# power of ten of the leading digit) from -scale (1E-9, the smallest step) to precision - scale - 1
+# (below 1E+29). `Decimal.adjusted()` is one cheap call, so the model checks this on every decimal;
+# it also bounds unit conversions, which would otherwise build integers of any size (1E+9999999999).
+DECIMAL_MIN_ADJUSTED = -DECIMAL_AVRO["scale"]
+DECIMAL_MAX_ADJUSTED = DECIMAL_AVRO["precision"] - DECIMAL_AVRO["scale"] - 1
 
 
 def doc(text: str) -> Meta:

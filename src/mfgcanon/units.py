@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 import msgspec
 
 from mfgcanon.errors import UnitError
+from mfgcanon.types import DECIMAL_MAX_ADJUSTED, DECIMAL_MIN_ADJUSTED
 
 Dimension = Literal[
     "mass", "volume", "length", "area", "count", "time", "energy", "power", "temperature", "packaging",
@@ -170,6 +171,8 @@ def register(code: str, name: str, dimension: Dimension, factor: str | Decimal |
     if not _CODE_SHAPE.match(code):
         raise UnitError(f"{code!r} is not shaped like a Rec 20 code (2-3 upper-case letters or digits)",
                         code="unknown_unit")
+    if factor is not None:
+        _check_operand(Decimal(str(factor)) if not isinstance(factor, Decimal) else factor, f"factor of {code}")
     existing = _REGISTRY.get(code)
     unit = Unit(code=code, name=name, dimension=dimension, size=None if factor is None else str(Fraction(str(factor))))
     if existing is not None and existing != unit:
@@ -206,6 +209,7 @@ def factor(from_uom: str, to_uom: str, material: ConversionSource | None = None)
         raise UnitError(
             f"cannot convert {from_uom} ({source.dimension}) to {to_uom} ({target.dimension}) "
             "without a material's conversion factors", code="incompatible_units")
+    _check_material(material)
     to_base_from = _to_base(source, material)
     to_base_to = _to_base(target, material)
     if to_base_from is None or to_base_to is None:
@@ -239,6 +243,41 @@ def _to_base(unit: Unit, material: ConversionSource) -> Fraction | None:
         if bridge is not None:
             return bridge * base_per_alt
     return None
+
+
+# The most decimal places a conversion operand may carry (a canonical decimal has at most 38 digits in
+# all). With the magnitude bound of mfgcanon.types this keeps every exact conversion to integers of a few
+# hundred bits: no input can make a conversion slow or its result unwritable.
+MAX_PLACES = 38
+
+
+def _check_operand(value: Decimal, what: str) -> None:
+    """A decimal entering a conversion: finite, in the canonical magnitude, at most MAX_PLACES places.
+
+    Checked before ``Fraction(value)``, which would otherwise build ``10**exponent`` for any exponent.
+    """
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise UnitError(f"cannot convert non-finite value {value}", code="inexact_conversion")
+    if not value:
+        return
+    if not DECIMAL_MIN_ADJUSTED <= value.adjusted() <= DECIMAL_MAX_ADJUSTED:
+        raise UnitError(f"{what} {value} is outside the canonical range (0, or 1E-9 up to 1E+29)",
+                        code="decimal_out_of_range")
+    if value.as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]  # finite: the exponent is an int
+        raise UnitError(f"{what} {value} has more than {MAX_PLACES} decimal places", code="decimal_out_of_range")
+
+
+def _check_material(material: ConversionSource) -> None:
+    """Check a material's own factors before :meth:`uom_factors` turns them into fractions.
+
+    ``mfgcanon.v1.Material`` holds them as ``uom_conversions`` (numerator / denominator decimals); other
+    conversion sources are trusted to return reasonable fractions.
+    """
+    for conversion in getattr(material, "uom_conversions", None) or ():
+        for what in ("numerator", "denominator"):
+            number = getattr(conversion, what, None)
+            if isinstance(number, Decimal):
+                _check_operand(number, f"conversion {getattr(conversion, 'uom', '?')} {what}")
 
 
 def to_decimal(value: Fraction, places: int | None = None) -> Decimal:
@@ -277,10 +316,20 @@ def convert_value(
     value: Decimal, from_uom: str, to_uom: str, *, material: ConversionSource | None = None,
     places: int | None = None,
 ) -> Decimal:
-    """Convert a decimal amount between units; exact unless ``places`` asks for rounding."""
-    if not value.is_finite():
-        raise UnitError(f"cannot convert non-finite value {value}", code="inexact_conversion")
-    return to_decimal(Fraction(value) * factor(from_uom, to_uom, material), places)
+    """Convert a decimal amount between units; exact unless ``places`` asks for rounding.
+
+    The amount and the result must be canonical decimals (see :func:`_check_operand`); ``places`` is
+    0 to :data:`MAX_PLACES`. Anything else is a :class:`UnitError`, never a slow or endless conversion.
+    """
+    _check_operand(value, "amount")
+    if places is not None and (not isinstance(places, int) or isinstance(places, bool)
+                               or not 0 <= places <= MAX_PLACES):
+        raise UnitError(f"places must be an int from 0 to {MAX_PLACES}, got {places!r}", code="invalid_value")
+    result = to_decimal(Fraction(value) * factor(from_uom, to_uom, material), places)
+    if result and not DECIMAL_MIN_ADJUSTED <= result.adjusted() <= DECIMAL_MAX_ADJUSTED:
+        raise UnitError(f"{value} {from_uom} is {result} {to_uom}: outside the canonical range (0, or 1E-9 up "
+                        "to 1E+29); pick another unit", code="decimal_out_of_range")
+    return result
 
 
 def dimensions(codes: Iterable[str]) -> set[Dimension]:

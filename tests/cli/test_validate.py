@@ -96,3 +96,46 @@ def test_console_script_runs() -> None:
     completed = subprocess.run([sys.executable, "-m", "mfgcanon", "validate", str(EXAMPLES)],
                                capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
+
+
+def test_an_empty_file_reads_nothing_and_says_so(runner: CliRunner, tmp_path: Path) -> None:
+    """Before: "0 record(s) ... all valid", exit 0, for a file that held nothing to validate."""
+    empty = tmp_path / "empty.ndjson"
+    empty.write_bytes(b"\n  \n")
+    result = runner.invoke(cli, ["validate", str(empty)])
+    assert result.exit_code == 1
+    assert "nothing was read" in result.stderr
+    assert "all valid" not in result.stderr
+    allowed = runner.invoke(cli, ["validate", "--allow-empty", str(empty)])
+    assert allowed.exit_code == 0
+    assert "nothing was read" in allowed.stderr
+
+
+def test_validate_reads_ndjson_as_the_library_does(runner: CliRunner, tmp_path: Path) -> None:
+    """A bare CR inside a record does not split it (decode_lines does not either)."""
+    from mfgcanon import codecs
+
+    good = (EXAMPLES / "scenario.ndjson").read_bytes().split(b"\n")[0]
+    record = good[:-1] + b',"note":"a\rb"}'
+    path = tmp_path / "cr.ndjson"
+    path.write_bytes(record.replace(b'"a\rb"', b'"a"\r') + b"\n" + good + b"\n")
+    library = codecs.decode_lines_lenient(path.read_bytes())
+    result = runner.invoke(cli, ["validate", "--format", "json", str(path)])
+    report = json.loads(result.stdout)
+    assert report["records"] == 2
+    assert report["valid"] == len(library[0]) == 2
+    assert result.exit_code == 0
+
+
+def test_invalid_utf8_in_an_unknown_field_gets_one_answer(runner: CliRunner, tmp_path: Path) -> None:
+    from mfgcanon import codecs, errors
+
+    good = (EXAMPLES / "scenario.ndjson").read_bytes().split(b"\n")[0]
+    bad = good[:-1] + b',"note":"\xff"}'
+    with pytest.raises(errors.DecodeError):
+        codecs.decode(bad)
+    path = tmp_path / "latin1.ndjson"
+    path.write_bytes(bad + b"\n")
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "malformed_input" in result.stdout

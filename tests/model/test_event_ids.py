@@ -253,17 +253,51 @@ def test_event_id_is_uuid5_over_many_keys() -> None:
         _same_uuid(ev.event_id(key), uuid.uuid5(ev.NAMESPACE, key))
 
 
-_KEY_PARTS = st.text(alphabet=st.sampled_from("ab|%7C-"), max_size=6)
+_KEY_PARTS = st.text(alphabet=st.sampled_from("ab|%7C-D2"), max_size=6)
+_KEY_TUPLES = st.tuples(_KEY_PARTS, st.none() | _KEY_PARTS, _KEY_PARTS, st.none() | _KEY_PARTS, _KEY_PARTS,
+                        st.none() | _KEY_PARTS)
 
 
-@given(_KEY_PARTS, st.none() | _KEY_PARTS, _KEY_PARTS, st.none() | _KEY_PARTS, _KEY_PARTS, st.none() | _KEY_PARTS)
-def test_idempotency_key_escapes_only_the_separator(system: str, document_type: str | None, document_id: str,
-                                                    line: str | None, event_type: str, revision: str | None) -> None:
+def _key(parts: tuple[Any, ...]) -> str:
+    names = ("system", "document_type", "document_id", "line", "event_type", "revision")
+    return ev.idempotency_key(**dict(zip(names, parts, strict=True)))
+
+
+def _recipe(parts: tuple[Any, ...]) -> str:
+    """The documented encoding, written the slow way: every part escaped, absent optional parts as '-'."""
+    out = []
+    for index, part in enumerate(parts):
+        optional = index in (1, 3, 5)
+        if part is None:
+            out.append("-")
+        elif optional and part == "-":
+            out.append("%2D")
+        else:
+            out.append(part.replace("%", "%25").replace("|", "%7C"))
+    return "|".join(out)
+
+
+@given(_KEY_TUPLES)
+def test_idempotency_key_follows_the_recipe(parts: tuple[Any, ...]) -> None:
     """The unescaped fast path and the escaping one give the recipe's key."""
-    parts = (system, document_type or "-", document_id, line or "-", event_type, revision or "-")
-    expected = "|".join(part.replace("|", "%7C") for part in parts)
-    assert ev.idempotency_key(system=system, document_type=document_type, document_id=document_id, line=line,
-                              event_type=event_type, revision=revision) == expected
+    assert _key(parts) == _recipe(parts)
+
+
+@given(_KEY_TUPLES, _KEY_TUPLES)
+def test_distinct_documents_get_distinct_keys(first: tuple[Any, ...], second: tuple[Any, ...]) -> None:
+    """Injective: 'A|X' and 'A%7CX', an absent part and '-', an absent part and '' are all told apart."""
+    if first != second:
+        assert _key(first) != _key(second)
+
+
+def test_keys_that_used_to_collide_differ_and_plain_keys_keep_their_old_form() -> None:
+    base = ("S4H", "IDOC:LOIPRO05", "A|X", "1", "mfgcanon.production_order.released.v1", "3")
+    assert _key(base) != _key((*base[:2], "A%7CX", *base[3:]))
+    assert _key((*base[:3], None, *base[4:])) != _key((*base[:3], "-", *base[4:]))
+    assert _key((*base[:3], None, *base[4:])) != _key((*base[:3], "", *base[4:]))
+    plain = ("S4H", "IDOC:LOIPRO05", "0000000000123456", "1", "mfgcanon.production_order.released.v1", "3")
+    assert _key(plain) == "|".join(plain)  # unchanged since 0.1: the ids consumers already stored still match
+    assert _key(("S4H", None, "42", None, "t", None)) == "S4H|-|42|-|t|-"
 
 
 @given(st.text(alphabet=st.sampled_from("ab%/:2FA5"), max_size=8))

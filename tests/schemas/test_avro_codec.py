@@ -136,13 +136,19 @@ def test_negative_decimals_round_trip() -> None:
     assert mavro.decode(mavro.encode(inspection), type=QualityInspection) == inspection
 
 
-@pytest.mark.parametrize("value", ["1.0000000001", "0.1234567891", "100000000000000000000000000000",
-                                   "1E+999999999", "1E-999999999", "99999999999999999999999999999.9999999999"])
+@pytest.mark.parametrize("value", ["1.0000000001", "0.1234567891", "99999999999999999999999999999.9999999999"])
 def test_decimals_that_do_not_fit_raise_with_the_path(value: str) -> None:
     with pytest.raises(EncodeError) as info:
         mavro.encode(confirmation(value))
     assert info.value.path == "$.yield_quantity.value"
     assert info.value.code == "invalid_value"
+
+
+@pytest.mark.parametrize("value", ["100000000000000000000000000000", "1E+999999999", "1E-999999999"])
+def test_decimals_outside_the_canonical_range_cannot_be_built(value: str) -> None:
+    """The model's own bound (mfgcanon.types.DECIMAL_MAX_ADJUSTED) refuses them before any codec sees them."""
+    with pytest.raises(ValueError, match="decimal_out_of_range"):
+        confirmation(value)
 
 
 def test_decimal_error_path_names_the_list_index() -> None:
@@ -278,7 +284,7 @@ def test_events_round_trip_with_uuid_and_entity_payload() -> None:
 def test_container_errors_name_the_record() -> None:
     stream = io.BytesIO()
     with pytest.raises(EncodeError) as info:
-        mavro.write_container(stream, [confirmation(), confirmation("0.0000000001")])
+        mavro.write_container(stream, [confirmation(), confirmation("1.0000000001")])
     assert info.value.record_index == 1
     with pytest.raises(EncodeError):
         mavro.write_container(io.BytesIO(), [confirmation()], codec="snappy")  # type: ignore[arg-type]

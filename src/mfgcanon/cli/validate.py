@@ -50,25 +50,30 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def _records(data: bytes) -> Iterator[tuple[int, int | None, bytes]]:
-    """(record index, 1-based line or None, record bytes): a JSON array, one document, or NDJSON."""
+    """(record index, 1-based line or None, record bytes): a JSON array, one document, or NDJSON.
+
+    NDJSON is split by :func:`mfgcanon.codecs.split_lines`, as the library reads it (``\n`` only; a bare
+    ``\r`` inside a record does not cut it in two), and each record is decoded by the library, which
+    refuses invalid UTF-8 anywhere in it.
+    """
     stripped = data.lstrip()
     if stripped.startswith(b"["):
         try:
             items = msgspec.json.decode(data)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             items = None
         if isinstance(items, list):
             for index, item in enumerate(items):
                 yield index, None, msgspec.json.encode(item)
             return
-    lines = data.splitlines()
+    lines = codecs.split_lines(data)
     non_blank = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
     if len(non_blank) > 1:
         try:  # a pretty-printed single document spans lines but is not NDJSON
             msgspec.json.decode(data)
             yield 0, 1, data
             return
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             pass
     for index, (number, line) in enumerate(non_blank):
         yield index, number, line
@@ -103,10 +108,13 @@ def _check(files: list[Path], report: _Report) -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per invalid record; json: a versioned report document.")
-def validate(inputs: tuple[Path, ...], output_format: str) -> None:
+@click.option("--allow-empty", is_flag=True, default=False,
+              help="Exit 0 when the inputs hold no record at all (by default that is exit 1: nothing was checked).")
+def validate(inputs: tuple[Path, ...], output_format: str, allow_empty: bool) -> None:
     """Validate canonical events or entities in JSON, JSON-array or NDJSON files (or directories).
 
-    Exit 0 when every record is valid, 1 when any is invalid, 2 when an input cannot be read.
+    Exit 0 when every record is valid, 1 when any is invalid or when no record was read at all (unless
+    --allow-empty), 2 when an input cannot be read.
     """
     files = _expand(inputs)
     if not files:
@@ -125,6 +133,8 @@ def validate(inputs: tuple[Path, ...], output_format: str) -> None:
             where = f"{finding.file}:{finding.line}" if finding.line else f"{finding.file}[{finding.record}]"
             output.echo(f"{where}: {finding.path or '$'}: {finding.code}: {finding.message}")
     _summary(report)
+    if report.records == 0:
+        sys.exit(EXIT_OK if allow_empty else EXIT_FOUND)
     sys.exit(EXIT_FOUND if report.invalid else EXIT_OK)
 
 
@@ -140,6 +150,9 @@ def _summary(report: _Report) -> None:
         for name, count in report.by_type.items():
             table.add_row(name, str(count))
         console.print(table)
+    if report.records == 0:
+        console.print(f"{len(report.files)} file(s), no records: [yellow]nothing was read[/yellow], nothing validated")
+        return
     status = "[red]invalid records found[/red]" if report.invalid else "[green]all valid[/green]"
     console.print(f"{len(report.files)} file(s), {report.records} record(s): {report.valid} valid, "
                   f"{report.invalid} invalid - {status}")

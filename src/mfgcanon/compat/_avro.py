@@ -286,6 +286,14 @@ class _Parser:
             if "type" not in f:
                 raise self.fail("AVRO_MISSING_TYPE", f"field {fname!r} has no 'type'", fpath)
             ftype = self.parse(f["type"], namespace, (fpath, "type"))
+            if "default" in f:
+                problem = _default_problem(ftype, f["default"])
+                if problem is not None:
+                    raise self.fail(
+                        "AVRO_INVALID_DEFAULT",
+                        f"default of field {fname!r} does not match its type: {problem}",
+                        (fpath, "default"),
+                    )
             aliases = tuple(self.aliases(f, namespace, fpath, qualify=False)) if "aliases" in f else ()
             field = AvroField(fname, ftype, i, "default" in f, aliases)
             fields.append(field)
@@ -337,6 +345,74 @@ class _Parser:
         ):
             return
         node.precision, node.scale = precision, scale
+
+
+_INT_RANGE: Final = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+_FLOAT_WORDS: Final = frozenset({"NaN", "Infinity", "-Infinity"})  # how Java's Avro writes them
+
+
+def _default_problem(schema: AvroSchema, value: Any) -> str | None:
+    """Why ``value`` is not a valid default for ``schema`` (the specification's JSON encoding), or ``None``.
+
+    A union's default matches its first branch; a record's is an object with a valid value for each field
+    that has no default of its own; bytes and fixed take a string of code points 0-255.
+    """
+    kind = schema.type
+    if kind == "union":
+        return _default_problem(schema.branches[0], value) if schema.branches else "an empty union has no value"
+    if kind == "null":
+        return None if value is None else f"null expects null, got {value!r}"
+    if kind == "boolean":
+        return None if isinstance(value, bool) else f"boolean expects true or false, got {value!r}"
+    if kind in _INT_RANGE:
+        low, high = _INT_RANGE[kind]
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            return None
+        return f"{kind} expects an integer in [{low}, {high}], got {value!r}"
+    if kind in ("float", "double"):
+        if (isinstance(value, int | float) and not isinstance(value, bool)) or value in _FLOAT_WORDS:
+            return None
+        return f"{kind} expects a number, got {value!r}"
+    if kind == "string":
+        return None if isinstance(value, str) else f"string expects a string, got {value!r}"
+    if kind in ("bytes", "fixed"):
+        if not isinstance(value, str) or any(ord(char) > 0xFF for char in value):
+            return f"{kind} expects a string of code points 0-255, got {value!r}"
+        if kind == "fixed" and len(value) != schema.size:
+            return f"fixed of size {schema.size} expects {schema.size} characters, got {len(value)}"
+        return None
+    if kind == "enum":
+        return None if value in schema.symbols else f"{value!r} is not a symbol of enum {schema.fullname!r}"
+    if kind == "array":
+        if not isinstance(value, list):
+            return f"array expects a JSON array, got {value!r}"
+        assert schema.items is not None
+        for index, item in enumerate(value):
+            problem = _default_problem(schema.items, item)
+            if problem is not None:
+                return f"item {index}: {problem}"
+        return None
+    if kind == "map":
+        if not isinstance(value, dict):
+            return f"map expects a JSON object, got {value!r}"
+        assert schema.values is not None
+        for key, item in value.items():
+            problem = _default_problem(schema.values, item)
+            if problem is not None:
+                return f"value {key!r}: {problem}"
+        return None
+    if kind == "record":
+        if not isinstance(value, dict):
+            return f"record {schema.fullname!r} expects a JSON object, got {value!r}"
+        for field in schema.fields:
+            if field.name in value:
+                problem = _default_problem(field.type, value[field.name])
+                if problem is not None:
+                    return f"field {field.name!r}: {problem}"
+            elif not field.has_default:
+                return f"field {field.name!r} of record {schema.fullname!r} is missing and has no default"
+        return None
+    return None  # pragma: no cover - every parsed type is handled above
 
 
 _SHARED: dict[Any, AvroSchema] = {}

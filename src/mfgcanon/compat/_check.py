@@ -209,7 +209,12 @@ def check_history(
     for an unknown level, policy or schema type.
     """
     with _gc_paused():
-        return _check_history(versions, new, level, schema_type=schema_type, policy=policy, labels=labels)
+        try:
+            return _check_history(versions, new, level, schema_type=schema_type, policy=policy, labels=labels)
+        except RecursionError:  # reading, parsing or comparing a schema nested past the interpreter's limit
+            raise SchemaInputError(
+                "SCHEMA_TOO_DEEP", "schema nesting is too deep to check (about 900 levels or more)"
+            ) from None
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Final
 
 import msgspec
@@ -719,6 +719,31 @@ def _compare_string(ctx: _Context, o: JNode, u: JNode) -> None:
         ctx.add(rule, o.pattern, u.pattern, "pattern")
 
 
+_MAX_MULTIPLE_DIGITS: Final = 2000
+
+
+def _is_multiple(value: Decimal, step: Decimal) -> bool:
+    """Whether ``value`` is a whole multiple of ``step``, exactly, for any exponents (``1e300`` of ``1e-300``).
+
+    ``Decimal.__mod__`` in the default context fails once the quotient has more than 28 digits; here the
+    precision is set from the operands, and a quotient too long to compute (more than 2,000 digits) counts
+    as "no", which reports the change as breaking rather than guessing.
+    """
+    if not value or not step or not value.is_finite() or not step.is_finite():
+        return False
+    span = value.adjusted() - step.adjusted()
+    if span < 0:
+        return False
+    digits = span + len(step.as_tuple().digits) + len(value.as_tuple().digits) + 2
+    if digits > _MAX_MULTIPLE_DIGITS:
+        return False
+    with localcontext() as ctx:
+        ctx.prec = digits
+        ctx.traps[InvalidOperation] = False
+        rest = value % step
+    return rest == 0
+
+
 def _compare_number(ctx: _Context, o: JNode, u: JNode) -> None:
     _bound(ctx, o.maximum, u.maximum, "MAXIMUM", "maximum")
     _bound(ctx, o.minimum, u.minimum, "MINIMUM", "minimum")
@@ -730,9 +755,9 @@ def _compare_number(ctx: _Context, o: JNode, u: JNode) -> None:
             rule = "MULTIPLE_OF_ADDED"
         elif um is None:
             rule = "MULTIPLE_OF_REMOVED"
-        elif um != 0 and om != 0 and um % om == 0:
+        elif _is_multiple(um, om):
             rule = "MULTIPLE_OF_EXPANDED"
-        elif um != 0 and om != 0 and om % um == 0:
+        elif _is_multiple(om, um):
             rule = "MULTIPLE_OF_REDUCED"
         else:
             rule = "MULTIPLE_OF_CHANGED"

@@ -84,6 +84,10 @@ def label_of(value: SchemaInput) -> str | None:
 def _decode(text: bytes | str, source: str | None) -> Any:
     try:
         return msgspec.json.decode(text)
+    except RecursionError:
+        raise SchemaInputError(
+            "SCHEMA_TOO_DEEP", "schema nesting is too deep to read (about 900 levels or more)", source=source
+        ) from None
     except msgspec.DecodeError as exc:
         message = str(exc)
         data = text.encode() if isinstance(text, str) else text

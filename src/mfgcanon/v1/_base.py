@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import msgspec
 
 from mfgcanon.errors import ErrorCode, ValidationError
+from mfgcanon.types import DECIMAL_MAX_ADJUSTED, DECIMAL_MIN_ADJUSTED
 from mfgcanon.units import KNOWN_CODES
 
 
@@ -55,12 +56,26 @@ def reject(field: str, message: str, code: ErrorCode) -> NoReturn:
 
 
 def check_unsigned(field: str, value: Decimal) -> None:
-    """A quantity-like decimal must be finite and not negative (negative zero included)."""
+    """A quantity-like decimal must be finite, not negative (negative zero included) and in range."""
     if value.is_signed() or not value.is_finite():
         if not value.is_finite():
             reject(field, f"{value} is not a finite decimal", "non_finite_decimal")
         reject(field, f"{value} is negative; the direction of a quantity lives in its type",
                "negative_quantity")
+    check_range(field, value)
+
+
+def check_range(field: str, value: Decimal) -> None:
+    """A finite decimal must be zero or within Avro decimal(38, 9)'s magnitude: 1E-9 <= |value| < 1E+29.
+
+    Callers test ``DECIMAL_MIN_ADJUSTED <= value.adjusted() <= DECIMAL_MAX_ADJUSTED`` first (one call and a
+    chained comparison) and come here only when it fails; zero's exponent is arbitrary (``0E-20``), so it
+    is accepted here rather than in that fast test.
+    """
+    if value and not DECIMAL_MIN_ADJUSTED <= value.adjusted() <= DECIMAL_MAX_ADJUSTED:
+        size = "large" if value.adjusted() > DECIMAL_MAX_ADJUSTED else "small"
+        reject(field, f"{value} is too {size}: a canonical decimal is 0 or between 1E-9 and 1E+29 "
+               "(Avro decimal(38, 9))", "decimal_out_of_range")
 
 
 def check_decimal(field: str, value: Any) -> None:
@@ -77,8 +92,12 @@ def check_unit(field: str, code: str | None) -> None:
 
 
 def check_finite(field: str, value: Decimal | None) -> None:
-    if value is not None and not value.is_finite():
-        reject(field, f"{value} is not a finite decimal", "non_finite_decimal")
+    """A signed decimal must be finite and in range (see :func:`check_range`)."""
+    if value is not None and (not value.is_finite()
+                              or not DECIMAL_MIN_ADJUSTED <= value.adjusted() <= DECIMAL_MAX_ADJUSTED):
+        if not value.is_finite():
+            reject(field, f"{value} is not a finite decimal", "non_finite_decimal")
+        check_range(field, value)
 
 
 def in_window(start: datetime | None, end: datetime | None, at: datetime) -> bool:

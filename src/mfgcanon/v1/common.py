@@ -10,7 +10,16 @@ from typing import Annotated
 import msgspec
 
 from mfgcanon import units
-from mfgcanon.types import Code, Identifier, Instant, UnitCode, UnsignedDecimal, doc
+from mfgcanon.types import (
+    DECIMAL_MAX_ADJUSTED,
+    DECIMAL_MIN_ADJUSTED,
+    Code,
+    Identifier,
+    Instant,
+    UnitCode,
+    UnsignedDecimal,
+    doc,
+)
 from mfgcanon.v1._base import Record, check_decimal, check_unit, check_unsigned, reject
 
 _KNOWN_UNITS = units.KNOWN_CODES
@@ -24,10 +33,11 @@ class Quantity(Record, frozen=True, kw_only=True):
     source_uom: Annotated[str | None, doc("The source system's own unit code where it differs (SAP ST).")] = None
 
     def __post_init__(self) -> None:
-        # One hook for every quantity in the model; kept to two cheap calls on the happy path.
+        # One hook for every quantity in the model; kept to three cheap calls on the happy path.
         value = self.value
         try:
-            bad = value.is_signed() or not value.is_finite()
+            bad = (value.is_signed() or not value.is_finite()
+                   or not DECIMAL_MIN_ADJUSTED <= value.adjusted() <= DECIMAL_MAX_ADJUSTED)
         except AttributeError:  # an int or float built by hand: never on the decode path
             check_decimal("value", value)
         if bad:
