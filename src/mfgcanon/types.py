@@ -17,10 +17,12 @@ from msgspec import Meta
 
 # Decimal strings as the JSON codec writes them (msgspec keeps the Decimal's own form, so the
 # exponent form must be allowed too). The codec refuses every other spelling Python's Decimal would
-# take ("+5", "1_000", " 1"): one rule on both sides. `[0-9]`, not `\d`: Python's `re` (and so the
-# `jsonschema` package) lets `\d` match any Unicode digit, where ECMA-262 means ASCII only.
-UNSIGNED_DECIMAL_PATTERN = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-SIGNED_DECIMAL_PATTERN = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+# take ("+5", "1_000", " 1"): one rule on both sides. `\d` is ASCII-only in ECMA-262, the regex dialect
+# JSON Schema names; Python's `re` (and so the `jsonschema` package) lets it match any Unicode digit unless
+# compiled with re.ASCII, as the codec does. The exported text stays as released in 1.0.0: under registry
+# rules any change of a `pattern` is a breaking change.
+UNSIGNED_DECIMAL_PATTERN = r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+SIGNED_DECIMAL_PATTERN = r"^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 UNIT_CODE_PATTERN = r"^[A-Z0-9]{2,3}$"
 # An RFC 3339 instant must end in an offset: external validators check `format: date-time` only when an
 # optional checker is installed, and the naive form is exactly what the codec refuses.
