@@ -207,7 +207,9 @@ def convert(
         try:
             registry.get(source_format)
         except MfgcanonError as exc:
-            raise click.BadParameter(f"{exc.message}; --from {outbound.CANONICAL} reads canonical events", param_hint=["--from"]) from None
+            raise click.BadParameter(
+                f"{exc.message}; --from {outbound.CANONICAL} reads canonical events", param_hint=["--from"]
+            ) from None
     limit = _size_limit(context)
 
     total = MappingResult()
