@@ -61,8 +61,28 @@ class _LazyGroup(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the package and the canonical schema version it writes, e.g. ``mfgcanon 0.1.0
+    (schema 1.2.0)``; the schema version is what consumers of the events compare."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib import metadata
+
+    from mfgcanon.v1 import __schema_version__
+
+    try:
+        version = metadata.version("mfgcanon")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from an unpacked tree
+        version = "unknown"
+    from mfgcanon.cli import output
+
+    output.echo(f"mfgcanon {version} (schema {__schema_version__})")
+    ctx.exit(0)
+
+
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="mfgcanon", prog_name="mfgcanon")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and the canonical schema version, then exit.")
 def cli() -> None:
     """Canonical manufacturing data: validate, convert, export schemas, check compatibility.
 

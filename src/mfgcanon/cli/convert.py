@@ -1,4 +1,9 @@
-"""``mfgcanon convert``: vendor payloads in, canonical CloudEvents out (NDJSON by default).
+"""``mfgcanon convert``: vendor payloads in, canonical CloudEvents out (NDJSON by default); with
+``--from canonical --to MAPPER`` the other way: canonical NDJSON events in, vendor documents out
+(:mod:`mfgcanon.cli.outbound`).
+
+``--format json`` prints a run summary for machines (:func:`summary`): on stdout when nothing else is
+written there (``-o FILE`` or ``--out-dir``), else on stderr as one JSON line.
 
 Exit codes: 0 every record converted; 1 some records rejected (see ``--rejects``). One bad input never
 stops a batch: an input whose format cannot be told without ``--from``, an input above the size limit
@@ -14,11 +19,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import PurePath
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -56,12 +62,10 @@ def _size_limit(context: MappingContext) -> int:
     """The most bytes one input may have (``options.max_document_bytes``)."""
     value = context.option("max_document_bytes", DEFAULT_MAX_DOCUMENT_BYTES)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        click.echo(
-            f"mfgcanon: options.max_document_bytes must be a positive number of bytes, got {value!r} "
-            "[invalid_context]",
-            err=True,
+        raise click.BadParameter(
+            f"options.max_document_bytes must be a positive number of bytes, got {value!r} [invalid_context]",
+            param_hint=["--context"],
         )
-        raise SystemExit(EXIT_USAGE)
     return value
 
 
@@ -92,13 +96,35 @@ def _detect(name: str, payload: bytes) -> tuple[str | None, ErrorCode, str]:
     type=click.Path(dir_okay=False),
     help="Mapping context TOML (source system, plant time zones, unit aliases, options.max_document_bytes).",
 )
-@click.option("--to", "target", type=click.Choice(["ndjson", "json", "avro"]), default="ndjson", show_default=True)
+@click.option(
+    "--to",
+    "target",
+    metavar="FORMAT",
+    help="ndjson (default), json or avro; with --from canonical, the mapper that writes the vendor documents "
+    "(sap-idoc, sap-odata, ...).",
+)
 @click.option(
     "-o",
     "--output",
     type=click.Path(allow_dash=True, dir_okay=False),
-    default="-",
-    help="Where to write events (default stdout); a file is replaced only once complete.",
+    help="Where to write events, or the one vendor document (default stdout); a file is replaced only once "
+    "complete.",
+)
+@click.option(
+    "--out-dir",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="With --from canonical: write one file per vendor document here, named <kind>-<n>.<ext> "
+    "(e.g. PPCC2PRETTICKET02-0001.xml, sap-odata-0002.json).",
+)
+@click.option(
+    "--format",
+    "summary_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Run summary: text on stderr, or json for machines: on stdout when -o is a file or --out-dir is "
+    "given, else on stderr as one line.",
 )
 @click.option(
     "--rejects",
@@ -118,13 +144,17 @@ def convert(
     inputs: Sequence[str],
     source_format: str | None,
     context_file: str | None,
-    target: str,
-    output: str,
+    target: str | None,
+    output: str | None,
     rejects_file: str | None,
     quiet: bool,
     received_at: str | None = None,
+    out_dir: str | None = None,
+    summary_format: str = "text",
 ) -> None:
-    """Convert vendor payloads (SAP IDoc XML, SAP OData JSON, plugins) to canonical CloudEvents.
+    """Convert vendor payloads (SAP IDoc XML, SAP OData JSON, plugins) to canonical CloudEvents, or with
+    --from canonical --to MAPPER canonical NDJSON events to vendor documents (-o FILE for one document,
+    --out-dir DIR for one file each; a bad line or an event the mapper cannot write is a reject).
 
     One bad input (unknown format, above options.max_document_bytes, nested too deeply, failing to map)
     is a reject; the other inputs are still converted. Output files are written to a temporary file and
@@ -142,8 +172,27 @@ def convert(
       130  interrupted (Ctrl-C)
     """
     from mfgcanon import codecs
-    from mfgcanon.mappers import MappingContext, MappingResult, PayloadMeta, Reject, load_context, registry
+    from mfgcanon.cli import outbound
+    from mfgcanon.mappers import MappingResult, PayloadMeta, Reject, registry
 
+    if out_dir is not None and output is not None:
+        raise click.UsageError("-o and --out-dir exclude each other: -o takes one document, --out-dir one file each")
+    if source_format == outbound.CANONICAL:
+        mapper = outbound.writer(target)
+        if out_dir is not None:
+            out.check_folder("--out-dir", out_dir)
+        documents_to = output or (out.STDOUT if out_dir is None else None)
+        out.check_targets({"-o/--output": documents_to, "--rejects": rejects_file})
+        _outbound(inputs, mapper, _context(context_file), output, out_dir, rejects_file, quiet, summary_format)
+    if out_dir is not None:
+        raise click.UsageError(f"--out-dir writes vendor documents: use it with --from {outbound.CANONICAL}")
+    output = output or out.STDOUT
+    target = target or "ndjson"
+    if target not in ("ndjson", "json", "avro"):
+        raise click.BadParameter(
+            f"{target!r} is not one of 'ndjson', 'json', 'avro' (a mapper name needs --from {outbound.CANONICAL})",
+            param_hint=["--to"],
+        )
     if target == "avro" and output == "-":
         raise click.UsageError("--to avro writes a binary container file: pass -o FILE")
     if target == "avro" and importlib.util.find_spec("mfgcanon.avro") is None:
@@ -153,13 +202,14 @@ def convert(
         )
     out.check_targets({"-o/--output": output, "--rejects": rejects_file})
     received = _received(received_at)
-    try:
-        context = load_context(context_file) if context_file else MappingContext()
-        if source_format is not None:
+    context = _context(context_file)
+    if source_format is not None:
+        try:
             registry.get(source_format)
-    except MfgcanonError as exc:
-        click.echo(f"mfgcanon: {exc}", err=True)
-        raise SystemExit(EXIT_USAGE) from None
+        except MfgcanonError as exc:
+            raise click.BadParameter(
+                f"{exc.message}; --from {outbound.CANONICAL} reads canonical events", param_hint=["--from"]
+            ) from None
     limit = _size_limit(context)
 
     total = MappingResult()
@@ -232,13 +282,145 @@ def convert(
     if not total.balanced:  # pragma: no cover - the mapper contract; checked by the suite
         click.echo(f"mfgcanon: internal error: {total.summary()}", err=True)
         raise SystemExit(EXIT_INTERNAL)
-    if not quiet:
-        for line in _reject_lines(rejects):
-            click.echo(line, err=True)
-        click.echo(f"mfgcanon: {len(inputs)} inputs, {total.summary()}", err=True)
+    facts = summary(
+        inputs, total.records_in, total.converted, rejects, len(events), total.derived, [output], rejects_file
+    )
+    _finish(facts, rejects, f"{len(inputs)} inputs, {total.summary()}", rejects_file, quiet, summary_format)
+
+
+def _context(context_file: str | None) -> MappingContext:
+    """The mapping context of ``--context`` (an empty one without it); a bad file is a usage error."""
+    from mfgcanon.mappers import MappingContext, load_context
+
+    try:
+        return load_context(context_file) if context_file else MappingContext()
+    except MfgcanonError as exc:
+        raise click.BadParameter(str(exc), param_hint=["--context"]) from None
+
+
+def summary(
+    inputs: Sequence[str],
+    records_in: int,
+    converted: int,
+    rejects: list[dict[str, Any]],
+    events: int,
+    derived: int,
+    outputs: Sequence[str],
+    rejects_file: str | None,
+) -> dict[str, Any]:
+    """The run summary of ``--format json`` (format version 1). ``events``: canonical events written
+    (inbound) or read (outbound); ``outputs``: the files written, ``-`` for stdout."""
+    by_code: dict[str, int] = {}
+    for reject in rejects:
+        by_code[reject["code"]] = by_code.get(reject["code"], 0) + 1
+    return {
+        "version": 1,
+        "kind": "convert_summary",
+        "inputs": list(inputs),
+        "records_in": records_in,
+        "converted": converted,
+        "rejected": len(rejects),
+        "events": events,
+        "derived": derived,
+        "rejects_by_code": dict(sorted(by_code.items())),
+        "outputs": list(outputs),
+        "rejects_file": rejects_file,
+    }
+
+
+def _finish(
+    facts: dict[str, Any], rejects: list[dict[str, Any]], line: str, rejects_file: str | None, quiet: bool,
+    summary_format: str,
+) -> NoReturn:
+    """Report the run (text lines on stderr, or the JSON summary) and exit: 1 with rejects, else 0.
+
+    The JSON summary goes to stdout only when no output of the run went there; else to stderr, one line.
+    """
+    if summary_format == "json":
+        text = json.dumps(facts, ensure_ascii=False)
+        if out.STDOUT in facts["outputs"] or rejects_file == out.STDOUT:
+            click.echo(text, err=True)
+        else:
+            out.echo(text)
+    elif not quiet:
+        for shown in _reject_lines(rejects):
+            click.echo(shown, err=True)
+        click.echo(f"mfgcanon: {line}", err=True)
         if rejects and not rejects_file:
             click.echo("mfgcanon: rejected records not saved; pass --rejects FILE to keep them", err=True)
     raise SystemExit(EXIT_FOUND if rejects else EXIT_OK)
+
+
+def _outbound(
+    inputs: Sequence[str],
+    mapper: Mapper,
+    context: MappingContext,
+    output: str | None,
+    out_dir: str | None,
+    rejects_file: str | None,
+    quiet: bool,
+    summary_format: str,
+) -> NoReturn:
+    """``--from canonical``: read the NDJSON events of every input, write them through the mapper, write
+    the documents (``-o``: exactly one; ``--out-dir``: one file each) and the rejects, report, exit."""
+    from mfgcanon.cli import outbound
+    from mfgcanon.mappers import Reject
+
+    limit = _size_limit(context)
+    run = outbound.Outbound()
+    lines = []
+    for name in inputs:
+        data = _read(name, limit)
+        if len(data) > limit:
+            run.records_in += 1
+            run.rejects.append(
+                Reject(
+                    code="document_too_large",
+                    reason=f"{name} is larger than the limit of {limit} bytes and was not read further "
+                    "(raise options.max_document_bytes in the mapping context if this is expected)",
+                    location="/",
+                    payload=data[:_PAYLOAD_KEPT],
+                    input=name,
+                )
+            )
+            continue
+        lines.extend(outbound.read_events(name, data, run))
+    outbound.write(mapper, lines, context, run)
+    documents = run.documents
+    targets: list[out.Target]
+    if out_dir is not None:
+        targets = list(outbound.out_paths(out_dir, outbound.file_names(mapper.name, documents)))
+    elif len(documents) > 1:
+        kinds = ", ".join(kind or mapper.name for kind, _ in documents)
+        raise click.UsageError(
+            f"these events make {len(documents)} {mapper.name} documents ({kinds}) and -o takes one: "
+            "pass --out-dir DIR for one file each"
+        )
+    else:
+        targets = [output or out.STDOUT] if documents else []
+    rejects = [r.to_dict() for r in run.rejects]
+    writes: list[tuple[out.Target, bytes]] = [(t, body) for t, (_, body) in zip(targets, documents, strict=True)]
+    if rejects_file:
+        writes.append((rejects_file, b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejects)))
+    if out_dir is not None and documents:
+        try:
+            os.makedirs(out_dir, exist_ok=True)
+        except OSError as exc:
+            raise out.OutputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+        out.check_targets({f"--out-dir ({PurePath(str(t)).name})": t for t in targets} | {"--rejects": rejects_file})
+    out.write_outputs(writes)
+    if run.records_in != run.converted + len(run.rejects):  # pragma: no cover - kept by outbound.write
+        click.echo("mfgcanon: internal error: outbound records do not balance", err=True)
+        raise SystemExit(EXIT_INTERNAL)
+    facts = summary(
+        inputs, run.records_in, run.converted, rejects, run.events, 0, [str(t) for t in targets], rejects_file
+    )
+    facts["documents"] = len(documents)
+    line = (
+        f"{len(inputs)} inputs, {run.records_in} records in, {run.converted} converted into {len(documents)} "
+        f"{mapper.name} documents, {len(rejects)} rejected"
+    )
+    _finish(facts, rejects, line, rejects_file, quiet, summary_format)
 
 
 Batch = list[tuple[str, bytes]]

@@ -76,9 +76,9 @@ def check_folder(option: str, folder: Target) -> None:
     path = Path(folder)
     existing = next((p for p in (path, *path.parents) if p.exists()), Path(os.curdir))
     if not existing.is_dir():
-        raise click.BadParameter(f"{existing} is a file, not a folder", param_hint=option)
+        raise click.BadParameter(f"{existing} is a file, not a folder", param_hint=[option])
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise click.BadParameter(f"the folder {existing} is not writable", param_hint=option)
+        raise click.BadParameter(f"the folder {existing} is not writable", param_hint=[option])
 
 
 def write_outputs(outputs: Sequence[tuple[Target, bytes]]) -> None:
@@ -180,18 +180,18 @@ def _check_writable(option: str, path: str) -> None:
     except FileNotFoundError:
         status = None
     except OSError as exc:
-        raise click.BadParameter(f"cannot use {path}: {_reason(exc)}", param_hint=option) from None
+        raise click.BadParameter(f"cannot use {path}: {_reason(exc)}", param_hint=[option]) from None
     if status is not None and stat.S_ISDIR(status.st_mode):
-        raise click.BadParameter(f"{path} is a folder, not a file", param_hint=option)
+        raise click.BadParameter(f"{path} is a folder, not a file", param_hint=[option])
     if status is not None and not stat.S_ISREG(status.st_mode):  # a device or FIFO, written in place
         if not os.access(real, os.W_OK):
-            raise click.BadParameter(f"{path} is not writable", param_hint=option)
+            raise click.BadParameter(f"{path} is not writable", param_hint=[option])
         return
     folder = os.path.dirname(real) or os.curdir
     if not os.path.isdir(folder):
-        raise click.BadParameter(f"the folder {folder} does not exist", param_hint=option)
+        raise click.BadParameter(f"the folder {folder} does not exist", param_hint=[option])
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise click.BadParameter(f"the folder {folder} is not writable", param_hint=option)
+        raise click.BadParameter(f"the folder {folder} is not writable", param_hint=[option])
 
 
 def _identities(path: str) -> set[object]:

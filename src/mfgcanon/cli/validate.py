@@ -17,6 +17,8 @@ from mfgcanon.errors import MfgcanonError
 from mfgcanon.v1 import CloudEvent
 
 _SUFFIXES = {".json", ".ndjson", ".jsonl"}
+STDIN = "-"
+"""The input that means standard input (``mfgcanon convert ... | mfgcanon validate -``)."""
 
 
 class _Finding(msgspec.Struct, frozen=True):
@@ -42,7 +44,9 @@ class _Report(msgspec.Struct):
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if str(path) == STDIN:
+            files.append(path)
+        elif path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file()))
         else:
             files.append(path)
@@ -89,7 +93,7 @@ def _label(value: Any) -> str:
 def _check(files: list[Path], report: _Report) -> None:
     by_type: Counter[str] = Counter()
     for file in files:
-        data = file.read_bytes()
+        data = sys.stdin.buffer.read() if str(file) == STDIN else file.read_bytes()
         report.files.append(str(file))
         for index, line, record in _records(data):
             report.records += 1
@@ -105,21 +109,21 @@ def _check(files: list[Path], report: _Report) -> None:
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per invalid record; json: a versioned report document.")
 @click.option("--allow-empty", is_flag=True, default=False,
               help="Exit 0 when the inputs hold no record at all (by default that is exit 1: nothing was checked).")
 def validate(inputs: tuple[Path, ...], output_format: str, allow_empty: bool) -> None:
-    """Validate canonical events or entities in JSON, JSON-array or NDJSON files (or directories).
+    """Validate canonical events or entities in JSON, JSON-array or NDJSON files (or directories);
+    - reads stdin (mfgcanon convert ... | mfgcanon validate -).
 
     Exit 0 when every record is valid, 1 when any is invalid or when no record was read at all (unless
     --allow-empty), 2 when an input cannot be read.
     """
     files = _expand(inputs)
     if not files:
-        click.echo("mfgcanon validate: no .json, .ndjson or .jsonl files found", err=True)
-        sys.exit(EXIT_USAGE)
+        raise click.UsageError("no .json, .ndjson or .jsonl files found in the given folders")
     report = _Report()
     try:
         _check(files, report)
