@@ -8,6 +8,7 @@ original type's name in ``cause_type`` for debugging.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Literal, get_args
 
 ErrorCode = Literal[
@@ -48,8 +49,51 @@ ErrorCode = Literal[
     "unmappable_value",
     "plugin_error",
     "mapping_failed",
+    "unresolved_reference",
 ]
 ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
+
+_NAMESPACED = re.compile(r"^[a-z][a-z0-9_-]*(?:\.[a-z][a-z0-9_]*)+$")
+_registered: dict[str, str] = {}
+
+
+def register_code(code: str, description: str) -> str:
+    """Register a plugin's own error code, namespaced by its vendor (``oracle.bad_lot_row``).
+
+    Built-in codes have no dot and stay in :data:`ErrorCode`; a plugin's code always has one, so the two
+    never clash. Registering the same code again with the same description is a no-op (module reloads);
+    a different description is refused: a code means one thing. Returns the code, for a module constant.
+    """
+    if not isinstance(code, str) or not _NAMESPACED.match(code):
+        raise ValueError(
+            f"error code {code!r} must be namespaced: lower-case 'vendor.code' (oracle.bad_lot_row); "
+            "codes without a dot are reserved for mfgcanon"
+        )
+    if not isinstance(description, str) or not description.strip():
+        raise ValueError(f"error code {code!r} needs a description")
+    known = _registered.get(code)
+    if known is not None and known != description:
+        raise ValueError(f"error code {code!r} is already registered as {known!r}")
+    _registered[code] = description
+    return code
+
+
+def registered_codes() -> dict[str, str]:
+    """The plugin codes registered so far (code -> description)."""
+    return dict(_registered)
+
+
+def is_known_code(code: object) -> bool:
+    """Whether ``code`` is a built-in code or a registered plugin code."""
+    return isinstance(code, str) and (code in ERROR_CODES or code in _registered)
+
+
+def check_code(code: str) -> None:
+    """Refuse a code that is neither built in nor registered (a typo, or a plugin code not registered)."""
+    if not is_known_code(code):
+        hint = (" (register it first: mfgcanon.errors.register_code)" if "." in code
+                else " (plugin codes are namespaced: vendor.code)")
+        raise ValueError(f"unknown error code {code!r}{hint}")
 
 
 class MfgcanonError(Exception):
@@ -63,7 +107,7 @@ class MfgcanonError(Exception):
         self,
         message: str,
         *,
-        code: ErrorCode | None = None,
+        code: ErrorCode | str | None = None,
         path: str | None = None,
         position: int | None = None,
         record_index: int | None = None,
@@ -71,7 +115,9 @@ class MfgcanonError(Exception):
     ) -> None:
         self.message = message
         if code is not None:
-            self.code = code
+            if code not in ERROR_CODES:
+                check_code(code)  # a registered plugin code (vendor.code): anything else is a bug
+            self.code = code  # type: ignore[assignment]
         self.path = path
         self.position = position
         self.record_index = record_index

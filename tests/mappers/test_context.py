@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers import MappingContext, load_context
+from mfgcanon.mappers import MappingContext, Resolver, load_context
 
 REPO = Path(__file__).parents[2]
 
@@ -162,3 +162,101 @@ def test_bad_option_exits_2_from_the_cli(tmp_path: Path) -> None:
     result = CliRunner().invoke(convert, ["--from", "sap-idoc", "--context", str(context), str(doc)])
     assert result.exit_code == EXIT_USAGE, result.output
     assert "options.max_document_bytes" in result.output
+
+
+# Reference data, vendor sections and code lists ------------------------------------------------------
+LOOKUPS = """
+source_system = "ORA"
+[lookups.item_base_unit]
+"AS54888" = "EA"
+"00123" = "KGM"
+[lookups.company_sites]
+"USMF" = { sites = ["1", "2"], zone = "America/Chicago" }
+[vendors.oracle]
+page_size = 500
+[codes."oracle.transaction_types"]
+"35" = "issue"
+"""
+
+
+class _Dict:
+    def __init__(self, data: dict[tuple[str, str], str]) -> None:
+        self.data = data
+        self.asked: list[tuple[str, str]] = []
+
+    def resolve(self, table: str, key: str) -> str | None:
+        self.asked.append((table, key))
+        return self.data.get((table, key))
+
+
+def test_lookups_from_the_file(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text(LOOKUPS, encoding="utf-8")
+    ctx = load_context(file)
+    assert ctx.lookup("item_base_unit", "AS54888") == "EA"
+    assert ctx.lookup("item_base_unit", "00123") == "KGM"
+    assert ctx.lookup("company_sites", "USMF") == {"sites": ("1", "2"), "zone": "America/Chicago"}
+    assert ctx.lookup_optional("item_base_unit", "nope") is None
+    with pytest.raises(MappingError) as info:
+        ctx.lookup("item_base_unit", "X-9", path="/items/0/ItemNumber")
+    assert info.value.code == "unresolved_reference"
+    assert info.value.path == "/items/0/ItemNumber"
+    assert 'add "X-9" = ... to [lookups.item_base_unit] in the context file' in info.value.message
+    assert ctx.vendor("oracle") == {"page_size": 500}
+    assert ctx.vendor("d365") == {}
+    packaged = {"35": "other", "44": "receipt"}
+    assert ctx.codes("oracle.transaction_types", packaged) == {"35": "issue", "44": "receipt"}
+    assert ctx.codes("unknown", packaged) is packaged
+    with pytest.raises(TypeError):
+        ctx.lookups["item_base_unit"]["new"] = "EA"  # type: ignore[index]
+
+
+def test_resolvers_are_chained_after_the_file_tables() -> None:
+    first, second = _Dict({("job_order", "J1"): "1000"}), _Dict({("job_order", "J2"): "2000",
+                                                                  ("job_order", "J1"): "wrong"})
+    ctx = MappingContext.build(lookups={"job_order": {"J0": "0999"}}, resolvers=[first, second])
+    assert ctx.lookup("job_order", "J0") == "0999"  # the file's table first: nobody asked
+    assert first.asked == []
+    assert ctx.lookup("job_order", "J1") == "1000"  # the first resolver that knows it
+    assert ctx.lookup("job_order", "J2") == "2000"
+    with pytest.raises(MappingError) as info:
+        ctx.lookup("job_order", "J3")
+    assert info.value.code == "unresolved_reference"
+    assert isinstance(first, Resolver)
+
+
+def test_a_failing_resolver_is_a_source_error() -> None:
+    class Broken:
+        def resolve(self, table: str, key: str) -> str | None:
+            raise ConnectionError("down")
+
+    class Wrong:
+        def resolve(self, table: str, key: str) -> str | None:
+            return 42  # type: ignore[return-value]
+
+    with pytest.raises(MappingError) as info:
+        MappingContext(resolvers=(Broken(),)).lookup("t", "k")
+    assert (info.value.code, info.value.cause_type) == ("source_error", "ConnectionError")
+    with pytest.raises(MappingError, match="returns a string or None"):
+        MappingContext(resolvers=(Wrong(),)).lookup("t", "k")
+    with pytest.raises(MappingError, match="no resolve"):
+        MappingContext(resolvers=(object(),))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("[lookups.item_base_unit]\nA = 5", "lookups.item_base_unit.A"),
+        ("[lookups.x]\nA = { n = true }", "lookups.x.A.n"),
+        ("lookups = 3", "lookups"),
+        ("[lookups]\nitem = 'EA'", "lookups.item"),
+        ("vendors = 'x'", "vendors"),
+        ("[codes]\nlist = 1", "codes.list"),
+    ],
+)
+def test_bad_lookup_sections_name_the_key(tmp_path: Path, text: str, where: str) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(MappingError) as info:
+        load_context(file)
+    assert (info.value.code, info.value.path) == ("invalid_context", where)

@@ -6,13 +6,28 @@
 >>> result.events, result.rejects                          # every record is one or the other
 
 Mappers register under the entry-point group ``mfgcanon.mappers`` (the built-ins too); see
-:mod:`mfgcanon.mappers.registry`. Importing this package imports no vendor module and no lxml.
+:mod:`mfgcanon.mappers.registry`. What every mapper needs (exact numbers, local times, units, code lists,
+derived ids, checked emission, paging) is in :mod:`mfgcanon.mappers.helpers`. Importing this package
+imports no vendor module and no lxml.
 """
 
 from __future__ import annotations
 
-from mfgcanon.mappers._base import Mapper, MappingResult, Payload, PayloadMeta, RecordError, Reject, map_payload
-from mfgcanon.mappers.context import MappingContext, context_from_dict, load_context
+from mfgcanon.mappers._base import (
+    BaseMapper,
+    Document,
+    Mapper,
+    MappingResult,
+    Payload,
+    PayloadMeta,
+    RecordError,
+    Reject,
+    map_each,
+    map_payload,
+    map_payloads,
+    write_documents,
+)
+from mfgcanon.mappers.context import LookupValue, MappingContext, Resolver, context_from_dict, load_context
 from mfgcanon.mappers.registry import (
     MapperInfo,
     MapperPluginWarning,
@@ -25,6 +40,9 @@ from mfgcanon.mappers.registry import (
 )
 
 __all__ = [
+    "BaseMapper",
+    "Document",
+    "LookupValue",
     "Mapper",
     "MapperInfo",
     "MapperPluginWarning",
@@ -34,13 +52,17 @@ __all__ = [
     "PayloadMeta",
     "RecordError",
     "Reject",
+    "Resolver",
     "available",
     "context_from_dict",
     "detect",
     "get",
     "info",
     "load_context",
+    "map_each",
     "map_payload",
+    "map_payloads",
     "register",
     "unregister",
+    "write_documents",
 ]

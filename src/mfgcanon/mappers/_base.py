@@ -18,11 +18,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import msgspec
 
-from mfgcanon.errors import ErrorCode, MappingError, MfgcanonError
+from mfgcanon.errors import ErrorCode, MappingError, MfgcanonError, check_code
 
 if TYPE_CHECKING:
     from mfgcanon.mappers.context import MappingContext
@@ -111,8 +111,11 @@ def map_payload(
 def map_payloads(
     mapper: Any, payloads: Sequence[Payload], context: MappingContext | None, metas: Sequence[PayloadMeta | None]
 ) -> MappingResult:
-    """``mapper.to_canonical_many`` with one metadata per payload, where the mapper accepts them."""
+    """``mapper.to_canonical_many`` with one metadata per payload, where the mapper accepts them; a mapper
+    without it maps each payload alone (:func:`map_each`)."""
     kind: Any = type(mapper)
+    if not callable(getattr(mapper, "to_canonical_many", None)):
+        return map_each(mapper, payloads, context, metas)
     if any(m is not None for m in metas) and _takes_meta(kind, "to_canonical_many", "metas"):
         result: MappingResult = mapper.to_canonical_many(payloads, context, metas=metas)
         return result
@@ -120,8 +123,43 @@ def map_payloads(
     return plain
 
 
+def map_each(
+    mapper: Mapper,
+    payloads: Sequence[Payload],
+    context: MappingContext | None = None,
+    metas: Sequence[PayloadMeta | None] | None = None,
+) -> MappingResult:
+    """Each payload mapped alone and the results concatenated (the default ``to_canonical_many``): right for
+    formats whose payloads never refer to each other. The continuation is the last payload's."""
+    infos = list(metas) if metas is not None else [None] * len(payloads)
+    if len(infos) != len(payloads):
+        raise MappingError(f"{len(payloads)} payloads but {len(infos)} metadata", code="invalid_context")
+    total = MappingResult()
+    for payload, meta in zip(payloads, infos, strict=True):
+        total.extend(map_payload(mapper, payload, context, meta))
+    return total
+
+
+class Document(NamedTuple):
+    """One document a writer produced: its kind (an IDoc basic type, an entity set, a BOD noun) and body."""
+
+    kind: str
+    payload: Payload
+
+
+def write_documents(mapper: Any, items: Iterable[Any], context: MappingContext | None = None) -> list[Document]:
+    """``mapper.write_documents`` where the mapper has it, else its single-document ``from_canonical``: one
+    canonical batch as the documents the vendor needs (confirmations and loose movements are two IDocs)."""
+    writer = getattr(mapper, "write_documents", None)
+    if callable(writer):
+        return [Document(*document) for document in writer(items, context)]
+    return [Document(str(getattr(mapper, "name", "document")), mapper.from_canonical(items, context))]
+
+
 class Reject(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A record that could not be mapped: what it was, where it was, and why."""
+    """A record that could not be mapped: what it was, where it was, and why.
+
+    ``code`` is a built-in code or a registered plugin code (:func:`mfgcanon.errors.register_code`)."""
 
     code: str
     reason: str
@@ -130,6 +168,10 @@ class Reject(msgspec.Struct, kw_only=True, omit_defaults=True):
     line: int | None = None
     input: str | None = None  # the file or stream name, set by whoever knows it (the CLI)
     mapper: str | None = None
+
+    def __post_init__(self) -> None:
+        if "." in self.code:  # a plugin's namespaced code must be registered (built-in codes are typed)
+            check_code(self.code)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for NDJSON reject files (bytes become text, undecodable bytes escaped)."""
@@ -169,6 +211,10 @@ class MappingResult:
     records_in: int = 0
     converted: int = 0
     derived: int = 0
+    continuation: str | None = None
+    """Where the next page of a paged source starts: a next link (OData ``@odata.nextLink`` / ``__next``,
+    Oracle ``links`` rel ``next``) or a token; None when the payload is the last page or not paged
+    (:func:`mfgcanon.mappers.helpers.continuation_of`)."""
 
     @property
     def rejected(self) -> int:
@@ -210,6 +256,8 @@ class MappingResult:
         self.records_in += other.records_in
         self.converted += other.converted
         self.derived += other.derived
+        if other.continuation is not None:
+            self.continuation = other.continuation
 
     def summary(self) -> str:
         derived = f" ({self.derived} derived)" if self.derived else ""
@@ -286,6 +334,11 @@ class Mapper(Protocol):
 
     ``produces``: the event classes ``to_canonical`` can emit. ``accepts``: the canonical entity classes
     ``from_canonical`` can write (empty when the mapper is inbound only).
+
+    Optional (defaults in :class:`BaseMapper`, used by :func:`map_payloads` and :func:`write_documents` for a
+    mapper without them): ``to_canonical_many(payloads, context, metas)`` maps payloads that belong together
+    (headers and lines); ``write_documents(items, context) -> list[Document]`` writes one canonical batch as
+    several documents.
     """
 
     name: ClassVar[str]
@@ -307,6 +360,45 @@ class Mapper(Protocol):
     def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> Payload:
         """Write canonical entities (or events carrying them) in the vendor format."""
         ...
+
+
+class BaseMapper:
+    """Defaults for the optional parts of the mapper contract; a new mapper subclasses it.
+
+    :class:`Mapper` lists what every mapper must have (a plugin written before these methods still checks
+    as a ``Mapper``); the callers use :func:`map_payloads` and :func:`write_documents`, which fall back to
+    the same defaults for a mapper that does not subclass this.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    produces: ClassVar[tuple[type[Any], ...]] = ()
+    accepts: ClassVar[tuple[type[Any], ...]] = ()
+
+    def sniff(self, payload: Payload) -> bool:
+        raise NotImplementedError
+
+    def to_canonical(
+        self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
+    ) -> MappingResult:
+        raise NotImplementedError
+
+    def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> Payload:
+        raise MappingError(f"{self.name} is inbound only: it writes no documents", code="unmappable_value")
+
+    def to_canonical_many(
+        self,
+        payloads: Sequence[Payload],
+        context: MappingContext | None = None,
+        metas: Sequence[PayloadMeta | None] | None = None,
+    ) -> MappingResult:
+        """Several payloads that belong together (headers and lines, the pages of one response). The default
+        maps each alone and concatenates; override it to join records across payloads."""
+        return map_each(self, payloads, context, metas)
+
+    def write_documents(self, items: Iterable[Any], context: MappingContext | None = None) -> list[Document]:
+        """One canonical batch as the documents the vendor needs; the default is one :meth:`from_canonical`."""
+        return [Document(self.name, self.from_canonical(items, context))]
 
 
 def error_code(code: str) -> ErrorCode:

@@ -20,7 +20,9 @@ from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from mfgcanon.errors import MappingError
-from mfgcanon.types import DECIMAL_AVRO
+from mfgcanon.mappers.helpers import MAX_INTEGER_DIGITS, check_range, normalize_float
+
+__all__ = ["MAX_INTEGER_DIGITS", "check_range", "normalize_float"]  # the shared helpers, re-exported for SAP code
 
 _V = TypeVar("_V")
 
@@ -49,10 +51,6 @@ def alpha_out(value: str, length: int | None) -> str:
     return value.rjust(length, "0")
 
 
-MAX_INTEGER_DIGITS = DECIMAL_AVRO["precision"] - DECIMAL_AVRO["scale"]
-"""Digits before the point a canonical decimal may have (29): more cannot be written in the Avro decimal type."""
-
-
 def parse_decimal(text: str, *, field: str | None = None) -> Decimal:
     """An SAP number: plain (``1.000``), FLTP exponent form, or a trailing minus (``12.500-``).
 
@@ -78,20 +76,6 @@ def parse_decimal(text: str, *, field: str | None = None) -> Decimal:
     return number.copy_negate() if (lead == "-" or trail == "-") and number else number
 
 
-def check_range(number: Decimal, text: object, field: str | None = None) -> None:
-    """Refuse a number that is not finite or beyond what a canonical decimal holds (29 digits before the point;
-    no more than 40 places after it)."""
-    if not number.is_finite():
-        raise MappingError(f"{text!r} is not a finite number", code="invalid_value", path=field)
-    if number and (number.adjusted() >= MAX_INTEGER_DIGITS or number.adjusted() < -40):
-        raise MappingError(
-            f"{text!r} is out of range: a canonical decimal has at most {MAX_INTEGER_DIGITS} digits before the "
-            "point and 40 places after it",
-            code="invalid_value",
-            path=field,
-        )
-
-
 @functools.lru_cache(maxsize=8192)
 def _plain_decimal(text: str) -> Decimal | None:
     """The common case, plain digits with at most one point, else None. Cached: documents repeat the same
@@ -99,26 +83,6 @@ def _plain_decimal(text: str) -> Decimal | None:
     if text.isascii() and text.replace(".", "", 1).isdigit() and len(text) <= MAX_INTEGER_DIGITS:
         return Decimal(text)
     return None
-
-
-def normalize_float(number: Decimal) -> Decimal:
-    """FLTP values carry 16 significant digits of noise-free zeros: keep the value, drop the exponent form
-    (``1.000000000000000E+01`` -> ``10``, ``1.5E-03`` -> ``0.0015``).
-
-    Built from the digits (``Decimal.normalize`` and ``quantize`` round to the caller's context precision)."""
-    sign, digits, exponent = number.as_tuple()
-    if not isinstance(exponent, int):
-        return number  # NaN or infinity: refused by the callers
-    kept = len(digits)
-    while kept > 1 and digits[kept - 1] == 0:
-        kept -= 1
-    exponent += len(digits) - kept
-    coefficient = digits[:kept]
-    if coefficient == (0,):
-        return Decimal((sign, (0,), 0))
-    if exponent > 0:
-        return Decimal((sign, coefficient + (0,) * exponent, 0))
-    return Decimal((sign, coefficient, exponent))
 
 
 def with_places(value: Decimal, places: int) -> Decimal | None:

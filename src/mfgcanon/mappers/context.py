@@ -8,20 +8,83 @@ the same result.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mfgcanon import units
-from mfgcanon.errors import MappingError
+from mfgcanon.errors import MappingError, MfgcanonError
 
 _KNOWN_KEYS = frozenset(
-    {"source_system", "default_timezone", "system_timezone", "plants", "companies", "units", "options", "received_at"}
+    {"source_system", "default_timezone", "system_timezone", "plants", "companies", "units", "options", "received_at",
+     "lookups", "vendors", "codes"}
 )
+
+LookupValue = str | Mapping[str, Any]
+"""A lookup's answer: a string (a unit, a code, an order number), or an inline table for structured values
+(a company's sites and zones)."""
+
+
+@runtime_checkable
+class Resolver(Protocol):
+    """Reference data a mapper can ask for, looked up in code (a cache, a database, the source system's API).
+
+    ``resolve`` returns the value, or None when it does not know the key (the next resolver is asked; after
+    the last, the lookup is an ``unresolved_reference``). It never invents a value.
+    """
+
+    def resolve(self, table: str, key: str) -> str | None: ...
+
+
+def _frozen(value: Any) -> Any:
+    """A read-only deep copy of parsed TOML tables (the context is immutable)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): _frozen(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _check_lookup_value(value: object, where: str) -> None:
+    """Lookup values are strings (``"00123"`` keeps its zeros) or inline tables of strings, lists and tables."""
+    if isinstance(value, str):
+        return
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            _check_lookup_value(inner, f"{where}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            _check_lookup_value(inner, f"{where}[{index}]")
+        return
+    raise MappingError(
+        f"lookup values are strings or inline tables of strings, got {value!r} (quote it: \"{value}\")",
+        code="invalid_context",
+        path=where,
+    )
+
+
+def _tables(data: object, section: str, *, lookups: bool = False) -> dict[str, Mapping[str, Any]]:
+    """``[section.NAME]`` tables, checked (``lookups``: every value a string or an inline table)."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise MappingError(f"{section} must be a table of [{section}.<name>] tables", code="invalid_context",
+                           path=section)
+    tables: dict[str, Mapping[str, Any]] = {}
+    for name, table in data.items():
+        where = f"{section}.{name}"
+        if not isinstance(table, Mapping):
+            raise MappingError(f"[{where}] must be a table", code="invalid_context", path=where)
+        if lookups:
+            for key, value in table.items():
+                _check_lookup_value(value, f"{where}.{key}")
+        tables[str(name)] = table
+    return tables
 
 MAX_DOCUMENT_BYTES_CEILING = 1024 * 1024 * 1024
 """The highest ``options.max_document_bytes`` accepted: libxml2 refuses larger documents without ``huge_tree``."""
@@ -106,8 +169,27 @@ class MappingContext:
     unique only within a legal entity (D365 sites, Oracle organizations across business units)."""
     company_timezones: Mapping[str, ZoneInfo] = field(default_factory=dict)
     """A company's default zone (``[companies.<c>] timezone``), for its plants without a zone of their own."""
+    lookups: Mapping[str, Mapping[str, LookupValue]] = field(default_factory=dict)
+    """Reference data tables (``[lookups.<table>]``: key = value), asked through :meth:`lookup`."""
+    resolvers: tuple[Resolver, ...] = ()
+    """Resolvers asked, in order, for a key the ``lookups`` tables do not have."""
+    vendors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-vendor settings (``[vendors.<mapper>]``), read by that mapper through :meth:`vendor`."""
+    code_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-connection code lists (``[codes.<list>]``) merged over the packaged ones by :meth:`codes`."""
 
     def __post_init__(self) -> None:
+        for name, table in self.lookups.items():
+            for key, value in table.items():
+                _check_lookup_value(value, f"lookups.{name}.{key}")
+        object.__setattr__(self, "lookups", _frozen(self.lookups))
+        object.__setattr__(self, "vendors", _frozen(self.vendors))
+        object.__setattr__(self, "code_overrides", _frozen(self.code_overrides))
+        object.__setattr__(self, "resolvers", tuple(self.resolvers))
+        for resolver in self.resolvers:
+            if not callable(getattr(resolver, "resolve", None)):
+                raise MappingError(f"resolver {resolver!r} has no resolve(table, key) method", code="invalid_context",
+                                   path="resolvers")
         object.__setattr__(self, "plant_timezones", MappingProxyType(dict(self.plant_timezones)))
         object.__setattr__(self, "company_plant_timezones", MappingProxyType(dict(self.company_plant_timezones)))
         object.__setattr__(self, "company_timezones", MappingProxyType(dict(self.company_timezones)))
@@ -129,6 +211,10 @@ class MappingContext:
         options: Mapping[str, Any] | None = None,
         received_at: datetime | None = None,
         system_timezone: str | None = None,
+        lookups: Mapping[str, Mapping[str, LookupValue]] | None = None,
+        resolvers: Sequence[Resolver] = (),
+        vendors: Mapping[str, Mapping[str, Any]] | None = None,
+        codes: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> MappingContext:
         """Convenience constructor with zone names as strings (validated here)."""
         zones = {plant: _zone(name, f"plants.{plant}.timezone") for plant, name in (plants or {}).items()}
@@ -141,6 +227,10 @@ class MappingContext:
             options=dict(options or {}),
             received_at=received_at,
             system_timezone=_zone(system_timezone, "system_timezone") if system_timezone is not None else None,
+            lookups=_tables(lookups, "lookups", lookups=True),
+            resolvers=tuple(resolvers),
+            vendors=_tables(vendors, "vendors"),
+            code_overrides=_tables(codes, "codes"),
         )
 
     def zone_for(self, plant: str | None, company: str | None = None) -> ZoneInfo:
@@ -177,6 +267,69 @@ class MappingContext:
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)
+
+    def lookup_optional(self, table: str, key: str) -> LookupValue | None:
+        """The reference value for ``key`` in ``table``: the ``[lookups.<table>]`` table of the context file
+        first (a per-connection override), then each resolver in order; None when nobody knows it.
+
+        A resolver that fails gives a ``source_error`` (its exception type kept in ``cause_type``)."""
+        found = self.lookups.get(table, {}).get(key)
+        if found is not None:
+            return found
+        for resolver in self.resolvers:
+            try:
+                value = resolver.resolve(table, key)
+            except MfgcanonError:
+                raise
+            except Exception as exc:
+                raise MappingError(
+                    f"resolver {type(resolver).__name__} failed looking up {key!r} in {table}: {exc}",
+                    code="source_error",
+                    cause_type=type(exc).__name__,
+                ) from None
+            if value is not None:
+                if not isinstance(value, str):
+                    raise MappingError(
+                        f"resolver {type(resolver).__name__} returned {value!r} for {key!r} in {table}; "
+                        "resolve() returns a string or None",
+                        code="invalid_context",
+                    )
+                return value
+        return None
+
+    def lookup(self, table: str, key: str, *, path: str | None = None) -> LookupValue:
+        """Like :meth:`lookup_optional`, but a miss is an ``unresolved_reference`` error whose message says
+        what to add to the context file: a mapper never invents reference data. ``path`` is the source field
+        the key came from (the reject's location)."""
+        found = self.lookup_optional(table, key)
+        if found is None:
+            raise MappingError(
+                f"no {table} for {key!r}: add {_toml_key(key)} = ... to [lookups.{table}] in the context file "
+                "(or pass a resolver that knows it)",
+                code="unresolved_reference",
+                path=path,
+            )
+        return found
+
+    def vendor(self, name: str) -> Mapping[str, Any]:
+        """The ``[vendors.<name>]`` section for the mapper ``name`` (empty when the file has none)."""
+        return self.vendors.get(name, MappingProxyType({}))
+
+    def codes(self, list_name: str, packaged: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A code list as this connection uses it: the packaged list with ``[codes.<list_name>]`` merged over
+        it (an entry of the context file wins; the others stay). Code lists are customer data: usage-decision
+        codes, statuses, activity slots, movement or transaction types, B2MML property maps differ between
+        installations."""
+        override = self.code_overrides.get(list_name)
+        if not override:
+            return packaged
+        return MappingProxyType({**packaged, **override})
+
+
+def _toml_key(key: str) -> str:
+    """``key`` as a TOML key for the message: quoted (keys with dots, spaces or leading zeros need it)."""
+    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def _check_units(aliases: Mapping[str, Any], where: str = "units") -> dict[str, str]:
@@ -252,6 +405,9 @@ def context_from_dict(data: Mapping[str, Any]) -> MappingContext:
         system_timezone=system_zone,
         company_plant_timezones=company_plant_zones,
         company_timezones=company_zones,
+        lookups=_tables(data.get("lookups"), "lookups", lookups=True),
+        vendors=_tables(data.get("vendors"), "vendors"),
+        code_overrides=_tables(data.get("codes"), "codes"),
     )
 
 

@@ -31,11 +31,26 @@ BUILTINS: dict[str, str] = {
     "sap-odata": "mfgcanon.mappers.sap_odata:SapODataMapper",
 }
 
-# First-party names that live in separate distributions: a helpful error instead of "unknown".
-INSTALL_HINTS: dict[str, str] = {
-    "oracle": "pip install mfgcanon-oracle",
-    "d365": "pip install mfgcanon-d365",
+# Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name
+# that is not registered gets the list of what is, never a guessed package name.
+INSTALL_HINTS: dict[str, str] = {}
+
+EXTRAS: dict[str, tuple[frozenset[str], str]] = {
+    "sap-idoc": (frozenset({"lxml"}), "sap"),
 }
+"""Built-in mappers that need an optional dependency: (the top-level modules, the extra that installs them)."""
+
+
+def _missing_extra(name: str, exc: BaseException) -> str | None:
+    """The install hint when ``exc`` is a built-in mapper's optional dependency not being installed."""
+    need = EXTRAS.get(name)
+    missing = getattr(exc, "name", None)
+    if need is None or not isinstance(exc, ModuleNotFoundError) or not missing:
+        return None
+    if missing.partition(".")[0] not in need[0]:
+        return None
+    module = missing.partition(".")[0]
+    return f"mapper {name!r} needs {module}, which is not installed: pip install 'mfgcanon[{need[1]}]'"
 
 
 class MapperPluginWarning(UserWarning):
@@ -82,6 +97,7 @@ _entries: dict[str, _Entry] = {}
 _discovered = False
 _loading: set[str] = set()
 _failed: set[str] = set()
+_missing: dict[str, str] = {}  # built-ins whose optional dependency is not installed: name -> install hint
 registry = MappingProxyType(_entries)
 """Read-only view of the registered entries (name -> entry)."""
 
@@ -145,6 +161,7 @@ def _reset_for_tests() -> None:
     with _lock:
         _entries.clear()
         _failed.clear()
+        _missing.clear()
         _discovered = False
 
 
@@ -210,6 +227,8 @@ def get(name: str) -> Mapper:
             raise MappingError(f"no mapper named {name!r} (available: {known}){extra}", code="unknown_format")
         if entry.instance is not None:
             return entry.instance
+        if name in _missing and entry.info.origin == "builtin":
+            raise MappingError(_missing[name], code="plugin_error")
         if name in _loading:
             raise MappingError(
                 f"mapper {name!r} is being loaded already (an import cycle in the plugin)", code="plugin_error"
@@ -219,6 +238,10 @@ def get(name: str) -> Mapper:
             mapper = _load(entry)
         except Exception as exc:
             _failed.add(name)
+            hint = _missing_extra(name, exc) if entry.info.origin == "builtin" else None
+            if hint is not None:  # not a broken plugin: an extra not installed; no warning, the error says it
+                _missing[name] = hint
+                raise MappingError(hint, code="plugin_error") from None
             warnings.warn(
                 f"mapper plugin {name!r} ({entry.info.target}, from {entry.info.distribution}) "
                 f"failed to load and was skipped: {type(exc).__name__}: {exc}",
@@ -261,9 +284,36 @@ def loaded_mappers() -> Iterator[Mapper]:
             continue
 
 
+def _xml_head(payload: Payload) -> bool:
+    """Whether a payload starts like XML (for a built-in XML mapper whose parser is not installed)."""
+    if isinstance(payload, bytes):
+        return payload.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+    return isinstance(payload, str) and payload.lstrip("\ufeff \t\r\n")[:1] == "<"
+
+
+_UNLOADED_SNIFF = {"sap-idoc": _xml_head}
+"""What a built-in mapper that cannot load (its extra missing) still claims in :func:`detect`, so that the
+conversion names the extra to install instead of an ``unknown_format``."""
+
+
+def missing_extras() -> dict[str, str]:
+    """Built-in mappers that cannot load because an optional dependency is missing: name -> install hint."""
+    _discover()
+    for name in EXTRAS:
+        entry = _entries.get(name)
+        if entry is not None and entry.instance is None and name not in _missing and name not in _failed:
+            with contextlib.suppress(MappingError):
+                get(name)
+    return {name: hint for name, hint in _missing.items() if name in _entries}
+
+
 def detect(payload: Payload) -> list[str]:
-    """Names of the mappers whose ``sniff`` recognises the payload (for ``--from`` auto-detection)."""
-    found: list[str] = []
+    """Names of the mappers whose ``sniff`` recognises the payload (for ``--from`` auto-detection).
+
+    A built-in mapper whose optional dependency is missing is named when the payload looks like its format
+    (XML for ``sap-idoc``): getting it then raises the install hint (``pip install 'mfgcanon[sap]'``)."""
+    missing = missing_extras()
+    found: list[str] = [name for name in missing if _UNLOADED_SNIFF.get(name, lambda _: False)(payload)]
     for mapper in loaded_mappers():
         try:
             if mapper.sniff(payload):

@@ -15,13 +15,18 @@
 
 Optional fixtures: ``context`` (a :class:`~mfgcanon.mappers.MappingContext`), ``garbage_payloads``
 (inputs that must be rejected, never raise), ``expect_no_rejects`` (default ``True``: the samples are
-expected to convert cleanly).
+expected to convert cleanly), ``foreign_payloads`` (``[(name, payload)]``: the other bundled formats'
+samples, which ``sniff`` must refuse), ``expect_document_ids`` (default ``True``: every event built from a
+record names its source document).
 
 Checks: every event validates and survives an encode/decode round trip; events are of the types the
 mapper declares; counts add up; rejects carry a code, a location and the payload; garbage gives
-rejects, not exceptions; event ids and the whole NDJSON output are deterministic on re-run (given a
-``received_at`` in the context); ``sniff`` recognises the samples;
-where ``from_canonical`` exists, writing the canonical values and reading them back is stable.
+rejects, not exceptions, with built-in or registered codes; event ids and the whole NDJSON output are
+deterministic on re-run (given a ``received_at`` in the context); ``sniff`` recognises the samples and refuses
+the foreign ones; events carry their source document id; a context without time zones gives
+``missing_timezone`` rejects, never guessed times; ``to_canonical_many`` of one payload equals
+``to_canonical``; where ``from_canonical`` exists, writing the canonical values (one document or several,
+``write_documents``) and reading them back is stable.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ import msgspec
 import pytest
 
 from mfgcanon import codecs
-from mfgcanon.errors import ERROR_CODES
-from mfgcanon.mappers import Mapper, MappingContext, MappingResult
+from mfgcanon.errors import is_known_code
+from mfgcanon.mappers import Mapper, MappingContext, MappingResult, map_payloads, write_documents
 from mfgcanon.v1.events import Event
 
 GARBAGE: tuple[bytes | str, ...] = (
@@ -73,6 +78,14 @@ class MapperContract:
 
     @pytest.fixture
     def expect_no_rejects(self) -> bool:
+        return True
+
+    @pytest.fixture
+    def foreign_payloads(self) -> list[tuple[str, Any]]:
+        return []
+
+    @pytest.fixture
+    def expect_document_ids(self) -> bool:
         return True
 
     def _run(self, mapper: Mapper, payload: Any, context: MappingContext) -> MappingResult:
@@ -129,6 +142,94 @@ class MapperContract:
         for name, payload in sample_payloads:
             assert mapper.sniff(payload), name
 
+    def test_sniff_refuses_foreign_samples(self, mapper: Mapper, foreign_payloads: list[tuple[str, Any]]) -> None:
+        """Auto-detection needs exactly one taker: no mapper may claim another bundled format's samples."""
+        if not foreign_payloads:
+            pytest.skip("no foreign_payloads supplied")
+        for name, payload in foreign_payloads:
+            assert not mapper.sniff(payload), f"{mapper.name} claims the foreign sample {name}"
+
+    def test_events_carry_source_document_id(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext, expect_document_ids: bool
+    ) -> None:
+        """An event built from a record names the document it came from (derived events name their cause)."""
+        if not expect_document_ids:
+            pytest.skip("the samples carry no document ids")
+        for name, payload in sample_payloads:
+            for event in self._run(mapper, payload, context).events:
+                if getattr(event, "causationid", None) is not None:
+                    continue  # derived from another event: its causation names the origin
+                source = getattr(getattr(event, "data", None), "source", None)
+                assert source is not None, f"{name}: {type(event).__name__} has no source"
+                assert source.document_id or source.business_document_id, (
+                    f"{name}: {type(event).__name__} {event.subject} names no source document"
+                )
+
+    def test_naive_times_need_a_zone(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext
+    ) -> None:
+        """Without any zone in the context, a record with a local time is a ``missing_timezone`` reject; the
+        events still produced are exactly those produced with the zones (their times never guessed)."""
+        zoneless = dataclasses.replace(
+            context, plant_timezones={}, default_timezone=None, system_timezone=None,
+            company_plant_timezones={}, company_timezones={},
+        )
+        for name, payload in sample_payloads:
+            zoned = self._run(mapper, payload, context)
+            bare = self._run(mapper, payload, zoneless)
+            # The business data and the id must not change; the envelope ``time`` may fall back to the
+            # context's received_at when the payload's own (local) creation time cannot be read.
+            with_zones = {(e.id, codecs.encode(e.data)) for e in zoned.events}  # type: ignore[attr-defined]
+            for event in bare.events:
+                key = (event.id, codecs.encode(event.data))  # type: ignore[attr-defined]
+                assert key in with_zones, f"{name}: {event.subject} differs without time zones (a guessed time?)"
+            before = sorted(r.code for r in zoned.rejects)
+            extra = [r.code for r in bare.rejects]
+            for code in before:
+                if code in extra:
+                    extra.remove(code)
+            assert set(extra) <= {"missing_timezone"}, f"{name}: {extra}"
+
+    def test_many_of_one_is_one(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext
+    ) -> None:
+        """``to_canonical_many`` (or its default, each payload mapped alone) over one payload is ``to_canonical``;
+        over all samples it balances."""
+        for name, payload in sample_payloads:
+            alone = self._run(mapper, payload, context)
+            many = map_payloads(mapper, [payload], context, [None])
+            many.assert_balanced()
+            assert codecs.encode_lines(many.events) == codecs.encode_lines(alone.events), name
+            assert (many.records_in, many.converted, many.rejected) == (
+                alone.records_in, alone.converted, alone.rejected), name
+        map_payloads(mapper, [p for _, p in sample_payloads], context, [None] * len(sample_payloads)).assert_balanced()
+
+    def test_write_documents_reads_back(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext
+    ) -> None:
+        """Every document ``write_documents`` gives (the default: one ``from_canonical``) maps back without rejects,
+        and together they hold every entity written."""
+        if not getattr(mapper, "accepts", ()):
+            pytest.skip(f"{mapper.name} is inbound only")
+        checked = 0
+        for name, payload in sample_payloads:
+            data = [getattr(e, "data", None) for e in self._run(mapper, payload, context).events]
+            entities = [d for d in data if isinstance(d, tuple(mapper.accepts))]
+            if not entities:
+                continue
+            documents = write_documents(mapper, entities, context)
+            assert documents, name
+            back: list[Any] = []
+            for document in documents:
+                assert document.kind, name
+                result = self._run(mapper, document.payload, context)
+                assert not result.rejects, [r.to_dict() for r in result.rejects]
+                back.extend(e.data for e in result.events if isinstance(e.data, tuple(mapper.accepts)))  # type: ignore[attr-defined]
+            assert len(back) == len(entities), name
+            checked += 1
+        if not checked:
+            pytest.skip("no sample converts to a type from_canonical accepts")
+
     def test_garbage_gives_rejects(self, mapper: Mapper, garbage_payloads: list[Any], context: MappingContext) -> None:
         for payload in garbage_payloads:
             result = self._run(mapper, payload, context)  # must not raise
@@ -137,7 +238,7 @@ class MapperContract:
                 self.check_reject(reject)
 
     def check_reject(self, reject: Any) -> None:
-        assert reject.code in ERROR_CODES, reject.code
+        assert is_known_code(reject.code), reject.code
         assert reject.reason
         assert reject.location.startswith(("/", "#")), reject.location
         assert isinstance(reject.payload, str | bytes)
