@@ -176,3 +176,20 @@ def test_install_hints_name_only_existing_extras() -> None:
     extras = set(project["optional-dependencies"])
     assert all(extra in extras for _, extra in registry.EXTRAS.values())
     assert not any("mfgcanon-" in hint for hint in registry.INSTALL_HINTS.values())
+
+
+def test_metadata_support_is_asked_of_the_current_method(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A patched or replaced ``to_canonical_many`` without ``metas`` must not leave a stale answer behind."""
+    from mfgcanon.mappers import _base
+    from mfgcanon.mappers.sap_odata import SapODataMapper
+
+    assert _base._takes_meta(SapODataMapper, "to_canonical_many", "metas")
+    original = SapODataMapper.to_canonical_many
+
+    def without_metas(self: Any, payloads: Any, context: Any = None) -> Any:
+        return original(self, payloads, context)
+
+    monkeypatch.setattr(SapODataMapper, "to_canonical_many", without_metas)
+    assert not _base._takes_meta(SapODataMapper, "to_canonical_many", "metas")
+    monkeypatch.undo()
+    assert _base._takes_meta(SapODataMapper, "to_canonical_many", "metas")

@@ -89,10 +89,16 @@ def stamp_meta(result: MappingResult, meta: PayloadMeta, start: int = 0) -> None
         )
 
 
-@functools.cache
 def _takes_meta(mapper_type: Any, method: str, parameter: str = "meta") -> bool:
+    """Whether the mapper's method takes the metadata keyword. Asked of the function the class holds now, so a
+    method replaced later (a subclass, a patch) is asked again rather than answered from a stale cache."""
+    return _accepts(getattr(mapper_type, method, None), parameter)
+
+
+@functools.lru_cache(maxsize=256)
+def _accepts(function: Any, parameter: str) -> bool:
     try:
-        return parameter in inspect.signature(getattr(mapper_type, method)).parameters
+        return parameter in inspect.signature(function).parameters
     except (TypeError, ValueError):  # a builtin or C callable: no introspection, no meta
         return False
 
