@@ -21,31 +21,38 @@ ProductionConfirmed event, all fully populated with schema 1.2 fields:
   ``model_dump_json``, which also writes every null; the ``exclude_unset=True`` row writes the same
   document as mfgcanon).
 
-Timings: each sample times enough calls to last ``--sample`` seconds; samples of all rows are interleaved
-round-robin so machine noise hits every row alike; the figure is the best of N samples (the least disturbed
-one), with the median and the worst printed as the spread. Garbage collection is off while timing (timeit's
-default) for every row alike. Memory: bytes still allocated (tracemalloc) after decoding N messages and
-keeping every object. Import: ``python -c 'import mfgcanon'`` minus ``python -c 'pass'`` in fresh
-interpreters, best of N, with bytecode cached (in a temporary ``PYTHONPYCACHEPREFIX``) as for an installed
-package. Compare the ratios; absolute times depend on the machine.
+Timings: each sample times enough calls to last ``--sample`` seconds of this thread's CPU time (``--clock
+wall`` for wall time: CPU time leaves out the time spent waiting for a CPU, so it holds on a shared machine);
+samples of all rows are interleaved round-robin so machine noise hits every row alike; the figure is the best
+of N samples (the least disturbed one), with the median and the worst printed as the spread. Garbage
+collection is off while timing (timeit's default) for every row alike. The gap to the floor is then split
+into steps (constraints, calling a hook, the hooks' bodies, the entry point) and per hook. Memory: bytes still
+allocated (tracemalloc) after decoding N messages and keeping every object. Import: ``python -c 'import
+mfgcanon'`` minus ``python -c 'pass'`` in fresh interpreters (wall and child CPU time), best of N, with
+bytecode cached (in a temporary ``PYTHONPYCACHEPREFIX``) as for an installed package. Compare the ratios;
+absolute times depend on the machine. Figures and their analysis: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import functools
 import gc
 import inspect
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import timeit
 import tracemalloc
 import typing
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -86,7 +93,7 @@ TARGETS = {"decode_floor": 1.25, "encode_floor": 1.1, "decode_pydantic": 3.0, "e
 _it = msgspec.inspect
 _SCALARS: dict[type[_it.Type], Any] = {
     _it.StrType: str, _it.IntType: int, _it.FloatType: float, _it.BoolType: bool, _it.DecimalType: Decimal,
-    _it.DateTimeType: datetime, _it.DateType: date, _it.TimeType: time, _it.TimeDeltaType: timedelta,
+    _it.DateTimeType: datetime, _it.DateType: date, _it.TimeType: dt.time, _it.TimeDeltaType: timedelta,
     _it.UUIDType: uuid.UUID, _it.BytesType: bytes,
 }
 
@@ -95,16 +102,44 @@ def _noop_hook(self: Any) -> None:
     """Stands in for a real hook: what calling any Python ``__post_init__`` costs, with no work in it."""
 
 
+HookChoice = Callable[[type], dict[str, Any] | None]
+
+
+def no_hooks(cls: type) -> dict[str, Any] | None:
+    return None
+
+
+def noop_hooks(cls: type) -> dict[str, Any] | None:
+    """A hook that does nothing on every class that has one in the model."""
+    return {"__post_init__": _noop_hook} if hasattr(cls, "__post_init__") else None
+
+
+def real_hook_of(owner: str) -> HookChoice:
+    """The model's own hook (``owner`` is its ``__qualname__``), with the methods and class constants it
+    uses, on the classes that run it; no hook elsewhere."""
+    def choose(cls: type) -> dict[str, Any] | None:
+        hook = getattr(cls, "__post_init__", None)
+        if hook is None or hook.__qualname__ != owner:
+            return None
+        namespace: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__[:cls.__mro__.index(msgspec.Struct)]):
+            namespace.update((name, value) for name, value in vars(klass).items()
+                             if name == "__post_init__" or name.isupper() or (
+                                 not name.startswith("__") and callable(value) and not isinstance(value, type)))
+        return namespace
+    return choose
+
+
 class Mirror:
     """Plain msgspec structs of the same shape as the model's, built from ``msgspec.inspect.type_info``.
 
-    ``constraints=False`` gives the floor. ``constraints=True`` keeps every ``Meta`` constraint the inspector
-    reports (lengths, bounds, ``tz``), and ``noop_hooks=True`` gives each class that has a hook in the model a
-    hook that does nothing: the steps between the floor and the model, to see where the time goes.
+    With the defaults it gives the floor. ``constraints=True`` keeps every ``Meta`` constraint the inspector
+    reports (lengths, bounds, ``tz``); ``hooks`` chooses a ``__post_init__`` per class (none, a no-op, or the
+    model's own for one hook): the steps between the floor and the model, to see where the time goes.
     """
 
-    def __init__(self, prefix: str, *, constraints: bool = False, noop_hooks: bool = False) -> None:
-        self.prefix, self.constraints, self.noop_hooks = prefix, constraints, noop_hooks
+    def __init__(self, prefix: str, *, constraints: bool = False, hooks: HookChoice = no_hooks) -> None:
+        self.prefix, self.constraints, self.hooks = prefix, constraints, hooks
         self.classes: dict[type, type[msgspec.Struct]] = {}
         self._building: set[type] = set()
 
@@ -128,9 +163,8 @@ class Mirror:
                 fields.append((field.name, annotation, field.default))
         rename = {f.name: f.encode_name for f in info.fields if f.encode_name != f.name} or None
         kw_only = all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in inspect.signature(cls).parameters.values())
-        namespace = {"__post_init__": _noop_hook} if self.noop_hooks and hasattr(cls, "__post_init__") else None
         mirror = msgspec.defstruct(
-            f"{self.prefix}{cls.__name__}", fields, module=__name__, namespace=namespace, rename=rename,
+            f"{self.prefix}{cls.__name__}", fields, module=__name__, namespace=self.hooks(cls), rename=rename,
             tag_field=info.tag_field, tag=info.tag, kw_only=kw_only, frozen=config.frozen, eq=config.eq,
             order=config.order, omit_defaults=config.omit_defaults, repr_omit_defaults=config.repr_omit_defaults,
             forbid_unknown_fields=config.forbid_unknown_fields, array_like=config.array_like, gc=config.gc,
@@ -293,9 +327,13 @@ class Stats(typing.NamedTuple):
     worst: float
 
 
-def sample_ns(funcs: dict[str, Callable[[], object]], repeat: int, seconds: float) -> dict[str, Stats]:
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.thread_time, "wall": time.perf_counter}
+
+
+def sample_ns(funcs: dict[str, Callable[[], object]], repeat: int, seconds: float,
+              clock: str = "cpu") -> dict[str, Stats]:
     """ns per call of each function: best, median and worst of ``repeat`` interleaved samples."""
-    timers = {name: timeit.Timer(func) for name, func in funcs.items()}
+    timers = {name: timeit.Timer(func, timer=CLOCKS[clock]) for name, func in funcs.items()}
     numbers = {}
     for name, timer in timers.items():
         number, taken = timer.autorange()
@@ -338,24 +376,52 @@ def walk(obj: object) -> Iterator[msgspec.Struct]:
             yield from walk(item)
 
 
-def hook_profile(decoded: msgspec.Struct, repeat: int, seconds: float) -> list[tuple[str, int, float]]:
-    """(hook, calls per message, ns per call) for every ``__post_init__`` a decode of this message runs.
+def hook_profile(cls: type[msgspec.Struct], payload: bytes,
+                 args: argparse.Namespace) -> list[tuple[str, int, float, float | None]]:
+    """(hook, calls per message, ns to call it, ns of its body) for every ``__post_init__`` one decode runs.
 
-    Each hook is timed called directly on a decoded instance, which is what msgspec does after building it.
+    A hook of a nested struct is measured inside the decoder, per struct: a JSON array of 200 structs of its
+    class (taken from the message) decoded into mirrors with the constraints and either no hook, a no-op hook
+    or the model's own hook on that class alone; a difference per struct over 200 structs stands clear of the
+    noise. A hook that runs once per message (the entity's own) is timed called directly on the decoded struct
+    instead (call and body together; a little optimistic, as the strings it reads already have their hash).
     """
     instances: dict[str, list[msgspec.Struct]] = {}
-    for struct in walk(decoded):
+    for struct in walk(mfgcanon.decode(payload, type=cls)):
         hook = getattr(type(struct), "__post_init__", None)
         if hook is not None:
             instances.setdefault(hook.__qualname__, []).append(struct)
-    calls = {name: found[0].__post_init__ for name, found in instances.items()}  # type: ignore[attr-defined]
-    timed = sample_ns(calls, repeat, seconds)
-    return [(name, len(instances[name]), timed[name].best) for name in instances]
+    samples = max(11, args.repeat // 3)
+    profile: list[tuple[str, int, float, float | None]] = []
+    for name, found in instances.items():
+        owner = type(found[0])
+        if len(found) == 1:
+            direct = sample_ns({name: found[0].__post_init__}, samples, args.sample / 4, args.clock)  # type: ignore[attr-defined]
+            profile.append((name, 1, direct[name].best, None))
+            continue
+        batch = msgspec.json.encode((found * (200 // len(found) + 1))[:200])
+
+        def only_owner(hook: HookChoice, owner: type = owner) -> HookChoice:
+            return lambda c: hook(c) if c is owner else None
+
+        variants = {"none": no_hooks, "no-op": only_owner(noop_hooks), "own": real_hook_of(name)}
+        decoders = {label: msgspec.json.Decoder(list[Mirror(f"P{label}", constraints=True,  # type: ignore[misc]
+                                                            hooks=choice).struct(owner)])
+                    for label, choice in variants.items()}
+        timed = sample_ns({label: functools.partial(decoder.decode, batch) for label, decoder in decoders.items()},
+                          samples, args.sample, args.clock)
+        profile.append((name, len(found), (timed["no-op"].best - timed["none"].best) / 200,
+                        (timed["own"].best - timed["no-op"].best) / 200))
+    return profile
 
 
-def import_cost(runs: int) -> tuple[dict[str, Stats], list[str], list[tuple[int, str]]]:
-    """Fresh-interpreter wall times (ms), optional modules ``import mfgcanon`` pulls in, and the slowest
-    modules by self time (µs) under ``-X importtime``."""
+def import_cost(runs: int) -> tuple[dict[str, Stats], dict[str, Stats], list[str], list[tuple[int, str]]]:
+    """Fresh interpreters: wall and CPU times (ms), the optional modules ``import mfgcanon`` pulls in, and the
+    slowest modules by self time (µs) under ``-X importtime``.
+
+    CPU time (user + system of the child) leaves out time spent waiting for a CPU, so it holds on a busy
+    machine; on a quiet one it is the wall time, since the files are in the page cache.
+    """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as cache:
         env["PYTHONPYCACHEPREFIX"] = cache
@@ -364,42 +430,51 @@ def import_cost(runs: int) -> tuple[dict[str, Stats], list[str], list[tuple[int,
         def run(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run([sys.executable, *args], env=env, check=True, capture_output=True, text=True)
 
+        def child_cpu() -> float:
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return usage.ru_utime + usage.ru_stime
+
         for code in codes.values():  # fill the bytecode cache
             run("-c", code)
-        samples: dict[str, list[float]] = {name: [] for name in codes}
+        wall: dict[str, list[float]] = {name: [] for name in codes}
+        cpu: dict[str, list[float]] = {name: [] for name in codes}
         for _ in range(runs):
             for name, code in codes.items():
-                start = timeit.default_timer()
+                start, start_cpu = time.perf_counter(), child_cpu()
                 run("-c", code)
-                samples[name].append((timeit.default_timer() - start) * 1e3)
+                wall[name].append((time.perf_counter() - start) * 1e3)
+                cpu[name].append((child_cpu() - start_cpu) * 1e3)
         probe = ("import sys, mfgcanon; print(','.join(m for m in ('pydantic', 'fastavro', 'lxml', 'jsonschema', "
                  "'click', 'rich', 'hypothesis') if m in sys.modules))")
         heavy = [m for m in run("-c", probe).stdout.strip().split(",") if m]
         self_us: dict[str, int] = {}
-        for _ in range(5):
+        for _ in range(7):
             for line in run("-X", "importtime", "-c", "import mfgcanon").stderr.splitlines():
                 parts = line.split("|")
                 if len(parts) == 3 and parts[0].startswith("import time:") and parts[1].strip().isdigit():
                     module = parts[2].strip()
                     own = int(parts[0].split(":")[1])
                     self_us[module] = min(own, self_us.get(module, own))
-    stats = {name: Stats(min(v), statistics.median(v), max(v)) for name, v in samples.items()}
-    slowest = sorted(((us, module) for module, us in self_us.items()), reverse=True)[:12]
-    return stats, heavy, slowest
+
+    def stats(samples: dict[str, list[float]]) -> dict[str, Stats]:
+        return {name: Stats(min(v), statistics.median(v), max(v)) for name, v in samples.items()}
+
+    slowest = sorted(((us, module) for module, us in self_us.items()), reverse=True)[:15]
+    return stats(wall), stats(cpu), heavy, slowest
 
 
 # --------------------------------------------------------------------------- the run
 
 
-def bench_entity(name: str, entity: msgspec.Struct, make: Callable[[int], msgspec.Struct], model: type[Any],
-                 mirrors: dict[str, Mirror], args: argparse.Namespace) -> dict[str, float]:
+def bench_entity(name: str, make: Callable[[int], msgspec.Struct], model: type[Any],
+                 args: argparse.Namespace) -> dict[str, float]:
+    entity = make(0)
     cls = type(entity)
     payload = mfgcanon.encode(entity)
     assert mfgcanon.decode(payload, type=cls) == entity
-    floor_cls = mirrors["floor"].struct(cls)
-    floor_decoder = msgspec.json.Decoder(floor_cls)
-    constrained_decoder = msgspec.json.Decoder(mirrors["constraints"].struct(cls))
-    noop_decoder = msgspec.json.Decoder(mirrors["noop hooks"].struct(cls))
+    floor_decoder = msgspec.json.Decoder(Mirror("Floor").struct(cls))
+    constrained_decoder = msgspec.json.Decoder(Mirror("Checked", constraints=True).struct(cls))
+    noop_decoder = msgspec.json.Decoder(Mirror("Hooked", constraints=True, hooks=noop_hooks).struct(cls))
     raw_decoder = msgspec.json.Decoder(cls)
     plain_encoder = msgspec.json.Encoder()
     floor_value = floor_decoder.decode(payload)
@@ -412,54 +487,54 @@ def bench_entity(name: str, entity: msgspec.Struct, make: Callable[[int], msgspe
           f"{len(as_pydantic.model_dump_json())} bytes ({len(as_pydantic.model_dump_json(exclude_unset=True))} "
           "with exclude_unset)")
 
+    ours, floor, raw = "mfgcanon.decode(buf, type=T)", "floor: plain structs", "  msgspec Decoder(T): same structs"
+    noop, constrained = "  mirror: constraints, no-op hooks", "  mirror: constraints, no hooks"
     decode = sample_ns({
-        "mfgcanon.decode(buf, type=T)": lambda: mfgcanon.decode(payload, type=cls),
-        "  msgspec Decoder(T): same structs, no wrapper": lambda: raw_decoder.decode(payload),
-        "  mirror: constraints and no-op hooks": lambda: noop_decoder.decode(payload),
-        "  mirror: constraints, no hooks": lambda: constrained_decoder.decode(payload),
-        "floor: plain structs": lambda: floor_decoder.decode(payload),
-        "pydantic model_validate_json": lambda: model.model_validate_json(payload),
-    }, args.repeat, args.sample)
-    show("decode + validate", decode, "floor: plain structs")
+        ours: functools.partial(mfgcanon.decode, payload, type=cls),
+        raw: functools.partial(raw_decoder.decode, payload),
+        noop: functools.partial(noop_decoder.decode, payload),
+        constrained: functools.partial(constrained_decoder.decode, payload),
+        floor: functools.partial(floor_decoder.decode, payload),
+        "pydantic model_validate_json": functools.partial(model.model_validate_json, payload),
+    }, args.repeat, args.sample, args.clock)
+    show("decode + validate", decode, floor)
     encode = sample_ns({
-        "mfgcanon.encode(obj)": lambda: mfgcanon.encode(entity),
-        "  msgspec Encoder: same structs, no wrapper": lambda: plain_encoder.encode(entity),
-        "floor: plain structs": lambda: plain_encoder.encode(floor_value),
-        "pydantic model_dump_json()": lambda: as_pydantic.model_dump_json(),
-        "pydantic model_dump_json(exclude_unset=True)": lambda: as_pydantic.model_dump_json(exclude_unset=True),
-    }, args.repeat, args.sample)
-    show("encode", encode, "floor: plain structs")
+        "mfgcanon.encode(obj)": functools.partial(mfgcanon.encode, entity),
+        "  msgspec Encoder: same structs": functools.partial(plain_encoder.encode, entity),
+        floor: functools.partial(plain_encoder.encode, floor_value),
+        "pydantic model_dump_json()": as_pydantic.model_dump_json,
+        "pydantic model_dump_json(exclude_unset=True)": functools.partial(as_pydantic.model_dump_json,
+                                                                          exclude_unset=True),
+    }, args.repeat, args.sample, args.clock)
+    show("encode", encode, floor)
 
     figures = {
         "bytes": len(payload),
-        "decode_ns": decode["mfgcanon.decode(buf, type=T)"].best,
-        "decode_floor": decode["mfgcanon.decode(buf, type=T)"].best / decode["floor: plain structs"].best,
-        "decode_floor_median": decode["mfgcanon.decode(buf, type=T)"].median / decode["floor: plain structs"].median,
-        "decode_pydantic": decode["pydantic model_validate_json"].best / decode["mfgcanon.decode(buf, type=T)"].best,
-        "encode_ns": encode["mfgcanon.encode(obj)"].best,
-        "encode_floor": encode["mfgcanon.encode(obj)"].best / encode["floor: plain structs"].best,
-        "encode_floor_median": encode["mfgcanon.encode(obj)"].median / encode["floor: plain structs"].median,
+        "decode_us": decode[ours].best / 1e3,
+        "floor_decode_us": decode[floor].best / 1e3,
+        "decode_floor": decode[ours].best / decode[floor].best,
+        "decode_floor_median": decode[ours].median / decode[floor].median,
+        "decode_pydantic": decode["pydantic model_validate_json"].best / decode[ours].best,
+        "encode_floor": encode["mfgcanon.encode(obj)"].best / encode[floor].best,
+        "encode_floor_median": encode["mfgcanon.encode(obj)"].median / encode[floor].median,
         "encode_pydantic": encode["pydantic model_dump_json()"].best / encode["mfgcanon.encode(obj)"].best,
         "encode_pydantic_same": (encode["pydantic model_dump_json(exclude_unset=True)"].best
                                  / encode["mfgcanon.encode(obj)"].best),
-        "gap_wrapper": decode["mfgcanon.decode(buf, type=T)"].best
-        - decode["  msgspec Decoder(T): same structs, no wrapper"].best,
-        "gap_hook_work": decode["  msgspec Decoder(T): same structs, no wrapper"].best
-        - decode["  mirror: constraints and no-op hooks"].best,
-        "gap_hook_calls": decode["  mirror: constraints and no-op hooks"].best
-        - decode["  mirror: constraints, no hooks"].best,
-        "gap_constraints": decode["  mirror: constraints, no hooks"].best - decode["floor: plain structs"].best,
     }
-    print(f"\n  gap to the floor, {figures['decode_ns'] - decode['floor: plain structs'].best:.0f} ns: wrapper "
-          f"{figures['gap_wrapper']:.0f}, hook bodies {figures['gap_hook_work']:.0f}, calling the hooks "
-          f"{figures['gap_hook_calls']:.0f}, Meta constraints {figures['gap_constraints']:.0f}")
-    decoded = mfgcanon.decode(payload, type=cls)
-    print("\n  hooks run by one decode (each timed called directly on a decoded instance):")
+    steps = {"the entry-point wrapper": decode[ours].best - decode[raw].best,
+             "hook bodies": decode[raw].best - decode[noop].best,
+             "calling the hooks": decode[noop].best - decode[constrained].best,
+             "Meta constraints": decode[constrained].best - decode[floor].best}
+    print(f"\n  gap to the floor, {decode[ours].best - decode[floor].best:.0f} ns: "
+          + ", ".join(f"{step} {ns:.0f}" for step, ns in steps.items()))
+    print("\n  hooks one decode runs: calls per message × (ns to call the hook + ns in its body) = ns per message")
     total = 0.0
-    for hook, calls, ns in hook_profile(decoded, args.repeat, args.sample / 4):
-        total += calls * ns
-        print(f"    {hook:<42} {calls:3d} × {ns:6.0f} ns = {calls * ns:7.0f} ns")
-    print(f"    {'all hooks':<42}             {total:9.0f} ns")
+    for hook, calls, call, body in hook_profile(cls, payload, args):
+        cost = calls * (call + (body or 0))
+        total += cost
+        split = f"({call:4.0f} + {body:4.0f})" if body is not None else f"{call:6.0f} called directly"
+        print(f"    {hook:<40} {calls:3d} × {split:<22} = {cost:6.0f}")
+    print(f"    {'all hooks':<40}                            {total:6.0f}")
 
     payloads = [mfgcanon.encode(make(i)) for i in range(args.objects)]
     memory = {
@@ -481,11 +556,12 @@ def union_decode(args: argparse.Namespace) -> None:
     floor_union: Any = typing.Union[tuple(floor.struct(member) for member in members)]  # noqa: UP007
     floor_decoder = msgspec.json.Decoder(floor_union)
     payload = mfgcanon.encode(make_event())
+    reference = f"floor: Decoder(union of {len(members)} mirrors)"
     results = sample_ns({
-        "mfgcanon.decode(buf)  (type=Event, 26 event types)": lambda: mfgcanon.decode(payload),
-        "floor: Decoder(union of 26 mirrors)": lambda: floor_decoder.decode(payload),
-    }, args.repeat, args.sample)
-    show("ProductionConfirmed decoded as any event", results, "floor: Decoder(union of 26 mirrors)")
+        f"mfgcanon.decode(buf)  (type=Event, {len(members)} event types)": functools.partial(mfgcanon.decode, payload),
+        reference: functools.partial(floor_decoder.decode, payload),
+    }, args.repeat, args.sample, args.clock)
+    show("ProductionConfirmed decoded as any event", results, reference)
 
 
 def main() -> None:
@@ -495,6 +571,8 @@ def main() -> None:
     parser.add_argument("--sample", type=float, help="seconds per sample")
     parser.add_argument("--objects", type=int, help="decoded objects kept for the memory figure")
     parser.add_argument("--import-runs", type=int, help="fresh interpreters per import figure")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: this thread's CPU time (holds on a busy machine; the default), or wall")
     args = parser.parse_args()
     defaults = (21, 0.002, 1000, 7) if args.quick else (101, 0.005, 10_000, 41)
     for key, default in zip(("repeat", "sample", "objects", "import_runs"), defaults, strict=True):
@@ -503,39 +581,42 @@ def main() -> None:
 
     print(f"mfgcanon {mfgcanon.__version__} (schema {mfgcanon.__schema_version__}), msgspec {msgspec.__version__}, "
           f"pydantic {pydantic.VERSION}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}; best of {args.repeat} samples of {args.sample} s")
-    mirrors = {"floor": Mirror("Floor"), "constraints": Mirror("Checked", constraints=True),
-               "noop hooks": Mirror("Hooked", constraints=True, noop_hooks=True)}
+          f"load average {os.getloadavg()[0]:.2f}; best of {args.repeat} samples of {args.sample} s, "
+          f"{args.clock} clock")
     results: dict[str, dict[str, float]] = {}
     for name, make, model in (("ProductionOrder", make_order, pyd.ProductionOrder),
                               ("ProductionConfirmation", make_confirmation, pyd.ProductionConfirmation),
                               ("ProductionConfirmed", make_event, pyd.ProductionConfirmed)):
-        results[name] = bench_entity(name, make(0), make, model, mirrors, args)
+        results[name] = bench_entity(name, make, model, args)
     union_decode(args)
 
-    imports, heavy, slowest = import_cost(args.import_runs)
-    print(f"\nFresh interpreter, best / median / worst of {args.import_runs} (ms):")
-    for name, s in imports.items():
-        print(f"  python -c '{name}'{'':<{20 - len(name)}} {s.best:7.1f} {s.median:7.1f} {s.worst:7.1f}")
-    import_ms = imports["import mfgcanon"].best - imports["pass"].best
-    msgspec_ms = imports["import msgspec"].best - imports["pass"].best
-    print(f"  import mfgcanon: {import_ms:.1f} ms over a bare interpreter (msgspec alone {msgspec_ms:.1f} ms; "
-          f"medians {imports['import mfgcanon'].median - imports['pass'].median:.1f} ms); optional modules "
-          f"imported: {', '.join(heavy) or 'none'}")
-    print("  slowest modules by self time under -X importtime (µs, best of 5):")
+    wall, cpu, heavy, slowest = import_cost(args.import_runs)
+    print(f"\nFresh interpreters, best / median / worst of {args.import_runs} (ms, wall then CPU):")
+    for name in wall:
+        print(f"  python -c '{name}'{'':<{16 - len(name)}} {wall[name].best:7.1f} {wall[name].median:7.1f} "
+              f"{wall[name].worst:7.1f}   {cpu[name].best:7.1f} {cpu[name].median:7.1f} {cpu[name].worst:7.1f}")
+    over = {clock: {code: stats[code].best - stats["pass"].best for code in ("import msgspec", "import mfgcanon")}
+            for clock, stats in (("wall", wall), ("cpu", cpu))}
+    import_ms = over[args.clock]["import mfgcanon"]
+    print(f"  import mfgcanon over a bare interpreter: {over['wall']['import mfgcanon']:.1f} ms wall, "
+          f"{over['cpu']['import mfgcanon']:.1f} ms CPU (import msgspec alone: {over['wall']['import msgspec']:.1f} "
+          f"wall, {over['cpu']['import msgspec']:.1f} CPU); optional modules imported: {', '.join(heavy) or 'none'}")
+    print("  slowest modules by self time under -X importtime (µs, best of 7):")
     for us, module in slowest:
         print(f"    {us:7d}  {module}")
 
-    print("\nSummary (ratios of best times; the decode and encode ratios of medians follow in brackets)")
-    print("| message | JSON | decode / floor | encode / floor | decode vs pydantic | encode vs pydantic "
-          "(same document) | memory / pydantic |")
-    print("|---|---|---|---|---|---|---|")
+    print("\nSummary (ratios of best times; ratios of medians in brackets)")
+    print("| message | JSON | mfgcanon decode | floor decode | decode / floor | encode / floor | decode vs pydantic "
+          "| encode vs pydantic (same document) | memory / pydantic |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
-        print(f"| {name} | {r['bytes']:.0f} B | {r['decode_floor']:.2f}× ({r['decode_floor_median']:.2f}×) "
+        print(f"| {name} | {r['bytes']:.0f} B | {r['decode_us']:.1f} µs | {r['floor_decode_us']:.1f} µs "
+              f"| {r['decode_floor']:.2f}× ({r['decode_floor_median']:.2f}×) "
               f"| {r['encode_floor']:.2f}× ({r['encode_floor_median']:.2f}×) | {r['decode_pydantic']:.1f}× faster "
               f"| {r['encode_pydantic']:.1f}× ({r['encode_pydantic_same']:.1f}×) faster "
               f"| {r['memory_pydantic']:.2f}× ({r['memory_kib']:.1f} KiB) |")
-    print("\nTargets:")
+    caveat = "  (a --quick run takes too few samples to judge them on a busy machine)" if args.quick else ""
+    print(f"\nTargets:{caveat}")
     for name, r in results.items():
         verdicts = [f"{label} {'met' if (r[key] <= TARGETS[key] if at_most else r[key] >= TARGETS[key]) else 'MISSED'}"
                     for label, key, at_most in (
@@ -547,8 +628,9 @@ def main() -> None:
                         (f"memory ≤{TARGETS['memory_pydantic']}× pydantic", "memory_pydantic", True))]
         print(f"  {name}: {', '.join(verdicts)}")
     verdict = "met" if import_ms < TARGETS["import_ms"] else "MISSED"
-    print(f"  import mfgcanon <{TARGETS['import_ms']:.0f} ms over a bare interpreter: {import_ms:.1f} ms {verdict}; "
-          f"optional modules imported: {', '.join(heavy) or 'none'}")
+    print(f"  import mfgcanon <{TARGETS['import_ms']:.0f} ms over a bare interpreter ({args.clock}): "
+          f"{import_ms:.1f} ms {verdict}; optional modules imported: {', '.join(heavy) or 'none'}")
+
 
 if __name__ == "__main__":
     main()
