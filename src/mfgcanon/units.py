@@ -145,6 +145,8 @@ _BUILTIN: tuple[Unit, ...] = (
 _REGISTRY: dict[str, Unit] = {unit.code: unit for unit in _BUILTIN}
 # A plain set kept in step with the registry: the model's per-quantity check is one set lookup.
 KNOWN_CODES: set[str] = set(_REGISTRY)
+TIME_CODES: set[str] = {unit.code for unit in _BUILTIN if unit.dimension == "time"}
+"""The codes of the time dimension, kept in step with the registry: one set lookup per activity time."""
 _CODE_SHAPE = re.compile(r"^[A-Z0-9]{2,3}$")
 
 
@@ -179,6 +181,8 @@ def register(code: str, name: str, dimension: Dimension, factor: str | Decimal |
         raise UnitError(f"unit {code!r} is already registered as {existing.name!r}", code="unknown_unit")
     _REGISTRY[code] = unit
     KNOWN_CODES.add(code)
+    if dimension == "time":
+        TIME_CODES.add(code)
     return unit
 
 

@@ -321,3 +321,13 @@ def test_movements_linked_to_one_confirmation_are_separate_facts() -> None:
     facts = v1.count_once([*movements, _confirmation()])
     assert sorted(f.key for f in facts) == [("MaterialMovement", "id:49/2026/1"), ("MaterialMovement", "id:49/2026/2"),
                                             ("ProductionConfirmation", "id:MES-1")]
+
+
+def test_time_codes_follow_the_registry() -> None:
+    """ActivityTime checks its unit against a set kept in step with `units.register`."""
+    from mfgcanon import units
+
+    assert units.TIME_CODES == {unit.code for unit in units.all_units() if unit.dimension == "time"}
+    with pytest.raises(errors.ValidationError, match="not a unit of time"):
+        v1.ActivityTime(activity=v1.ActivityKind.SETUP, duration=_qty("1", "KGM"))
+    assert v1.ActivityTime(activity=v1.ActivityKind.SETUP, duration=_qty("1.5", "HUR")).duration.uom == "HUR"
