@@ -19,6 +19,7 @@ from mfgcanon.mappers._data import load, table
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1 import derive
 from mfgcanon.v1.common import ActivityKind, Quantity, StockStatus
+from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.events import (
     AnyEntity,
     CloudEvent,
@@ -220,6 +221,24 @@ def code_of(file: str, section: str, key: str, default: str = "other") -> str:
 
 
 @functools.cache
+def is_final_confirmation(mode: str | None) -> bool:
+    """SAP's final-confirmation mode (FIN_CONF / FinalConfirmationType, AFRU-AUERU): only ``X`` is final.
+    ``1`` is an automatic final confirmation: SAP decides finality when it posts (confirmed quantity reached),
+    so the record itself is not final; blank is partial. The mode is kept verbatim in
+    ``final_confirmation_source_code`` by both channels."""
+    return (mode or "").strip().upper() == "X"
+
+
+def final_confirmation_out(confirmation: ProductionConfirmation) -> str | None:
+    """The mode to send back: ``X`` for a final confirmation, the kept ``1`` for an automatic one, else blank.
+    Records written before 1.2 kept the mode in the ``sap.final_confirmation_type`` property."""
+    if confirmation.is_final:
+        return "X"
+    mode = confirmation.final_confirmation_source_code or next(
+        (p.value for p in confirmation.properties if p.name == "sap.final_confirmation_type" and p.value), None)
+    return "1" if isinstance(mode, str) and mode.strip() == "1" else None
+
+
 def activity_kind(slot: int) -> ActivityKind:
     return ActivityKind(code_of(MASTER, "activity_slots", str(slot)))
 

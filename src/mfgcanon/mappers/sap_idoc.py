@@ -1609,7 +1609,8 @@ class SapIdocMapper:
                 "scrap_quantity": r.qty_d(t, "SCRAP", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
                 "rework_quantity": r.qty_d(t, "REWORK", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
                 "scrap_reason_code": t.text("DEV_REASON"),
-                "is_final": t.text("FIN_CONF") in ("X", "1"),
+                "is_final": sc.is_final_confirmation(t.text("FIN_CONF")),
+                "final_confirmation_source_code": t.text("FIN_CONF"),
                 "clear_open_reservations": _sap.is_flag(t.f.get("CLEAR_RES")),
                 "started_at": r.instant(t, "EXEC_START_DATE", "EXEC_START_TIME", zone),
                 "ended_at": ended_at,
@@ -1626,7 +1627,6 @@ class SapIdocMapper:
                 ),
                 "properties": _pds(
                     _pd("sap.confirmation_text", t.text("CONF_TEXT")),
-                    _pd("sap.final_confirmation_type", t.text("FIN_CONF")),
                     _pd("sap.record_type", t.text("RECORDTYPE")),
                 ),
                 "source": source,
@@ -1924,9 +1924,7 @@ def _write_ppcc2(
         t = etree.SubElement(idoc, "E1BP_PP_TIMETICKET", SEGMENT="1")
         _el(t, "ORDERID", _key_out(c.order_id, "AUFNR"))
         _el(t, "OPERATION", _key_out(c.operation_id, "OPERATION"))
-        _el(t, "FIN_CONF", _prop_value(c.properties, "sap.final_confirmation_type") if c.is_final else None)
-        if c.is_final and t.find("FIN_CONF") is None:
-            _el(t, "FIN_CONF", "X")
+        _el(t, "FIN_CONF", sc.final_confirmation_out(c))
         _el(t, "CLEAR_RES", "X" if c.clear_open_reservations else None)
         _el(t, "POSTG_DATE", c.posting_date.strftime("%Y%m%d") if c.posting_date else None)
         _el(t, "DEV_REASON", c.scrap_reason_code)

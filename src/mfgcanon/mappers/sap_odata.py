@@ -1356,7 +1356,9 @@ class SapODataMapper:
                 "scrap_quantity": f.qty_d("ConfirmationScrapQuantity", "ConfirmationUnit"),
                 "rework_quantity": f.qty_d("ConfirmationReworkQuantity", "ConfirmationUnit"),
                 "scrap_reason_code": f.s("VarianceReasonCode"),
-                "is_final": f.flag("IsFinalConfirmation") or f.s("FinalConfirmationType") == "X",
+                "is_final": sc.is_final_confirmation(mode) if (mode := f.s("FinalConfirmationType"))
+                else f.flag("IsFinalConfirmation"),
+                "final_confirmation_source_code": mode,
                 "clear_open_reservations": f.flag("OpenReservationsIsCleared"),
                 "started_at": f.instant("ConfirmedExecutionStartDate", "ConfirmedExecutionStartTime", plant),
                 "ended_at": ended,
@@ -1896,8 +1898,9 @@ def _confirmation_body(
     if c.operation_id:
         body["OrderOperation"] = c.operation_id
     body["IsFinalConfirmation"] = c.is_final
-    if c.is_final:
-        body["FinalConfirmationType"] = "X"
+    mode = sc.final_confirmation_out(c)
+    if mode:
+        body["FinalConfirmationType"] = mode
     body["OpenReservationsIsCleared"] = c.clear_open_reservations
     if c.posting_date:
         body["PostingDate"] = _sap.format_odata_date(c.posting_date)
