@@ -62,3 +62,46 @@ def test_final_confirmation_mode_goes_back_out(ctx: MappingContext, mode: str) -
     body = ODATA.from_canonical([c], ctx)
     assert body["FinalConfirmationType"] == mode
     assert body["IsFinalConfirmation"] is (mode == "X")
+
+
+# ---------------------------------------------------------------- 2. confirmation ids
+def _ticket_without_external_id(extra: bytes = b"") -> bytes:
+    doc = sample("idoc_ppcc2pretticket02_confirmation.xml")
+    start = doc.index(b"<EX_IDENT>")
+    end = doc.index(b"</EX_IDENT>") + len(b"</EX_IDENT>")
+    return doc[:start] + b"<CONF_NO>0000004711</CONF_NO>" + extra + doc[end:]
+
+
+def test_idoc_confirmation_id_is_never_the_confirmation_number(ctx: MappingContext) -> None:
+    """CONF_NO (RUECK) names the operation, not the confirmation: two tickets of one operation must not
+    share an id. Without EX_IDENT the id is derived from the ticket, deterministically."""
+    (first,) = _confirmations(_ticket_without_external_id(), IDOC, ctx)
+    (again,) = _confirmations(_ticket_without_external_id(), IDOC, ctx)
+    (other,) = _confirmations(_ticket_without_external_id(b"<CONF_TEXT>second</CONF_TEXT>"), IDOC, ctx)
+    assert first.confirmation_id not in ("4711", "0000004711")
+    assert first.confirmation_id.startswith(f"{first.order_id}/{first.operation_id}/")
+    assert first.confirmation_id == again.confirmation_id
+    assert other.confirmation_id != first.confirmation_id
+    assert ("sap.confirmation_number", "4711") in [(p.name, p.value) for p in first.properties]
+    # the derived id goes out as EX_IDENT and comes back unchanged
+    (back,) = _confirmations(IDOC.from_canonical([first], ctx), IDOC, ctx)
+    assert back.confirmation_id == first.confirmation_id
+
+
+def test_odata_confirmation_id_is_never_the_group_alone(ctx: MappingContext) -> None:
+    """A ProdnOrdConf2 record with its group but no count nor external id: a derived id, not the group."""
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               options={"default_plant": "1710"})
+
+    def edit(r: dict[str, Any]) -> None:
+        r["ConfirmationGroup"] = "412001"
+        r.pop("ConfirmationCount", None)
+        r.pop("ExternalSystemConfirmation", None)
+
+    (c,) = _confirmations(_odata("odata_prodnordconf2_post_request.json", edit), ODATA, ctx)
+    assert c.confirmation_id != "412001"
+    assert c.confirmation_id.startswith(f"{c.order_id}/")
+    (again,) = _confirmations(_odata("odata_prodnordconf2_post_request.json", edit), ODATA, ctx)
+    assert again.confirmation_id == c.confirmation_id
+    posted = _confirmations(sample("odata_prodnordconf2_post_response.json"), ODATA, ctx)[0]
+    assert posted.confirmation_id == "412001/1"  # RUECK/RMZHL once SAP posted it

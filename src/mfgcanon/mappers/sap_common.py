@@ -4,8 +4,9 @@ small helpers both SAP mappers use to build validated canonical values and event
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -237,6 +238,19 @@ def final_confirmation_out(confirmation: ProductionConfirmation) -> str | None:
     mode = confirmation.final_confirmation_source_code or next(
         (p.value for p in confirmation.properties if p.name == "sap.final_confirmation_type" and p.value), None)
     return "1" if isinstance(mode, str) and mode.strip() == "1" else None
+
+
+def derived_confirmation_id(order_id: str, operation_id: str | None, fields: Mapping[str, Any]) -> str:
+    """A deterministic id for a confirmation request that names none (no external id, not yet posted): the
+    confirmation number RUECK is shared by every confirmation of an operation and the counter RMZHL is given
+    only when SAP posts, so the id is the order, the operation and a digest of the record's own fields
+    (16 hex digits of SHA-256 over their sorted JSON). The same record always gets the same id; two tickets
+    that differ in any field get different ones."""
+    import hashlib  # only when deriving
+
+    text = json.dumps({k: v for k, v in fields.items() if not k.startswith(("__", "to_"))}, sort_keys=True,
+                      default=str, ensure_ascii=False)
+    return f"{order_id}/{operation_id or '-'}/{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
 def activity_kind(slot: int) -> ActivityKind:

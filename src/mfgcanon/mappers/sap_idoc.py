@@ -1588,10 +1588,9 @@ class SapIdocMapper:
             value = r.qty_d(t, f"CONF_ACTIVITY{slot}", f"CONF_ACTI_UNIT{slot}", f"CONF_ACTI_UNIT{slot}_ISO")
             if value is not None:
                 activities.append({"activity": sc.activity_kind(slot), "duration": value})
-        confirmation_id = (
-            t.text("EX_IDENT")
-            or r.key(t, "CONF_NO")
-            or f"{order_id}/{t.text('OPERATION') or '-'}/{_sap.alpha_in(idoc.c('DOCNUM') or '0')}/{number}"
+        # never CONF_NO alone: RUECK is shared by every confirmation of the operation (docs/mappers.md)
+        confirmation_id = t.text("EX_IDENT") or sc.derived_confirmation_id(
+            order_id, t.text("OPERATION"), {**t.f, "DOCNUM": idoc.c("DOCNUM"), "#": number}
         )
         personnel = r.key(t, "PERS_NO")
         ended_at = r.instant(t, "EXEC_FIN_DATE", "EXEC_FIN_TIME", zone)
@@ -1627,6 +1626,7 @@ class SapIdocMapper:
                 ),
                 "properties": _pds(
                     _pd("sap.confirmation_text", t.text("CONF_TEXT")),
+                    _pd("sap.confirmation_number", r.key(t, "CONF_NO")),
                     _pd("sap.record_type", t.text("RECORDTYPE")),
                 ),
                 "source": source,

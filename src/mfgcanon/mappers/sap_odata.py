@@ -1310,15 +1310,11 @@ class SapODataMapper:
             )
         group, count = f.key("ConfirmationGroup"), f.key("ConfirmationCount")
         external = f.s("ExternalSystemConfirmation")
-        confirmation_id = f"{group}/{count}" if group and count else external
-        if not confirmation_id:
-            raise f.fail(
-                "ConfirmationGroup",
-                MappingError(
-                    "confirmation has neither ConfirmationGroup/Count nor ExternalSystemConfirmation",
-                    code="missing_identity",
-                ),
-            )
+        # never ConfirmationGroup alone: RUECK is shared by every confirmation of the operation (docs/mappers.md)
+        confirmation_id = (
+            f"{group}/{count}" if group and count
+            else external or sc.derived_confirmation_id(order_id, f.s("OrderOperation"), f.d)
+        )
         yield_qty = f.qty_d("ConfirmationYieldQuantity", "ConfirmationUnit")
         if yield_qty is None:
             raise f.fail("ConfirmationYieldQuantity", MappingError("no yield quantity", code="missing_field"))
@@ -1370,6 +1366,7 @@ class SapODataMapper:
                 "posting": posting,
                 "properties": _pds(
                     _pd("sap.confirmation_text", f.s("ConfirmationText")),
+                    _pd("sap.confirmation_number", group),
                     _pd("sap.record_type", f.s("OrderConfirmationRecordType")),
                 ),
                 "source": self._source(ctx, "ProdnOrdConf2", confirmation_id),
