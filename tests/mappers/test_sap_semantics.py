@@ -105,3 +105,61 @@ def test_odata_confirmation_id_is_never_the_group_alone(ctx: MappingContext) -> 
     assert again.confirmation_id == c.confirmation_id
     posted = _confirmations(sample("odata_prodnordconf2_post_response.json"), ODATA, ctx)[0]
     assert posted.confirmation_id == "412001/1"  # RUECK/RMZHL once SAP posted it
+
+
+# ---------------------------------------------------------------- 3. operations
+SUB_OPERATION = b"""<E1AFUVL SEGMENT="1">
+            <UVORN>0010</UVORN>
+            <LTXA1>Torque check</LTXA1>
+            <ARBPL>QC01</ARBPL>
+            <FSAVD>20240116</FSAVD>
+            <FSAVZ>080000</FSAVZ>
+            <E1JSTUL SEGMENT="1"><STAT>I0002</STAT></E1JSTUL>
+          </E1AFUVL>
+          <E1AFVOL2 SEGMENT="1">"""
+
+
+def _order(doc: bytes, mapper: Any, ctx: MappingContext) -> Any:
+    result = mapper.to_canonical(doc, ctx)
+    assert not result.rejects, result.rejects
+    return result.events[0].data
+
+
+def test_idoc_operation_dates_sub_operations_and_basis(ctx: MappingContext) -> None:
+    """FSAVD/FSEDD (earliest) are the planned dates even when SSAVD/SSEDD (latest) are there, which go to
+    latest_*; a sub-operation E1AFUVL is an operation of its own with its parent; BMSCH is the basis of the
+    standard values."""
+    doc = sample("idoc_loipro05_production_order.xml")
+    doc = doc.replace(b"<FSEDZ>143000</FSEDZ>\n", b"<FSEDZ>143000</FSEDZ>\n<SSAVD>20240117</SSAVD><SSAVZ>060000</SSAVZ>"
+                      b"<SSEDD>20240117</SSEDD><SSEDZ>143000</SSEDZ>\n", 1)
+    doc = doc.replace(b'<E1AFVOL2 SEGMENT="1">', SUB_OPERATION, 1)
+    order = _order(doc, IDOC, ctx)
+    first = order.operations[0]
+    assert first.operation_id == "0010"
+    assert first.parent_operation_id is None
+    assert first.planned_start_at.isoformat() == "2024-01-16T14:00:00+00:00"  # 06:00 Los Angeles, earliest
+    assert first.latest_start_at.isoformat() == "2024-01-17T14:00:00+00:00"
+    assert first.latest_end_at.isoformat() == "2024-01-17T22:30:00+00:00"
+    assert first.planned_end_at.isoformat() == "2024-01-16T22:30:00+00:00"
+    assert {a.basis_quantity.value for a in first.planned_activities} == {1}
+    assert all(a.basis_quantity.uom == "H87" for a in first.planned_activities)
+    sub = order.operations[1]
+    assert (sub.operation_id, sub.parent_operation_id, sub.sequence_id) == ("0010", "0010", first.sequence_id)
+    assert sub.description == "Torque check"
+    assert sub.status_source_code == "I0002"
+
+
+def test_odata_sub_operation_and_latest_dates(ctx: MappingContext) -> None:
+    def edit(r: dict[str, Any]) -> None:
+        op = r["to_ProductionOrderOperation"]["results"][0]
+        sub = dict(op, ManufacturingOrderSubOperation="0010", OrderIntBillOfOperationsItem="00000099",
+                   OpLtstSchedldExecStrtDte=op["OpErlstSchedldExecStrtDte"], OpLtstSchedldExecStrtTme="PT10H00M00S")
+        r["to_ProductionOrderOperation"]["results"].append(sub)
+
+    order = _order(_odata("odata_production_order_2_get_response.json", edit), ODATA, ctx)
+    top, sub = order.operations
+    assert top.parent_operation_id is None
+    assert top.latest_start_at is None
+    assert (sub.operation_id, sub.parent_operation_id) == ("0010", top.operation_id)
+    assert sub.latest_start_at is not None
+    assert sub.latest_start_at.astimezone(ctx.zone_for("1710")).hour == 10

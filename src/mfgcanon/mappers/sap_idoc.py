@@ -957,6 +957,8 @@ class SapIdocMapper:
             for op in sequence.all("E1AFVOL"):
                 operations.append(self._operation(r, op, zone, sequence_id))
                 vornr = op.f.get("VORNR")
+                for sub in op.all("E1AFUVL"):  # sub-operations, keyed by sequence, parent and number
+                    operations.append(self._operation(r, sub, zone, sequence_id, parent=vornr))
                 for position, comp in enumerate(op.all("E1RESBL"), start=1):
                     components.append(self._component(r, comp, plant, vornr, position))
         sales_order = None
@@ -1024,14 +1026,24 @@ class SapIdocMapper:
         sc.emit_checked(result, sc.order_event(status), order, time=time)
 
     def _operation(
-        self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo], sequence_id: str | None = None
+        self,
+        r: _Reader,
+        op: _Seg,
+        zone: Callable[[], tzinfo],
+        sequence_id: str | None = None,
+        parent: str | None = None,
     ) -> dict[str, Any]:
+        """An operation (E1AFVOL) or, with ``parent``, a sub-operation (E1AFUVL, number UVORN, status E1JSTUL).
+        Planned dates are the earliest scheduled ones (FSAVD/FSEDD), the latest ones (SSAVD/SSEDD) go to
+        latest_start_at/latest_end_at; BMSCH is the quantity the standard values are given for."""
         # Per operation and per component (the bulk of an order), properties are built inline rather
         # than through _pd/_pds: same result, a third of the calls. Reads that can fail keep their order.
         fields = op.f
-        vornr = fields.get("VORNR")
+        number_field = "UVORN" if parent is not None else "VORNR"
+        vornr = fields.get(number_field)
         if not vornr:
-            raise _fail(op, "VORNR", MappingError("operation has no number VORNR", code="missing_field"))
+            raise _fail(op, number_field, MappingError(f"operation has no number {number_field}", code="missing_field"))
+        basis = r.qty_d(op, "BMSCH", "MEINH") if (fields.get("BMSCH") or "").strip("0.") else None
         activities: list[dict[str, Any]] = []
         for slot, value_field, unit_field, type_field in _STANDARD_VALUES:
             standard = fields.get(value_field)
@@ -1040,11 +1052,12 @@ class SapIdocMapper:
             value = r.qty_d(op, value_field, unit_field)
             if value is not None and value["value"]:
                 kind = sc.activity_kind(slot)
-                activities.append({"activity": kind, "duration": value, "activity_type_code": fields.get(type_field)})
+                activities.append({"activity": kind, "duration": value, "activity_type_code": fields.get(type_field),
+                                   "basis_quantity": basis})
         kids = op.kids
         ext = kids.get("E1AFVOL2")
         ref = kids.get("E1AFREF")
-        stats = kids.get("E1JSTVL")
+        stats = kids.get("E1JSTUL" if parent is not None else "E1JSTVL")
         raw = [stat for s in stats if (stat := s.f.get("STAT"))] if stats else []
         processing = r.dec(op, "BEARZ")
         props: list[dict[str, Any]] = []
@@ -1068,13 +1081,10 @@ class SapIdocMapper:
                     "uom": sc.unit_in(fields.get("BEAZE") or "MIN", r.ctx),
                 }
             )
-        scheduled = "SSAVD" in fields
-        start = r.instant(op, "SSAVD" if scheduled else "FSAVD", "SSAVZ" if scheduled else "FSAVZ", zone)
-        scheduled = "SSEDD" in fields
-        end = r.instant(op, "SSEDD" if scheduled else "FSEDD", "SSEDZ" if scheduled else "FSEDZ", zone)
         return {
             "operation_id": vornr,
             "sequence_id": sequence_id,
+            "parent_operation_id": parent,
             "source_operation_id": f"{plan}/{node}" if plan and node else None,
             "actual_start_at": r.instant(op, "ISDD", "ISDZ", zone) or r.instant(op, "ISAVD", "ISAVZ", zone),
             "actual_end_at": r.instant(op, "IEDD", "IEDZ", zone),
@@ -1082,8 +1092,10 @@ class SapIdocMapper:
             "work_center_id": fields.get("ARBPL"),
             "control_key": fields.get("STEUS"),
             "planned_quantity": r.qty_d(op, "MGVRG", "MEINH"),
-            "planned_start_at": start,
-            "planned_end_at": end,
+            "planned_start_at": r.instant(op, "FSAVD", "FSAVZ", zone),
+            "planned_end_at": r.instant(op, "FSEDD", "FSEDZ", zone),
+            "latest_start_at": r.instant(op, "SSAVD", "SSAVZ", zone),
+            "latest_end_at": r.instant(op, "SSEDD", "SSEDZ", zone),
             "planned_activities": activities,
             "status": _operation_status(tuple(raw)),
             "status_source_code": " ".join(raw) or None,

@@ -947,7 +947,14 @@ class SapODataMapper:
         sc.emit_checked(result, sc.order_event(status), order, time=time)
 
     def _operation(self, f: _Fields, plant: str, zone: _Zone) -> dict[str, Any]:
-        number = f.s("ManufacturingOrderOperation")
+        """An operation; a record with a ManufacturingOrderSubOperation is a sub-operation of the operation it
+        names (keyed by sequence, parent and number, as the IDoc's E1AFUVL). Planned dates are the earliest
+        scheduled ones, the latest ones (OpLtstSchedldExec*) go to latest_start_at/latest_end_at."""
+        parent = f.s("ManufacturingOrderOperation")
+        sub = f.s("ManufacturingOrderSubOperation")
+        number = sub or parent
+        if not sub:
+            parent = None
         if not number:
             raise f.fail("ManufacturingOrderOperation", MappingError("operation has no number", code="missing_field"))
         activities: list[dict[str, Any]] = []
@@ -964,6 +971,7 @@ class SapODataMapper:
         found.update(
             {
                 "operation_id": number,
+                "parent_operation_id": parent,
                 "sequence_id": _sap.alpha_in(seq) if (seq := f.s("ManufacturingOrderSequence")) else None,
                 "source_operation_id": f"{plan}/{node}"
                 if (plan := f.key("OrderInternalBillOfOperations")) and (node := f.key("OrderIntBillOfOperationsItem"))
@@ -973,6 +981,8 @@ class SapODataMapper:
                 "planned_quantity": f.qty_d("OpPlannedTotalQuantity", "OperationUnit"),
                 "planned_start_at": f.instant("OpErlstSchedldExecStrtDte", "OpErlstSchedldExecStrtTme", plant, zone),
                 "planned_end_at": f.instant("OpErlstSchedldExecEndDte", "OpErlstSchedldExecEndTme", plant, zone),
+                "latest_start_at": f.instant("OpLtstSchedldExecStrtDte", "OpLtstSchedldExecStrtTme", plant, zone),
+                "latest_end_at": f.instant("OpLtstSchedldExecEndDte", "OpLtstSchedldExecEndTme", plant, zone),
                 "planned_activities": activities,
                 "status": _operation_status(shorts),
                 "status_source_code": " ".join(shorts) or None,
