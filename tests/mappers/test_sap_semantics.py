@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mfgcanon.mappers import MappingContext, get
-from mfgcanon.v1 import ProductionConfirmation
+from mfgcanon.v1 import MaterialMovement, MovementType, ProductionConfirmation
 
 from .conftest import sample
 
@@ -163,3 +163,84 @@ def test_odata_sub_operation_and_latest_dates(ctx: MappingContext) -> None:
     assert (sub.operation_id, sub.parent_operation_id) == ("0010", top.operation_id)
     assert sub.latest_start_at is not None
     assert sub.latest_start_at.astimezone(ctx.zone_for("1710")).hour == 10
+
+
+# ---------------------------------------------------------------- 4. reversals, returns, cancelled items
+def _mbgmcr(move_type: str, reference: bytes = b"") -> bytes:
+    doc = sample("idoc_mbgmcr03_goods_issue_261.xml")
+    return doc.replace(b"<MOVE_TYPE>261</MOVE_TYPE>", f"<MOVE_TYPE>{move_type}</MOVE_TYPE>".encode() + reference, 1)
+
+
+REFERENCE = (b"<MATDOC_TR_CANCEL>4900000123</MATDOC_TR_CANCEL><MATITEM_TR_CANCEL>0001</MATITEM_TR_CANCEL>"
+             b"<MATYEAR_TR_CANCEL>2024</MATYEAR_TR_CANCEL>")
+
+
+def _movements(payload: bytes, mapper: Any, ctx: MappingContext) -> list[MaterialMovement]:
+    result = mapper.to_canonical(payload, ctx)
+    assert not result.rejects, result.rejects
+    return [e.data for e in result.events if isinstance(e.data, MaterialMovement)]
+
+
+def test_idoc_reversal_with_reference_round_trips(ctx: MappingContext) -> None:
+    reversal = _movements(_mbgmcr("262", REFERENCE), IDOC, ctx)[0]
+    assert reversal.movement_type is MovementType.GOODS_ISSUE
+    assert reversal.is_reversal
+    assert reversal.reverses_movement_id == "4900000123/2024/1"
+    out = IDOC.from_canonical([reversal], ctx)
+    for element in REFERENCE.replace(b"><", b">\n<").split(b"\n"):
+        assert element in out
+    assert _movements(out, IDOC, ctx)[0].reverses_movement_id == reversal.reverses_movement_id
+
+
+def test_idoc_reversal_type_without_reference_is_a_return(ctx: MappingContext) -> None:
+    """262 naming no document to reverse cancels nothing: components go back to stock, a return whose
+    storage location is where they arrive; it is written back as 262."""
+    issue = _movements(sample("idoc_mbgmcr03_goods_issue_261.xml"), IDOC, ctx)[0]
+    back = _movements(_mbgmcr("262"), IDOC, ctx)[0]
+    assert back.movement_type is MovementType.RETURN
+    assert not back.is_reversal
+    assert back.reverses_movement_id is None
+    assert back.movement_type_source_code == "262"
+    assert back.to_location == issue.from_location
+    assert back.from_location is None
+    out = IDOC.from_canonical([back], ctx)
+    assert b"<MOVE_TYPE>262</MOVE_TYPE>" in out
+    assert b"<STGE_LOC>" in out
+    assert _movements(out, IDOC, ctx)[0].movement_type is MovementType.RETURN
+
+
+def test_idoc_status_change_reversals_stay_reversals(ctx: MappingContext) -> None:
+    """322, 344 and 350 move stock between statuses with or without a reference (344 reverses 343)."""
+    for code, before, after in (("322", "quality_inspection", "unrestricted"), ("344", "blocked", "unrestricted"),
+                                ("350", "blocked", "quality_inspection")):
+        moved = _movements(_mbgmcr(code), IDOC, ctx)[0]
+        assert moved.movement_type is MovementType.STATUS_CHANGE, code
+        assert moved.is_reversal, code
+        assert (moved.from_stock_status, moved.to_stock_status) == (before, after), code
+
+
+def _material_document(edit: Any) -> bytes:
+    return _odata("odata_material_document_get_response.json", edit)
+
+
+def test_odata_reversal_references_and_cancelled_items(ctx: MappingContext) -> None:
+    def reversal(r: dict[str, Any]) -> None:
+        r.update(GoodsMovementType="262", ReversedMaterialDocument="4900000123", ReversedMaterialDocumentYear="2024",
+                 ReversedMaterialDocumentItem="0001")
+
+    (m,) = _movements(_material_document(reversal), ODATA, ctx)
+    assert (m.movement_type, m.is_reversal, m.reverses_movement_id) == (
+        MovementType.GOODS_ISSUE, True, "4900000123/2024/1")
+
+    def unreferenced(r: dict[str, Any]) -> None:
+        r.update(GoodsMovementType="262")
+
+    (m,) = _movements(_material_document(unreferenced), ODATA, ctx)
+    assert (m.movement_type, m.is_reversal) == (MovementType.RETURN, False)
+
+    def cancelled(r: dict[str, Any]) -> None:
+        r.update(GoodsMovementIsCancelled=True)
+
+    (m,) = _movements(_material_document(cancelled), ODATA, ctx)
+    assert (m.movement_type, m.is_reversal) == (MovementType.GOODS_ISSUE, False)  # the 261 it was
+    assert ("sap.cancelled", "true") in [(p.name, p.value) for p in m.properties]

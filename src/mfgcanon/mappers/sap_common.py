@@ -137,6 +137,47 @@ def movement_in(code: str, *, field: str | None = None) -> dict[str, Any]:
     return entry
 
 
+def movement_meaning(code: str, reference: str | None) -> dict[str, Any]:
+    """The canonical reading of a movement type with the reference of the document it reverses (or None):
+    ``movement_type``, ``is_reversal`` and ``reverses_movement_id``. A reversal type without a reference
+    cancels nothing: where sap/movement_types.toml says ``unreferenced = "return"`` it is a return (262
+    without a document to reverse gives components back); status changes and transfers stay reversals."""
+    meaning = movement_in(code)
+    reversal = bool(meaning.get("reversal", False))
+    if reversal and reference is None and meaning.get("unreferenced"):
+        return {"movement_type": meaning["unreferenced"], "is_reversal": False, "reverses_movement_id": None}
+    return {"movement_type": meaning["movement_type"], "is_reversal": reversal,
+            "reverses_movement_id": reference if reversal else None}
+
+
+_OUTBOUND_ORIGINALS = frozenset({"goods_issue", "scrap", "adjustment_out", "shipment_issue"})
+
+
+def books_inbound(movement_type: MovementType, source_code: str | None) -> bool:
+    """Whether the movement's storage location is where stock arrives (``to_location``): receipts, and a
+    return of what left stock (262 gives components back, 552 takes them back from scrapping); a return of
+    a receipt (102 without a reference) takes stock out."""
+    if movement_type in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN):
+        return True
+    if movement_type is MovementType.RETURN:
+        original = movement_in(source_code)["movement_type"] if source_code else None
+        return original is None or original == "other" or original in _OUTBOUND_ORIGINALS
+    return False
+
+
+def movement_statuses(movement_type: MovementType, meaning: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The stock statuses (from, to) a movement type gives; a return moves the other way than the type
+    it was read from (a 552 return goes back to unrestricted stock)."""
+    before, after = meaning.get("from_status"), meaning.get("to_status")
+    return (after, before) if movement_type is MovementType.RETURN else (before, after)
+
+
+def reversal_reference(document: str | None, year: str | None, item: str | None) -> str | None:
+    """``document/year/item`` of the material document item a reversal cancels (ALPHA zeros already off),
+    the form of a movement_id; None unless all three are given."""
+    return f"{document}/{year}/{item}" if document and year and item else None
+
+
 def movement_out(
     movement_type: MovementType,
     is_reversal: bool,
@@ -144,14 +185,15 @@ def movement_out(
     from_status: StockStatus | None = None,
     to_status: StockStatus | None = None,
 ) -> str:
-    """The SAP movement type for a canonical movement: its own source code when consistent, else the
-    standard one for the type (261 issue, 101 receipt, 551 scrap, 311 transfer, ...)."""
+    """The SAP movement type for a canonical movement: its own source code when consistent (a return read
+    from an unreferenced reversal type keeps that type), else the standard one for the type (261 issue,
+    101 receipt, 551 scrap, 311 transfer, ...)."""
     types = movement_types()
     if source_code:
         entry = types.get(source_code)
         if entry is None or (
             entry["movement_type"] == movement_type.value and bool(entry.get("reversal", False)) == is_reversal
-        ):
+        ) or (entry.get("unreferenced") == movement_type.value and not is_reversal):
             return source_code
         raise MappingError(
             f"movement type {source_code} means {entry['movement_type']}"

@@ -116,6 +116,8 @@ PAD = {
     "CHARG": None,
     "OPERATION": 4,
     "MOVE_REAS": 4,
+    "MBLNR": 10,
+    "ZEILE": 4,
 }
 
 
@@ -1423,12 +1425,14 @@ class SapIdocMapper:
         if quantity is None:
             raise _fail(i, "ENTRY_QNT", MappingError("goods movement item has no quantity", code="missing_field"))
         meaning = sc.movement_in(bwart)
-        kind = MovementType(meaning["movement_type"])
+        reading = sc.movement_meaning(bwart, sc.reversal_reference(
+            _given(r.key(i, "MATDOC_TR_CANCEL")), _given(fields.get("MATYEAR_TR_CANCEL")),
+            _given(r.key(i, "MATITEM_TR_CANCEL"))))
+        kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": fields.get("STGE_LOC")}
         from_loc = to_loc = None
-        received = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
-        from_status = meaning.get("from_status")
-        to_status = meaning.get("to_status")
+        received = sc.books_inbound(kind, bwart)
+        from_status, to_status = sc.movement_statuses(kind, meaning)
         stock_type = _given((fields.get("STCK_TYPE") or "").strip() or None)
         from_code = to_code = None
         if received:
@@ -1493,7 +1497,8 @@ class SapIdocMapper:
                 "occurred_at": occurred,
                 "occurred_at_precision": precision,
                 "posting_date": posting,
-                "is_reversal": bool(meaning.get("reversal", False)),
+                "is_reversal": reading["is_reversal"],
+                "reverses_movement_id": reading["reverses_movement_id"],
                 "posting": sc.posting_block(
                     PostingState.REQUESTED,
                     target_system=_target(idoc, ctx),
@@ -1843,11 +1848,7 @@ def _movement_item(parent: Any, m: MaterialMovement, ctx: MappingContext) -> Non
     if len(m.material_id) <= 18:
         _el(item, "MATERIAL", _key_out(m.material_id, "MATNR"))
     _el(item, "PLANT", m.plant)
-    here = (
-        m.to_location
-        if m.movement_type in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
-        else (m.from_location)
-    )
+    here = m.to_location if sc.books_inbound(m.movement_type, m.movement_type_source_code) else m.from_location
     _el(item, "STGE_LOC", here.storage_location if here else None)
     _el(item, "BATCH", m.lot_id)
     bwart = sc.movement_out(
@@ -1877,6 +1878,17 @@ def _movement_item(parent: Any, m: MaterialMovement, ctx: MappingContext) -> Non
         indicator = "F"
     _el(item, "MVT_IND", indicator)
     _el(item, "MOVE_REAS", _key_out(m.reason_code, "MOVE_REAS"))
+    if m.is_reversal and m.reverses_movement_id:
+        document, year, line = [*m.reverses_movement_id.split("/"), "", ""][:3]
+        if not (document and year.isdigit() and len(year) == 4 and line.isdigit()):
+            raise MappingError(
+                f"reverses_movement_id {m.reverses_movement_id!r} is not a material document item "
+                "'document/year/item' (MATDOC_TR_CANCEL/MATYEAR_TR_CANCEL/MATITEM_TR_CANCEL)",
+                code="unmappable_value",
+            )
+        _el(item, "MATDOC_TR_CANCEL", _key_out(document, "MBLNR"))
+        _el(item, "MATITEM_TR_CANCEL", _key_out(line, "ZEILE"))
+        _el(item, "MATYEAR_TR_CANCEL", year)
     _el(item, "MATERIAL_LONG", _key_out(m.material_id, "MATNR_LONG"))
 
 

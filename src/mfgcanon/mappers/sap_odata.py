@@ -1215,9 +1215,14 @@ class SapODataMapper:
                 "QuantityInEntryUnit", MappingError("material document item has no quantity", code="missing_field")
             )
         meaning = sc.movement_in(bwart)
-        kind = MovementType(meaning["movement_type"])
+        reversed_item = sc.reversal_reference(f.key("ReversedMaterialDocument"), f.s("ReversedMaterialDocumentYear"),
+                                              f.key("ReversedMaterialDocumentItem"))
+        reading = sc.movement_meaning(bwart, reversed_item)
+        kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": f.s("StorageLocation")}
-        receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
+        receipt = sc.books_inbound(kind, bwart)
+        before, after = sc.movement_statuses(kind, meaning)
+        meaning = {**meaning, "from_status": before, "to_status": after}
         document = f.key("MaterialDocument") or h.key("MaterialDocument")
         year = f.s("MaterialDocumentYear") or h.s("MaterialDocumentYear")
         item_no = f.key("MaterialDocumentItem") or str(number)
@@ -1258,7 +1263,10 @@ class SapODataMapper:
                 **_business_time(f, plant, None, business_day, "DocumentDate"),
                 "posted_at": booked,
                 "posting_date": posting_day,
-                "is_reversal": bool(meaning.get("reversal", False)) or f.flag("GoodsMovementIsCancelled"),
+                # GoodsMovementIsCancelled marks an item cancelled later by a reversal document of its own,
+                # which nets it: the item stays what it was, a property says it was cancelled
+                "is_reversal": reading["is_reversal"],
+                "reverses_movement_id": reading["reverses_movement_id"],
                 # a POST body (no document number yet) asks SAP to post; SAP's document is a posted fact
                 "posting": None if document and year else sc.posting_block(
                     PostingState.REQUESTED, target_system=ctx.source_system),
@@ -1269,6 +1277,7 @@ class SapODataMapper:
                     _pd("sap.reference_document", reference),
                     _pd("sap.header_text", h.s("MaterialDocumentHeaderText")),
                     _pd("sap.debit_credit", f.s("DebitCreditCode")),
+                    _pd("sap.cancelled", "true" if f.flag("GoodsMovementIsCancelled") else None, "boolean"),
                 ),
                 "source": {
                     **self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
@@ -1434,9 +1443,12 @@ class SapODataMapper:
             name = "Material" if not material_id else "GoodsMovementType" if not bwart else "QuantityInEntryUnit"
             raise f.fail(name, MappingError(f"goods movement has no {name}", code="missing_field"))
         meaning = sc.movement_in(bwart)
-        kind = MovementType(meaning["movement_type"])
+        reading = sc.movement_meaning(bwart, None)  # ProdnOrdConfMatlDocItm names no document to reverse
+        kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": f.s("StorageLocation")}
-        receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
+        receipt = sc.books_inbound(kind, bwart)
+        before, after = sc.movement_statuses(kind, meaning)
+        meaning = {**meaning, "from_status": before, "to_status": after}
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
         document_item = _material_document_item(f)  # posted: the material document item SAP booked
         movement = sc.convert(
@@ -1461,7 +1473,7 @@ class SapODataMapper:
                 "posting": None if confirmation.posting is None else sc.posting_block(
                     confirmation.posting.state, target_system=confirmation.posting.target_system,
                     requested_at=confirmation.posting.requested_at),
-                "is_reversal": bool(meaning.get("reversal", False)),
+                "is_reversal": reading["is_reversal"],
                 "source": {
                     **self._source(ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)),
                     "business_document_id": document_item,
@@ -1859,7 +1871,7 @@ def _unit(q: Quantity, ctx: MappingContext) -> str:
 
 def _item_body(m: MaterialMovement, ctx: MappingContext) -> dict[str, Any]:
     receipt = m.movement_type in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
-    here = m.to_location if receipt else m.from_location
+    here = m.to_location if sc.books_inbound(m.movement_type, m.movement_type_source_code) else m.from_location
     body: dict[str, Any] = {
         "Material": m.material_id,
         "Plant": m.plant,
