@@ -244,3 +244,40 @@ def test_odata_reversal_references_and_cancelled_items(ctx: MappingContext) -> N
     (m,) = _movements(_material_document(cancelled), ODATA, ctx)
     assert (m.movement_type, m.is_reversal) == (MovementType.GOODS_ISSUE, False)  # the 261 it was
     assert ("sap.cancelled", "true") in [(p.name, p.value) for p in m.properties]
+
+
+# ---------------------------------------------------------------- 5. released orders, usage decisions
+def test_partially_released_orders_read_as_released(ctx: MappingContext) -> None:
+    """PREL (I0042, OData OrderIsPartiallyReleased): some operations are released, the order can be worked on."""
+    doc = sample("idoc_loipro05_production_order.xml").replace(b"<STAT>I0002</STAT>", b"<STAT>I0042</STAT>", 1)
+    order = _order(doc, IDOC, ctx)
+    assert order.status == "released"
+    assert "I0042" in (order.status_source_code or "")
+
+    def edit(r: dict[str, Any]) -> None:
+        r.update(OrderIsReleased="", OrderIsPartiallyReleased="X", OrderIsCreated="X")
+
+    order = _order(_odata("odata_production_order_2_get_response.json", edit), ODATA, ctx)
+    assert order.status == "released"
+
+
+@pytest.mark.parametrize(("code", "valuation", "expected"), [
+    ("A2", "A", "accept"),  # the valuation decides, not the packaged example code list
+    ("R2", "R", "reject"),
+    ("Z9", "R", "reject"),  # a customer code the packaged list does not know
+    ("A2", "", "conditional_accept"),  # no valuation: the packaged code list
+    ("Z9", "", "other"),
+])
+def test_usage_decision_follows_the_valuation(code: str, valuation: str, expected: str) -> None:
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"})
+
+    def edit(r: dict[str, Any]) -> None:
+        r.update(InspectionLotUsageDecisionCode=code, InspLotUsageDecisionValuation=valuation)
+
+    parts = [sample("odata_inspection_lot_get_response.json"),
+             _odata("odata_inspection_usage_decision_get_response.json", edit)]
+    result = ODATA.to_canonical_many(parts, ctx)
+    assert not result.rejects, result.rejects
+    inspection = result.events[0].data
+    assert inspection.usage_decision == expected
+    assert inspection.usage_decision_source_code == code

@@ -295,6 +295,17 @@ def derived_confirmation_id(order_id: str, operation_id: str | None, fields: Map
     return f"{order_id}/{operation_id or '-'}/{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
+def usage_decision(code: str | None, valuation: str | None) -> str:
+    """The canonical usage decision of an SAP UD code: its valuation decides (``A`` accept, ``R`` reject;
+    UD codes are customer-defined, their valuation is what SAP itself acts on); without one (a BAPI2045UD
+    decision, a blank valuation) the packaged list sap/quality.toml [usage_decision.codes] names the code;
+    else ``other``. A per-connection code list, where the context gives one, overrides both."""
+    by_valuation = table(QUALITY, "usage_decision", "valuation").get((valuation or "").strip().upper())
+    if by_valuation is not None:
+        return str(by_valuation)
+    return str(table(QUALITY, "usage_decision", "codes").get(code or "", "other"))
+
+
 def activity_kind(slot: int) -> ActivityKind:
     return ActivityKind(code_of(MASTER, "activity_slots", str(slot)))
 

@@ -1664,18 +1664,14 @@ class SapODataMapper:
         if decision is not None and decision.bapi:
             df = _Fields(decision, ctx)
             ud_code = df.s("UD_CODE")
-            ud = str(table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "", "other"))
+            ud = sc.usage_decision(ud_code, None)  # BAPI2045UD carries no valuation
             decided_at = df.instant_sap("UD_RECORDED_ON_DATE", "UD_RECORDED_AT_TIME", plant)
             decided_by = df.s("UD_RECORDED_BY_USER")
             ud_text = _long_text(df, "UD_TEXT_LINE")
         elif decision is not None:
             df = _Fields(decision, ctx)
             ud_code = df.s("InspectionLotUsageDecisionCode")
-            valuation = df.s("InspLotUsageDecisionValuation") or ""
-            name = table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "") or table(
-                sc.QUALITY, "usage_decision", "valuation"
-            ).get(valuation, "other")
-            ud = str(name)
+            ud = sc.usage_decision(ud_code, df.s("InspLotUsageDecisionValuation"))
             decided_at = df.instant("InspectionLotUsageDecidedOn", "InspLotUsageDecisionTime", plant)
             decided_by = df.s("InspectionLotUsageDecidedBy")
         origin = f.s("InspectionLotOrigin")
