@@ -299,7 +299,7 @@ def usage_decision(code: str | None, valuation: str | None) -> str:
     """The canonical usage decision of an SAP UD code: its valuation decides (``A`` accept, ``R`` reject;
     UD codes are customer-defined, their valuation is what SAP itself acts on); without one (a BAPI2045UD
     decision, a blank valuation) the packaged list sap/quality.toml [usage_decision.codes] names the code;
-    else ``other``. A per-connection code list, where the context gives one, overrides both."""
+    else ``other``. This is the default rule: a per-connection code list is to override it."""
     by_valuation = table(QUALITY, "usage_decision", "valuation").get((valuation or "").strip().upper())
     if by_valuation is not None:
         return str(by_valuation)
