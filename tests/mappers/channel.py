@@ -91,9 +91,12 @@ def _qty(value: Decimal, unit: tuple[str, str]) -> Quantity:
 def _movement(parts: tuple[MaterialMovement, str, tuple[str, str], str, tzinfo]) -> MaterialMovement:
     m, code, unit, storage, zone = parts
     meaning = sap_common.movement_in(code)
-    kind = MovementType(meaning["movement_type"])
+    reading = sap_common.movement_meaning(code, None)  # no reversal reference: 262 without one is a return
+    kind = MovementType(reading["movement_type"])
+    before, after = sap_common.movement_statuses(kind, meaning)
+    meaning = {k: v for k, v in (("from_status", before), ("to_status", after)) if v}
     here = Location(plant=PLANT, storage_location=storage)
-    receipt = kind is MovementType.GOODS_RECEIPT
+    receipt = sap_common.books_inbound(kind, code)
     reason = digits(m.reason_code, 4, pad=True)
     return msgspec.structs.replace(
         m,
@@ -132,7 +135,7 @@ def _movement(parts: tuple[MaterialMovement, str, tuple[str, str], str, tzinfo])
         reason_code=reason,
         occurred_at=local_seconds(m.occurred_at, zone),
         posting_date=calendar(m.posting_date),
-        is_reversal=bool(meaning.get("reversal", False)),
+        is_reversal=reading["is_reversal"],
         reverses_movement_id=None,
         properties=[],
         source=None,

@@ -160,7 +160,9 @@ def test_material_document_stock_types_become_stock_statuses() -> None:
     (change, hold) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events
     assert hold.data.hold.is_active  # 344 into blocked stock places a hold
     moved = change.data
-    assert (moved.from_stock_status, moved.to_stock_status) == (StockStatus.UNRESTRICTED, StockStatus.BLOCKED)
+    # 344 reverses 343 (blocked to unrestricted), as 322 reverses 321: the statuses of 343, is_reversal set
+    assert (moved.from_stock_status, moved.to_stock_status) == (StockStatus.BLOCKED, StockStatus.UNRESTRICTED)
+    assert moved.is_reversal
     assert (moved.from_stock_status_source_code, moved.to_stock_status_source_code) == ("01", "07")
     item.update({"GoodsMovementType": "101", "InventoryStockType": "02", "IssuingOrReceivingStockType": ""})
     (receipt,) = _clean(ODATA.to_canonical(json.dumps(body).encode(), CTX)).events

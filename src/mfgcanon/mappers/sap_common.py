@@ -4,8 +4,9 @@ small helpers both SAP mappers use to build validated canonical values and event
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from mfgcanon.mappers._data import load, table
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1 import derive
 from mfgcanon.v1.common import ActivityKind, Quantity, StockStatus
+from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.events import (
     AnyEntity,
     CloudEvent,
@@ -135,6 +137,47 @@ def movement_in(code: str, *, field: str | None = None) -> dict[str, Any]:
     return entry
 
 
+def movement_meaning(code: str, reference: str | None) -> dict[str, Any]:
+    """The canonical reading of a movement type with the reference of the document it reverses (or None):
+    ``movement_type``, ``is_reversal`` and ``reverses_movement_id``. A reversal type without a reference
+    cancels nothing: where sap/movement_types.toml says ``unreferenced = "return"`` it is a return (262
+    without a document to reverse gives components back); status changes and transfers stay reversals."""
+    meaning = movement_in(code)
+    reversal = bool(meaning.get("reversal", False))
+    if reversal and reference is None and meaning.get("unreferenced"):
+        return {"movement_type": meaning["unreferenced"], "is_reversal": False, "reverses_movement_id": None}
+    return {"movement_type": meaning["movement_type"], "is_reversal": reversal,
+            "reverses_movement_id": reference if reversal else None}
+
+
+_OUTBOUND_ORIGINALS = frozenset({"goods_issue", "scrap", "adjustment_out", "shipment_issue"})
+
+
+def books_inbound(movement_type: MovementType, source_code: str | None) -> bool:
+    """Whether the movement's storage location is where stock arrives (``to_location``): receipts, and a
+    return of what left stock (262 gives components back, 552 takes them back from scrapping); a return of
+    a receipt (102 without a reference) takes stock out."""
+    if movement_type in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN):
+        return True
+    if movement_type is MovementType.RETURN:
+        original = movement_in(source_code)["movement_type"] if source_code else None
+        return original is None or original == "other" or original in _OUTBOUND_ORIGINALS
+    return False
+
+
+def movement_statuses(movement_type: MovementType, meaning: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The stock statuses (from, to) a movement type gives; a return moves the other way than the type
+    it was read from (a 552 return goes back to unrestricted stock)."""
+    before, after = meaning.get("from_status"), meaning.get("to_status")
+    return (after, before) if movement_type is MovementType.RETURN else (before, after)
+
+
+def reversal_reference(document: str | None, year: str | None, item: str | None) -> str | None:
+    """``document/year/item`` of the material document item a reversal cancels (ALPHA zeros already off),
+    the form of a movement_id; None unless all three are given."""
+    return f"{document}/{year}/{item}" if document and year and item else None
+
+
 def movement_out(
     movement_type: MovementType,
     is_reversal: bool,
@@ -142,14 +185,15 @@ def movement_out(
     from_status: StockStatus | None = None,
     to_status: StockStatus | None = None,
 ) -> str:
-    """The SAP movement type for a canonical movement: its own source code when consistent, else the
-    standard one for the type (261 issue, 101 receipt, 551 scrap, 311 transfer, ...)."""
+    """The SAP movement type for a canonical movement: its own source code when consistent (a return read
+    from an unreferenced reversal type keeps that type), else the standard one for the type (261 issue,
+    101 receipt, 551 scrap, 311 transfer, ...)."""
     types = movement_types()
     if source_code:
         entry = types.get(source_code)
         if entry is None or (
             entry["movement_type"] == movement_type.value and bool(entry.get("reversal", False)) == is_reversal
-        ):
+        ) or (entry.get("unreferenced") == movement_type.value and not is_reversal):
             return source_code
         raise MappingError(
             f"movement type {source_code} means {entry['movement_type']}"
@@ -220,6 +264,48 @@ def code_of(file: str, section: str, key: str, default: str = "other") -> str:
 
 
 @functools.cache
+def is_final_confirmation(mode: str | None) -> bool:
+    """SAP's final-confirmation mode (FIN_CONF / FinalConfirmationType, AFRU-AUERU): only ``X`` is final.
+    ``1`` is an automatic final confirmation: SAP decides finality when it posts (confirmed quantity reached),
+    so the record itself is not final; blank is partial. The mode is kept verbatim in
+    ``final_confirmation_source_code`` by both channels."""
+    return (mode or "").strip().upper() == "X"
+
+
+def final_confirmation_out(confirmation: ProductionConfirmation) -> str | None:
+    """The mode to send back: ``X`` for a final confirmation, the kept ``1`` for an automatic one, else blank.
+    Records written before 1.2 kept the mode in the ``sap.final_confirmation_type`` property."""
+    if confirmation.is_final:
+        return "X"
+    mode = confirmation.final_confirmation_source_code or next(
+        (p.value for p in confirmation.properties if p.name == "sap.final_confirmation_type" and p.value), None)
+    return "1" if isinstance(mode, str) and mode.strip() == "1" else None
+
+
+def derived_confirmation_id(order_id: str, operation_id: str | None, fields: Mapping[str, Any]) -> str:
+    """A deterministic id for a confirmation request that names none (no external id, not yet posted): the
+    confirmation number RUECK is shared by every confirmation of an operation and the counter RMZHL is given
+    only when SAP posts, so the id is the order, the operation and a digest of the record's own fields
+    (16 hex digits of SHA-256 over their sorted JSON). The same record always gets the same id; two tickets
+    that differ in any field get different ones."""
+    import hashlib  # only when deriving
+
+    text = json.dumps({k: v for k, v in fields.items() if not k.startswith(("__", "to_"))}, sort_keys=True,
+                      default=str, ensure_ascii=False)
+    return f"{order_id}/{operation_id or '-'}/{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
+def usage_decision(code: str | None, valuation: str | None) -> str:
+    """The canonical usage decision of an SAP UD code: its valuation decides (``A`` accept, ``R`` reject;
+    UD codes are customer-defined, their valuation is what SAP itself acts on); without one (a BAPI2045UD
+    decision, a blank valuation) the packaged list sap/quality.toml [usage_decision.codes] names the code;
+    else ``other``. This is the default rule: a per-connection code list is to override it."""
+    by_valuation = table(QUALITY, "usage_decision", "valuation").get((valuation or "").strip().upper())
+    if by_valuation is not None:
+        return str(by_valuation)
+    return str(table(QUALITY, "usage_decision", "codes").get(code or "", "other"))
+
+
 def activity_kind(slot: int) -> ActivityKind:
     return ActivityKind(code_of(MASTER, "activity_slots", str(slot)))
 

@@ -116,6 +116,8 @@ PAD = {
     "CHARG": None,
     "OPERATION": 4,
     "MOVE_REAS": 4,
+    "MBLNR": 10,
+    "ZEILE": 4,
 }
 
 
@@ -957,6 +959,8 @@ class SapIdocMapper:
             for op in sequence.all("E1AFVOL"):
                 operations.append(self._operation(r, op, zone, sequence_id))
                 vornr = op.f.get("VORNR")
+                for sub in op.all("E1AFUVL"):  # sub-operations, keyed by sequence, parent and number
+                    operations.append(self._operation(r, sub, zone, sequence_id, parent=vornr))
                 for position, comp in enumerate(op.all("E1RESBL"), start=1):
                     components.append(self._component(r, comp, plant, vornr, position))
         sales_order = None
@@ -1024,14 +1028,24 @@ class SapIdocMapper:
         sc.emit_checked(result, sc.order_event(status), order, time=time)
 
     def _operation(
-        self, r: _Reader, op: _Seg, zone: Callable[[], tzinfo], sequence_id: str | None = None
+        self,
+        r: _Reader,
+        op: _Seg,
+        zone: Callable[[], tzinfo],
+        sequence_id: str | None = None,
+        parent: str | None = None,
     ) -> dict[str, Any]:
+        """An operation (E1AFVOL) or, with ``parent``, a sub-operation (E1AFUVL, number UVORN, status E1JSTUL).
+        Planned dates are the earliest scheduled ones (FSAVD/FSEDD), the latest ones (SSAVD/SSEDD) go to
+        latest_start_at/latest_end_at; BMSCH is the quantity the standard values are given for."""
         # Per operation and per component (the bulk of an order), properties are built inline rather
         # than through _pd/_pds: same result, a third of the calls. Reads that can fail keep their order.
         fields = op.f
-        vornr = fields.get("VORNR")
+        number_field = "UVORN" if parent is not None else "VORNR"
+        vornr = fields.get(number_field)
         if not vornr:
-            raise _fail(op, "VORNR", MappingError("operation has no number VORNR", code="missing_field"))
+            raise _fail(op, number_field, MappingError(f"operation has no number {number_field}", code="missing_field"))
+        basis = r.qty_d(op, "BMSCH", "MEINH") if (fields.get("BMSCH") or "").strip("0.") else None
         activities: list[dict[str, Any]] = []
         for slot, value_field, unit_field, type_field in _STANDARD_VALUES:
             standard = fields.get(value_field)
@@ -1040,11 +1054,12 @@ class SapIdocMapper:
             value = r.qty_d(op, value_field, unit_field)
             if value is not None and value["value"]:
                 kind = sc.activity_kind(slot)
-                activities.append({"activity": kind, "duration": value, "activity_type_code": fields.get(type_field)})
+                activities.append({"activity": kind, "duration": value, "activity_type_code": fields.get(type_field),
+                                   "basis_quantity": basis})
         kids = op.kids
         ext = kids.get("E1AFVOL2")
         ref = kids.get("E1AFREF")
-        stats = kids.get("E1JSTVL")
+        stats = kids.get("E1JSTUL" if parent is not None else "E1JSTVL")
         raw = [stat for s in stats if (stat := s.f.get("STAT"))] if stats else []
         processing = r.dec(op, "BEARZ")
         props: list[dict[str, Any]] = []
@@ -1068,13 +1083,10 @@ class SapIdocMapper:
                     "uom": sc.unit_in(fields.get("BEAZE") or "MIN", r.ctx),
                 }
             )
-        scheduled = "SSAVD" in fields
-        start = r.instant(op, "SSAVD" if scheduled else "FSAVD", "SSAVZ" if scheduled else "FSAVZ", zone)
-        scheduled = "SSEDD" in fields
-        end = r.instant(op, "SSEDD" if scheduled else "FSEDD", "SSEDZ" if scheduled else "FSEDZ", zone)
         return {
             "operation_id": vornr,
             "sequence_id": sequence_id,
+            "parent_operation_id": parent,
             "source_operation_id": f"{plan}/{node}" if plan and node else None,
             "actual_start_at": r.instant(op, "ISDD", "ISDZ", zone) or r.instant(op, "ISAVD", "ISAVZ", zone),
             "actual_end_at": r.instant(op, "IEDD", "IEDZ", zone),
@@ -1082,8 +1094,10 @@ class SapIdocMapper:
             "work_center_id": fields.get("ARBPL"),
             "control_key": fields.get("STEUS"),
             "planned_quantity": r.qty_d(op, "MGVRG", "MEINH"),
-            "planned_start_at": start,
-            "planned_end_at": end,
+            "planned_start_at": r.instant(op, "FSAVD", "FSAVZ", zone),
+            "planned_end_at": r.instant(op, "FSEDD", "FSEDZ", zone),
+            "latest_start_at": r.instant(op, "SSAVD", "SSAVZ", zone),
+            "latest_end_at": r.instant(op, "SSEDD", "SSEDZ", zone),
             "planned_activities": activities,
             "status": _operation_status(tuple(raw)),
             "status_source_code": " ".join(raw) or None,
@@ -1411,12 +1425,14 @@ class SapIdocMapper:
         if quantity is None:
             raise _fail(i, "ENTRY_QNT", MappingError("goods movement item has no quantity", code="missing_field"))
         meaning = sc.movement_in(bwart)
-        kind = MovementType(meaning["movement_type"])
+        reading = sc.movement_meaning(bwart, sc.reversal_reference(
+            _given(r.key(i, "MATDOC_TR_CANCEL")), _given(fields.get("MATYEAR_TR_CANCEL")),
+            _given(r.key(i, "MATITEM_TR_CANCEL"))))
+        kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": fields.get("STGE_LOC")}
         from_loc = to_loc = None
-        received = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
-        from_status = meaning.get("from_status")
-        to_status = meaning.get("to_status")
+        received = sc.books_inbound(kind, bwart)
+        from_status, to_status = sc.movement_statuses(kind, meaning)
         stock_type = _given((fields.get("STCK_TYPE") or "").strip() or None)
         from_code = to_code = None
         if received:
@@ -1481,7 +1497,8 @@ class SapIdocMapper:
                 "occurred_at": occurred,
                 "occurred_at_precision": precision,
                 "posting_date": posting,
-                "is_reversal": bool(meaning.get("reversal", False)),
+                "is_reversal": reading["is_reversal"],
+                "reverses_movement_id": reading["reverses_movement_id"],
                 "posting": sc.posting_block(
                     PostingState.REQUESTED,
                     target_system=_target(idoc, ctx),
@@ -1588,10 +1605,9 @@ class SapIdocMapper:
             value = r.qty_d(t, f"CONF_ACTIVITY{slot}", f"CONF_ACTI_UNIT{slot}", f"CONF_ACTI_UNIT{slot}_ISO")
             if value is not None:
                 activities.append({"activity": sc.activity_kind(slot), "duration": value})
-        confirmation_id = (
-            t.text("EX_IDENT")
-            or r.key(t, "CONF_NO")
-            or f"{order_id}/{t.text('OPERATION') or '-'}/{_sap.alpha_in(idoc.c('DOCNUM') or '0')}/{number}"
+        # never CONF_NO alone: RUECK is shared by every confirmation of the operation (docs/mappers.md)
+        confirmation_id = t.text("EX_IDENT") or sc.derived_confirmation_id(
+            order_id, t.text("OPERATION"), {**t.f, "DOCNUM": idoc.c("DOCNUM"), "#": number}
         )
         personnel = r.key(t, "PERS_NO")
         ended_at = r.instant(t, "EXEC_FIN_DATE", "EXEC_FIN_TIME", zone)
@@ -1609,7 +1625,8 @@ class SapIdocMapper:
                 "scrap_quantity": r.qty_d(t, "SCRAP", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
                 "rework_quantity": r.qty_d(t, "REWORK", "CONF_QUAN_UNIT", "CONF_QUAN_UNIT_ISO"),
                 "scrap_reason_code": t.text("DEV_REASON"),
-                "is_final": t.text("FIN_CONF") in ("X", "1"),
+                "is_final": sc.is_final_confirmation(t.text("FIN_CONF")),
+                "final_confirmation_source_code": t.text("FIN_CONF"),
                 "clear_open_reservations": _sap.is_flag(t.f.get("CLEAR_RES")),
                 "started_at": r.instant(t, "EXEC_START_DATE", "EXEC_START_TIME", zone),
                 "ended_at": ended_at,
@@ -1626,7 +1643,7 @@ class SapIdocMapper:
                 ),
                 "properties": _pds(
                     _pd("sap.confirmation_text", t.text("CONF_TEXT")),
-                    _pd("sap.final_confirmation_type", t.text("FIN_CONF")),
+                    _pd("sap.confirmation_number", r.key(t, "CONF_NO")),
                     _pd("sap.record_type", t.text("RECORDTYPE")),
                 ),
                 "source": source,
@@ -1831,11 +1848,7 @@ def _movement_item(parent: Any, m: MaterialMovement, ctx: MappingContext) -> Non
     if len(m.material_id) <= 18:
         _el(item, "MATERIAL", _key_out(m.material_id, "MATNR"))
     _el(item, "PLANT", m.plant)
-    here = (
-        m.to_location
-        if m.movement_type in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
-        else (m.from_location)
-    )
+    here = m.to_location if sc.books_inbound(m.movement_type, m.movement_type_source_code) else m.from_location
     _el(item, "STGE_LOC", here.storage_location if here else None)
     _el(item, "BATCH", m.lot_id)
     bwart = sc.movement_out(
@@ -1865,6 +1878,17 @@ def _movement_item(parent: Any, m: MaterialMovement, ctx: MappingContext) -> Non
         indicator = "F"
     _el(item, "MVT_IND", indicator)
     _el(item, "MOVE_REAS", _key_out(m.reason_code, "MOVE_REAS"))
+    if m.is_reversal and m.reverses_movement_id:
+        document, year, line = [*m.reverses_movement_id.split("/"), "", ""][:3]
+        if not (document and year.isdigit() and len(year) == 4 and line.isdigit()):
+            raise MappingError(
+                f"reverses_movement_id {m.reverses_movement_id!r} is not a material document item "
+                "'document/year/item' (MATDOC_TR_CANCEL/MATYEAR_TR_CANCEL/MATITEM_TR_CANCEL)",
+                code="unmappable_value",
+            )
+        _el(item, "MATDOC_TR_CANCEL", _key_out(document, "MBLNR"))
+        _el(item, "MATITEM_TR_CANCEL", _key_out(line, "ZEILE"))
+        _el(item, "MATYEAR_TR_CANCEL", year)
     _el(item, "MATERIAL_LONG", _key_out(m.material_id, "MATNR_LONG"))
 
 
@@ -1924,9 +1948,7 @@ def _write_ppcc2(
         t = etree.SubElement(idoc, "E1BP_PP_TIMETICKET", SEGMENT="1")
         _el(t, "ORDERID", _key_out(c.order_id, "AUFNR"))
         _el(t, "OPERATION", _key_out(c.operation_id, "OPERATION"))
-        _el(t, "FIN_CONF", _prop_value(c.properties, "sap.final_confirmation_type") if c.is_final else None)
-        if c.is_final and t.find("FIN_CONF") is None:
-            _el(t, "FIN_CONF", "X")
+        _el(t, "FIN_CONF", sc.final_confirmation_out(c))
         _el(t, "CLEAR_RES", "X" if c.clear_open_reservations else None)
         _el(t, "POSTG_DATE", c.posting_date.strftime("%Y%m%d") if c.posting_date else None)
         _el(t, "DEV_REASON", c.scrap_reason_code)

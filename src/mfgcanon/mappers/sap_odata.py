@@ -947,7 +947,14 @@ class SapODataMapper:
         sc.emit_checked(result, sc.order_event(status), order, time=time)
 
     def _operation(self, f: _Fields, plant: str, zone: _Zone) -> dict[str, Any]:
-        number = f.s("ManufacturingOrderOperation")
+        """An operation; a record with a ManufacturingOrderSubOperation is a sub-operation of the operation it
+        names (keyed by sequence, parent and number, as the IDoc's E1AFUVL). Planned dates are the earliest
+        scheduled ones, the latest ones (OpLtstSchedldExec*) go to latest_start_at/latest_end_at."""
+        parent = f.s("ManufacturingOrderOperation")
+        sub = f.s("ManufacturingOrderSubOperation")
+        number = sub or parent
+        if not sub:
+            parent = None
         if not number:
             raise f.fail("ManufacturingOrderOperation", MappingError("operation has no number", code="missing_field"))
         activities: list[dict[str, Any]] = []
@@ -964,6 +971,7 @@ class SapODataMapper:
         found.update(
             {
                 "operation_id": number,
+                "parent_operation_id": parent,
                 "sequence_id": _sap.alpha_in(seq) if (seq := f.s("ManufacturingOrderSequence")) else None,
                 "source_operation_id": f"{plan}/{node}"
                 if (plan := f.key("OrderInternalBillOfOperations")) and (node := f.key("OrderIntBillOfOperationsItem"))
@@ -973,6 +981,8 @@ class SapODataMapper:
                 "planned_quantity": f.qty_d("OpPlannedTotalQuantity", "OperationUnit"),
                 "planned_start_at": f.instant("OpErlstSchedldExecStrtDte", "OpErlstSchedldExecStrtTme", plant, zone),
                 "planned_end_at": f.instant("OpErlstSchedldExecEndDte", "OpErlstSchedldExecEndTme", plant, zone),
+                "latest_start_at": f.instant("OpLtstSchedldExecStrtDte", "OpLtstSchedldExecStrtTme", plant, zone),
+                "latest_end_at": f.instant("OpLtstSchedldExecEndDte", "OpLtstSchedldExecEndTme", plant, zone),
                 "planned_activities": activities,
                 "status": _operation_status(shorts),
                 "status_source_code": " ".join(shorts) or None,
@@ -1205,9 +1215,14 @@ class SapODataMapper:
                 "QuantityInEntryUnit", MappingError("material document item has no quantity", code="missing_field")
             )
         meaning = sc.movement_in(bwart)
-        kind = MovementType(meaning["movement_type"])
+        reversed_item = sc.reversal_reference(f.key("ReversedMaterialDocument"), f.s("ReversedMaterialDocumentYear"),
+                                              f.key("ReversedMaterialDocumentItem"))
+        reading = sc.movement_meaning(bwart, reversed_item)
+        kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": f.s("StorageLocation")}
-        receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
+        receipt = sc.books_inbound(kind, bwart)
+        before, after = sc.movement_statuses(kind, meaning)
+        meaning = {**meaning, "from_status": before, "to_status": after}
         document = f.key("MaterialDocument") or h.key("MaterialDocument")
         year = f.s("MaterialDocumentYear") or h.s("MaterialDocumentYear")
         item_no = f.key("MaterialDocumentItem") or str(number)
@@ -1248,7 +1263,10 @@ class SapODataMapper:
                 **_business_time(f, plant, None, business_day, "DocumentDate"),
                 "posted_at": booked,
                 "posting_date": posting_day,
-                "is_reversal": bool(meaning.get("reversal", False)) or f.flag("GoodsMovementIsCancelled"),
+                # GoodsMovementIsCancelled marks an item cancelled later by a reversal document of its own,
+                # which nets it: the item stays what it was, a property says it was cancelled
+                "is_reversal": reading["is_reversal"],
+                "reverses_movement_id": reading["reverses_movement_id"],
                 # a POST body (no document number yet) asks SAP to post; SAP's document is a posted fact
                 "posting": None if document and year else sc.posting_block(
                     PostingState.REQUESTED, target_system=ctx.source_system),
@@ -1259,6 +1277,7 @@ class SapODataMapper:
                     _pd("sap.reference_document", reference),
                     _pd("sap.header_text", h.s("MaterialDocumentHeaderText")),
                     _pd("sap.debit_credit", f.s("DebitCreditCode")),
+                    _pd("sap.cancelled", "true" if f.flag("GoodsMovementIsCancelled") else None, "boolean"),
                 ),
                 "source": {
                     **self._source(ctx, "A_MaterialDocumentItem", doc_id, line=item_no),
@@ -1310,15 +1329,11 @@ class SapODataMapper:
             )
         group, count = f.key("ConfirmationGroup"), f.key("ConfirmationCount")
         external = f.s("ExternalSystemConfirmation")
-        confirmation_id = f"{group}/{count}" if group and count else external
-        if not confirmation_id:
-            raise f.fail(
-                "ConfirmationGroup",
-                MappingError(
-                    "confirmation has neither ConfirmationGroup/Count nor ExternalSystemConfirmation",
-                    code="missing_identity",
-                ),
-            )
+        # never ConfirmationGroup alone: RUECK is shared by every confirmation of the operation (docs/mappers.md)
+        confirmation_id = (
+            f"{group}/{count}" if group and count
+            else external or sc.derived_confirmation_id(order_id, f.s("OrderOperation"), f.d)
+        )
         yield_qty = f.qty_d("ConfirmationYieldQuantity", "ConfirmationUnit")
         if yield_qty is None:
             raise f.fail("ConfirmationYieldQuantity", MappingError("no yield quantity", code="missing_field"))
@@ -1356,7 +1371,9 @@ class SapODataMapper:
                 "scrap_quantity": f.qty_d("ConfirmationScrapQuantity", "ConfirmationUnit"),
                 "rework_quantity": f.qty_d("ConfirmationReworkQuantity", "ConfirmationUnit"),
                 "scrap_reason_code": f.s("VarianceReasonCode"),
-                "is_final": f.flag("IsFinalConfirmation") or f.s("FinalConfirmationType") == "X",
+                "is_final": sc.is_final_confirmation(mode) if (mode := f.s("FinalConfirmationType"))
+                else f.flag("IsFinalConfirmation"),
+                "final_confirmation_source_code": mode,
                 "clear_open_reservations": f.flag("OpenReservationsIsCleared"),
                 "started_at": f.instant("ConfirmedExecutionStartDate", "ConfirmedExecutionStartTime", plant),
                 "ended_at": ended,
@@ -1368,6 +1385,7 @@ class SapODataMapper:
                 "posting": posting,
                 "properties": _pds(
                     _pd("sap.confirmation_text", f.s("ConfirmationText")),
+                    _pd("sap.confirmation_number", group),
                     _pd("sap.record_type", f.s("OrderConfirmationRecordType")),
                 ),
                 "source": self._source(ctx, "ProdnOrdConf2", confirmation_id),
@@ -1425,9 +1443,12 @@ class SapODataMapper:
             name = "Material" if not material_id else "GoodsMovementType" if not bwart else "QuantityInEntryUnit"
             raise f.fail(name, MappingError(f"goods movement has no {name}", code="missing_field"))
         meaning = sc.movement_in(bwart)
-        kind = MovementType(meaning["movement_type"])
+        reading = sc.movement_meaning(bwart, None)  # ProdnOrdConfMatlDocItm names no document to reverse
+        kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": f.s("StorageLocation")}
-        receipt = kind in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
+        receipt = sc.books_inbound(kind, bwart)
+        before, after = sc.movement_statuses(kind, meaning)
+        meaning = {**meaning, "from_status": before, "to_status": after}
         rsv, rsv_item = f.key("Reservation"), f.key("ReservationItem")
         document_item = _material_document_item(f)  # posted: the material document item SAP booked
         movement = sc.convert(
@@ -1452,7 +1473,7 @@ class SapODataMapper:
                 "posting": None if confirmation.posting is None else sc.posting_block(
                     confirmation.posting.state, target_system=confirmation.posting.target_system,
                     requested_at=confirmation.posting.requested_at),
-                "is_reversal": bool(meaning.get("reversal", False)),
+                "is_reversal": reading["is_reversal"],
                 "source": {
                     **self._source(ctx, "ProdnOrdConfMatlDocItm", confirmation.confirmation_id, line=str(number)),
                     "business_document_id": document_item,
@@ -1643,18 +1664,14 @@ class SapODataMapper:
         if decision is not None and decision.bapi:
             df = _Fields(decision, ctx)
             ud_code = df.s("UD_CODE")
-            ud = str(table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "", "other"))
+            ud = sc.usage_decision(ud_code, None)  # BAPI2045UD carries no valuation
             decided_at = df.instant_sap("UD_RECORDED_ON_DATE", "UD_RECORDED_AT_TIME", plant)
             decided_by = df.s("UD_RECORDED_BY_USER")
             ud_text = _long_text(df, "UD_TEXT_LINE")
         elif decision is not None:
             df = _Fields(decision, ctx)
             ud_code = df.s("InspectionLotUsageDecisionCode")
-            valuation = df.s("InspLotUsageDecisionValuation") or ""
-            name = table(sc.QUALITY, "usage_decision", "codes").get(ud_code or "") or table(
-                sc.QUALITY, "usage_decision", "valuation"
-            ).get(valuation, "other")
-            ud = str(name)
+            ud = sc.usage_decision(ud_code, df.s("InspLotUsageDecisionValuation"))
             decided_at = df.instant("InspectionLotUsageDecidedOn", "InspLotUsageDecisionTime", plant)
             decided_by = df.s("InspectionLotUsageDecidedBy")
         origin = f.s("InspectionLotOrigin")
@@ -1850,7 +1867,7 @@ def _unit(q: Quantity, ctx: MappingContext) -> str:
 
 def _item_body(m: MaterialMovement, ctx: MappingContext) -> dict[str, Any]:
     receipt = m.movement_type in (MovementType.GOODS_RECEIPT, MovementType.ADJUSTMENT_IN)
-    here = m.to_location if receipt else m.from_location
+    here = m.to_location if sc.books_inbound(m.movement_type, m.movement_type_source_code) else m.from_location
     body: dict[str, Any] = {
         "Material": m.material_id,
         "Plant": m.plant,
@@ -1896,8 +1913,9 @@ def _confirmation_body(
     if c.operation_id:
         body["OrderOperation"] = c.operation_id
     body["IsFinalConfirmation"] = c.is_final
-    if c.is_final:
-        body["FinalConfirmationType"] = "X"
+    mode = sc.final_confirmation_out(c)
+    if mode:
+        body["FinalConfirmationType"] = mode
     body["OpenReservationsIsCleared"] = c.clear_open_reservations
     if c.posting_date:
         body["PostingDate"] = _sap.format_odata_date(c.posting_date)
