@@ -2670,11 +2670,11 @@ class Operation(BaseModel):
     """
     planned_start_at: AwareDatetime | None = None
     """
-    Scheduled start (SSAVD+SSAVZ in plant time, as UTC).
+    Earliest scheduled start (FSAVD+FSAVZ in plant time, as UTC).
     """
     planned_end_at: AwareDatetime | None = None
     """
-    Scheduled end (SSEDD+SSEDZ in plant time, as UTC).
+    Earliest scheduled end (FSEDD+FSEDZ in plant time, as UTC).
     """
     latest_start_at: AwareDatetime | None = None
     """
