@@ -327,7 +327,7 @@ def test_time_codes_follow_the_registry() -> None:
     """ActivityTime checks its unit against a set kept in step with `units.register`."""
     from mfgcanon import units
 
-    assert units.TIME_CODES == {unit.code for unit in units.all_units() if unit.dimension == "time"}
+    assert {unit.code for unit in units.all_units() if unit.dimension == "time"} == units.TIME_CODES
     with pytest.raises(errors.ValidationError, match="not a unit of time"):
         v1.ActivityTime(activity=v1.ActivityKind.SETUP, duration=_qty("1", "KGM"))
     assert v1.ActivityTime(activity=v1.ActivityKind.SETUP, duration=_qty("1.5", "HUR")).duration.uom == "HUR"

@@ -96,7 +96,8 @@ class Operation(Record, frozen=True, kw_only=True):
     process_segment_id: Annotated[Identifier | None, doc("Standard operation or ISA-95 process segment.")] = None
     control_key: Annotated[Code | None, doc("ERP control key: milestone, external, ... (STEUS).")] = None
     planned_quantity: Annotated[Quantity | None, doc("Quantity the operation is planned for (MGVRG/MEINH).")] = None
-    planned_start_at: Annotated[Instant | None, doc("Earliest scheduled start (FSAVD+FSAVZ in plant time, as UTC).")] = None
+    planned_start_at: Annotated[Instant | None, doc(
+        "Earliest scheduled start (FSAVD+FSAVZ in plant time, as UTC).")] = None
     planned_end_at: Annotated[Instant | None, doc("Earliest scheduled end (FSEDD+FSEDZ in plant time, as UTC).")] = None
     latest_start_at: Annotated[Instant | None, doc(
         "Latest scheduled start, where the source schedules a range.")] = None
