@@ -33,7 +33,7 @@ from mfgcanon.cli import output as out
 from mfgcanon.errors import ErrorCode, MfgcanonError
 
 if TYPE_CHECKING:
-    from mfgcanon.mappers import Mapper, MappingContext, MappingResult, PayloadMeta
+    from mfgcanon.mappers import Mapper, MappingContext, MappingResult, PayloadMeta, Reject
 
 _PROGRESS_THRESHOLD = 5
 _REJECTS_SHOWN = 5  # rejects listed on stderr; the rejects file keeps every one
@@ -45,6 +45,19 @@ DEFAULT_MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 # than Python's recursion limit. Anything else is a bug and stays an internal error.
 _INPUT_FAILURES = (MfgcanonError, RecursionError)
 
+
+def _too_large(name: str, data: bytes, limit: int) -> Reject:
+    """The reject for an input read only up to its limit (inbound and outbound alike)."""
+    from mfgcanon.mappers import Reject  # the mappers load with the command, not with the CLI
+
+    return Reject(
+        code="document_too_large",
+        reason=f"{name} is larger than the limit of {limit} bytes and was not read further "
+        "(raise options.max_document_bytes in the mapping context if this is expected)",
+        location="/",
+        payload=data[:_PAYLOAD_KEPT],
+        input=name,
+    )
 
 def _read(path: str, limit: int) -> bytes:
     """At most ``limit + 1`` bytes of an input: enough to tell it is too large, never more (/dev/zero,
@@ -224,16 +237,7 @@ def convert(
     for name in inputs:
         data = _read(name, limit)
         if len(data) > limit:  # read no further: /dev/zero or an endless stdin must not fill the memory
-            set_aside(
-                Reject(
-                    code="document_too_large",
-                    reason=f"{name} is larger than the limit of {limit} bytes and was not read further "
-                    "(raise options.max_document_bytes in the mapping context if this is expected)",
-                    location="/",
-                    payload=data[:_PAYLOAD_KEPT],
-                    input=name,
-                )
-            )
+            set_aside(_too_large(name, data, limit))
             continue
         fmt, code, why = (source_format, "unknown_format", "") if source_format else _detect(name, data)
         if fmt is None:  # set aside with its payload, like any record that cannot be mapped
@@ -364,7 +368,6 @@ def _outbound(
     """``--from canonical``: read the NDJSON events of every input, write them through the mapper, write
     the documents (``-o``: exactly one; ``--out-dir``: one file each) and the rejects, report, exit."""
     from mfgcanon.cli import outbound
-    from mfgcanon.mappers import Reject
 
     limit = _size_limit(context)
     run = outbound.Outbound()
@@ -373,16 +376,7 @@ def _outbound(
         data = _read(name, limit)
         if len(data) > limit:
             run.records_in += 1
-            run.rejects.append(
-                Reject(
-                    code="document_too_large",
-                    reason=f"{name} is larger than the limit of {limit} bytes and was not read further "
-                    "(raise options.max_document_bytes in the mapping context if this is expected)",
-                    location="/",
-                    payload=data[:_PAYLOAD_KEPT],
-                    input=name,
-                )
-            )
+            run.rejects.append(_too_large(name, data, limit))
             continue
         lines.extend(outbound.read_events(name, data, run))
     outbound.write(mapper, lines, context, run)

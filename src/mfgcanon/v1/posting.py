@@ -9,11 +9,10 @@ consumer counts, so that a fact seen in both directions is never counted twice.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import uuid
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import msgspec
 
@@ -150,8 +149,7 @@ def _own_id(entity: Any) -> str | None:
     return own if isinstance(own, str) else None
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class CountedFact:
+class CountedFact(NamedTuple):
     """One fact after :func:`count_once`: the entity to count and what is known of its posting (not a wire type)."""
 
     key: tuple[str, str]
