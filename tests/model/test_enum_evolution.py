@@ -25,6 +25,8 @@ from mfgcanon._enum_tolerance import OTHER, SUFFIX
 from mfgcanon.errors import MfgcanonError
 from mfgcanon.testing import strategies
 from mfgcanon.typeinfo import reachable_types
+from struct_paths import at as _at
+from struct_paths import enum_slots as _enum_slots
 
 from ._support import ENUM_TYPES, STRUCT_TYPES, examples, leaves
 
@@ -107,27 +109,6 @@ def _members(t: mi.Type) -> list[mi.Type]:
 
 
 # --- JSON and MessagePack: one property over every wire type --------------------------------------------------
-
-
-def _enum_slots(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, type[enum.Enum]]]:
-    """(path to the struct, field name, enum class) of every enum-valued field of a value."""
-    if isinstance(value, msgspec.Struct):
-        for name in value.__struct_fields__:
-            item = getattr(value, name)
-            if isinstance(item, enum.Enum):
-                yield path, name, type(item)
-            else:
-                yield from _enum_slots(item, (*path, name))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _enum_slots(item, (*path, index))
-
-
-def _at(doc: Any, path: tuple[Any, ...]) -> Any:
-    """What ``path`` leads to in plain data (dicts and lists) or in a struct tree."""
-    for key in path:
-        doc = getattr(doc, key) if isinstance(doc, msgspec.Struct) else doc[key]
-    return doc
 
 
 def _outcome(decode: Callable[[], Any]) -> Any:

@@ -8,7 +8,6 @@ files (seekable or not), the registry wire format, and ``from_datum``.
 from __future__ import annotations
 
 import copy
-import enum
 import io
 import json
 import uuid
@@ -31,6 +30,8 @@ from mfgcanon._enum_tolerance import OTHER, SUFFIX
 from mfgcanon.errors import MfgcanonError
 from mfgcanon.schema.export import exported_types
 from mfgcanon.testing import strategies
+from struct_paths import at as _at
+from struct_paths import enum_slots as _enum_slots
 
 AVRO = Path(__file__).resolve().parents[2] / "schemas" / "avro" / "v1"
 T0 = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -214,26 +215,6 @@ def test_every_avro_enum_defaults_to_other(name: str, tp: Any) -> None:
 
 
 # --- one property over every wire type: Avro reads as JSON does ----------------------------------------
-
-
-def _enum_slots(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, type[enum.Enum]]]:
-    if isinstance(value, msgspec.Struct):
-        for name in value.__struct_fields__:
-            item = getattr(value, name)
-            if isinstance(item, enum.Enum):
-                yield path, name, type(item)
-            else:
-                yield from _enum_slots(item, (*path, name))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _enum_slots(item, (*path, index))
-
-
-def _at(doc: Any, path: tuple[Any, ...]) -> Any:
-    """What ``path`` leads to in plain data (dicts and lists) or in a struct tree."""
-    for key in path:
-        doc = getattr(doc, key) if isinstance(doc, msgspec.Struct) else doc[key]
-    return doc
 
 
 def _outcome(decode: Any) -> Any:
