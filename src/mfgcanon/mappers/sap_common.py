@@ -352,7 +352,7 @@ def emit_checked(
 ) -> CloudEvent:
     """Wrap an entity built by :func:`convert` (already checked: no second validation) in its event and add
     it to the result. ``time`` is required (see :func:`event_time`): an event never gets the run time silently."""
-    event = build_event(event_cls, entity, time=time)
+    event = build_event(event_cls, entity, time=time, validated=True)
     result.add_event(event, records=records)
     return event
 
