@@ -50,6 +50,11 @@ class TestSapIdocContract(MapperContract):
     def sample_payloads(self) -> list[tuple[str, bytes]]:
         return [(p.name, p.read_bytes()) for p in IDOC_SAMPLES]
 
+    @pytest.fixture
+    def foreign_payloads(self) -> list[tuple[str, bytes]]:
+        """sap-odata's samples: auto-detection needs exactly one taker."""
+        return [(p.name, p.read_bytes()) for p in sorted(FIXTURES.glob("*.json"))]
+
 
 def test_control_record_time_is_the_senders_clock() -> None:
     """CREDAT/CRETIM are the sending system's clock: read in ``system_timezone`` when the context sets it,

@@ -15,7 +15,7 @@ from mfgcanon.testing.mapper_suite import MapperContract
 from mfgcanon.v1 import OrderStatus, Quantity, StockStatus, UsageDecision
 
 from . import channel
-from .conftest import sample
+from .conftest import FIXTURES, sample
 from .test_sap_idoc import BERLIN, CARRIED, CONF_CARRIED
 
 MAPPER = get("sap-odata")
@@ -50,6 +50,11 @@ class TestSapODataContract(MapperContract):
     @pytest.fixture
     def sample_payloads(self) -> list[tuple[str, bytes]]:
         return [(name, sample(name)) for name in SUPPORTED]
+
+    @pytest.fixture
+    def foreign_payloads(self) -> list[tuple[str, bytes]]:
+        """sap-idoc's samples (IDocs and RFC XML): auto-detection needs exactly one taker."""
+        return [(p.name, p.read_bytes()) for p in sorted(FIXTURES.glob("*.xml"))]
 
 
 def test_order_sample() -> None:
