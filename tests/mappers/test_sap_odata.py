@@ -298,3 +298,15 @@ def test_material_document_round_trip(items: list) -> None:  # type: ignore[type
         read = next((m for m in pool if comes_back_as(original, m)), None)
         assert read is not None, f"{original!r} did not come back in {pool!r}"
         pool.remove(read)
+
+
+def test_a_paged_collection_reports_where_the_next_page_starts() -> None:
+    body = json.loads(sample("odata_production_order_2_get_response.json"))
+    assert MAPPER.to_canonical(json.dumps(body).encode(), CTX).continuation is None
+    data = body["d"]
+    records = data.get("results", [data])
+    link = "https://host/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV/A_ProductionOrder_2?$skiptoken=100"
+    paged = {"d": {"results": records, "__next": link}}
+    result = MAPPER.to_canonical(json.dumps(paged).encode(), CTX)
+    assert result.continuation == link
+    assert len(result.events) == len(records)

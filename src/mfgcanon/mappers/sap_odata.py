@@ -46,6 +46,7 @@ from mfgcanon.mappers._base import (
 )
 from mfgcanon.mappers._data import table
 from mfgcanon.mappers.context import MappingContext
+from mfgcanon.mappers.helpers import continuation_of
 from mfgcanon.v1 import derive
 from mfgcanon.v1.common import Quantity
 from mfgcanon.v1.confirmation import ProductionConfirmation
@@ -686,6 +687,9 @@ class SapODataMapper:
                 return
         else:
             checked = _unwritable(data) is None
+        following = continuation_of(data)  # a paged collection (`__next`): where the next page starts
+        if following is not None:
+            result.continuation = following
         if isinstance(data, Mapping) and isinstance(data.get("error"), Mapping):
             rec = _Rec(data, prefix)
             self._guard(rec, result, lambda: self._error(rec, ctx, result, info))
