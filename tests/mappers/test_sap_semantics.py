@@ -281,3 +281,41 @@ def test_usage_decision_follows_the_valuation(code: str, valuation: str, expecte
     inspection = result.events[0].data
     assert inspection.usage_decision == expected
     assert inspection.usage_decision_source_code == code
+
+
+def _decision(ctx: MappingContext, code: str, valuation: str) -> Any:
+    def edit(r: dict[str, Any]) -> None:
+        r.update(InspectionLotUsageDecisionCode=code, InspLotUsageDecisionValuation=valuation)
+
+    parts = [sample("odata_inspection_lot_get_response.json"),
+             _odata("odata_inspection_usage_decision_get_response.json", edit)]
+    return ODATA.to_canonical_many(parts, ctx)
+
+
+def test_a_connections_usage_decision_codes_override_the_valuation() -> None:
+    """UD codes are customer data: the connection's own list decides first."""
+    ctx = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.usage_decision_codes": {"Z9": "rework", "R2": "conditional_accept"}})
+    assert _decision(ctx, "Z9", "R").events[0].data.usage_decision == "rework"
+    assert _decision(ctx, "R2", "R").events[0].data.usage_decision == "conditional_accept"
+    assert _decision(ctx, "A2", "A").events[0].data.usage_decision == "accept"  # not listed: the valuation
+    bad = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.usage_decision_codes": {"Z9": "maybe"}})
+    rejects = _decision(bad, "Z9", "R").rejects
+    assert rejects
+    assert {r.code for r in rejects} == {"invalid_context"}  # every record the decision belongs to
+    assert all("'maybe'" in r.reason for r in rejects)
+
+
+def test_a_connections_own_movement_types_are_read_in_both_channels(ctx: MappingContext) -> None:
+    own = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.movement_types": {"911": {"movement_type": "scrap"}}})
+    payload = _odata("odata_material_document_get_response.json", lambda r: r.update(GoodsMovementType="911"))
+    (plain,) = [e.data for e in ODATA.to_canonical(payload, ctx).events if isinstance(e.data, MaterialMovement)]
+    assert plain.movement_type is MovementType.OTHER
+    (scrap,) = [e.data for e in ODATA.to_canonical(payload, own).events if isinstance(e.data, MaterialMovement)]
+    assert (scrap.movement_type, scrap.movement_type_source_code) == (MovementType.SCRAP, "911")
+    doc = sample("idoc_mbgmcr03_scrap_551.xml").replace(b"<MOVE_TYPE>551</MOVE_TYPE>", b"<MOVE_TYPE>911</MOVE_TYPE>")
+    assert b"911" in doc
+    movements = [e.data for e in IDOC.to_canonical(doc, own).events if isinstance(e.data, MaterialMovement)]
+    assert [m.movement_type for m in movements] == [MovementType.SCRAP]

@@ -36,7 +36,7 @@ from mfgcanon.v1.inventory import MaterialMovement, MovementType
 from mfgcanon.v1.lot import MaterialLot
 from mfgcanon.v1.order import OperationStatus, OrderStatus
 from mfgcanon.v1.posting import MessageSeverity, PostingResult, PostingState
-from mfgcanon.v1.quality import Nonconformance, QualityInspection
+from mfgcanon.v1.quality import Nonconformance, QualityInspection, UsageDecision
 
 UNITS = "sap/units.toml"
 MOVEMENTS = "sap/movement_types.toml"
@@ -129,20 +129,42 @@ def movement_types() -> dict[str, dict[str, Any]]:
     return {str(k): v for k, v in table(MOVEMENTS, "types").items()}
 
 
-def movement_in(code: str, *, field: str | None = None) -> dict[str, Any]:
-    """The canonical meaning of an SAP movement type (unknown types map to ``other``)."""
-    entry = movement_types().get(code.strip())
+MOVEMENT_TYPES_LIST = "sap.movement_types"
+"""The context's ``[codes."sap.movement_types"]``: per-connection movement types over sap/movement_types.toml."""
+USAGE_DECISIONS_LIST = "sap.usage_decision_codes"
+"""The context's ``[codes."sap.usage_decision_codes"]``: UD code -> canonical usage decision, for this connection."""
+
+
+def movement_in(code: str, *, field: str | None = None, context: MappingContext | None = None) -> dict[str, Any]:
+    """The canonical meaning of an SAP movement type (unknown types map to ``other``); a connection's own
+    types (``[codes."sap.movement_types"."9XX"]`` with ``movement_type`` and optionally ``reversal``,
+    ``unreferenced``, stock statuses) come first."""
+    key = code.strip()
+    types: Mapping[str, Any] = movement_types()
+    if context is not None:
+        types = context.codes(MOVEMENT_TYPES_LIST, types)
+    entry = types.get(key)
     if entry is None:
         return {"movement_type": "other", "reversal": False}
-    return entry
+    if not isinstance(entry, Mapping) or entry.get("movement_type") not in _MOVEMENT_TYPE_VALUES:
+        raise MappingError(
+            f"movement type {key!r} of the mapping context must be a table with movement_type = one of "
+            f"{', '.join(sorted(_MOVEMENT_TYPE_VALUES))}",
+            code="invalid_context", path=f"codes.{MOVEMENT_TYPES_LIST}.{key}",
+        )
+    return dict(entry)
 
 
-def movement_meaning(code: str, reference: str | None) -> dict[str, Any]:
+_MOVEMENT_TYPE_VALUES = frozenset(kind.value for kind in MovementType)
+_USAGE_DECISION_VALUES = frozenset(kind.value for kind in UsageDecision)
+
+
+def movement_meaning(code: str, reference: str | None, context: MappingContext | None = None) -> dict[str, Any]:
     """The canonical reading of a movement type with the reference of the document it reverses (or None):
     ``movement_type``, ``is_reversal`` and ``reverses_movement_id``. A reversal type without a reference
     cancels nothing: where sap/movement_types.toml says ``unreferenced = "return"`` it is a return (262
     without a document to reverse gives components back); status changes and transfers stay reversals."""
-    meaning = movement_in(code)
+    meaning = movement_in(code, context=context)
     reversal = bool(meaning.get("reversal", False))
     if reversal and reference is None and meaning.get("unreferenced"):
         return {"movement_type": meaning["unreferenced"], "is_reversal": False, "reverses_movement_id": None}
@@ -295,11 +317,21 @@ def derived_confirmation_id(order_id: str, operation_id: str | None, fields: Map
     return f"{order_id}/{operation_id or '-'}/{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
-def usage_decision(code: str | None, valuation: str | None) -> str:
-    """The canonical usage decision of an SAP UD code: its valuation decides (``A`` accept, ``R`` reject;
-    UD codes are customer-defined, their valuation is what SAP itself acts on); without one (a BAPI2045UD
-    decision, a blank valuation) the packaged list sap/quality.toml [usage_decision.codes] names the code;
-    else ``other``. This is the default rule: a per-connection code list is to override it."""
+def usage_decision(code: str | None, valuation: str | None, context: MappingContext | None = None) -> str:
+    """The canonical usage decision of an SAP UD code. A connection's own list
+    (``[codes."sap.usage_decision_codes"]``, UD codes are customer data) decides first; else the code's
+    valuation (``A`` accept, ``R`` reject: what SAP itself acts on); without one (a BAPI2045UD decision, a blank
+    valuation) the packaged list sap/quality.toml [usage_decision.codes] names the code; else ``other``."""
+    own = context.code_overrides.get(USAGE_DECISIONS_LIST, {}) if context is not None else {}
+    chosen = own.get((code or "").strip())
+    if chosen is not None:
+        if chosen not in _USAGE_DECISION_VALUES:
+            raise MappingError(
+                f"usage decision code {code!r} of the mapping context must map to one of "
+                f"{', '.join(sorted(_USAGE_DECISION_VALUES))}, got {chosen!r}",
+                code="invalid_context", path=f"codes.{USAGE_DECISIONS_LIST}.{(code or '').strip()}",
+            )
+        return str(chosen)
     by_valuation = table(QUALITY, "usage_decision", "valuation").get((valuation or "").strip().upper())
     if by_valuation is not None:
         return str(by_valuation)

@@ -1424,10 +1424,10 @@ class SapIdocMapper:
             quantity, base = base, None
         if quantity is None:
             raise _fail(i, "ENTRY_QNT", MappingError("goods movement item has no quantity", code="missing_field"))
-        meaning = sc.movement_in(bwart)
+        meaning = sc.movement_in(bwart, context=ctx)
         reading = sc.movement_meaning(bwart, sc.reversal_reference(
             _given(r.key(i, "MATDOC_TR_CANCEL")), _given(fields.get("MATYEAR_TR_CANCEL")),
-            _given(r.key(i, "MATITEM_TR_CANCEL"))))
+            _given(r.key(i, "MATITEM_TR_CANCEL"))), ctx)
         kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": fields.get("STGE_LOC")}
         from_loc = to_loc = None

@@ -1218,10 +1218,10 @@ class SapODataMapper:
             raise f.fail(
                 "QuantityInEntryUnit", MappingError("material document item has no quantity", code="missing_field")
             )
-        meaning = sc.movement_in(bwart)
+        meaning = sc.movement_in(bwart, context=ctx)
         reversed_item = sc.reversal_reference(f.key("ReversedMaterialDocument"), f.s("ReversedMaterialDocumentYear"),
                                               f.key("ReversedMaterialDocumentItem"))
-        reading = sc.movement_meaning(bwart, reversed_item)
+        reading = sc.movement_meaning(bwart, reversed_item, ctx)
         kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": f.s("StorageLocation")}
         receipt = sc.books_inbound(kind, bwart)
@@ -1446,8 +1446,8 @@ class SapODataMapper:
         if not material_id or not bwart or quantity is None:
             name = "Material" if not material_id else "GoodsMovementType" if not bwart else "QuantityInEntryUnit"
             raise f.fail(name, MappingError(f"goods movement has no {name}", code="missing_field"))
-        meaning = sc.movement_in(bwart)
-        reading = sc.movement_meaning(bwart, None)  # ProdnOrdConfMatlDocItm names no document to reverse
+        meaning = sc.movement_in(bwart, context=ctx)
+        reading = sc.movement_meaning(bwart, None, ctx)  # ProdnOrdConfMatlDocItm names no document to reverse
         kind = MovementType(reading["movement_type"])
         here = {"plant": plant, "storage_location": f.s("StorageLocation")}
         receipt = sc.books_inbound(kind, bwart)
@@ -1668,14 +1668,14 @@ class SapODataMapper:
         if decision is not None and decision.bapi:
             df = _Fields(decision, ctx)
             ud_code = df.s("UD_CODE")
-            ud = sc.usage_decision(ud_code, None)  # BAPI2045UD carries no valuation
+            ud = sc.usage_decision(ud_code, None, ctx)  # BAPI2045UD carries no valuation
             decided_at = df.instant_sap("UD_RECORDED_ON_DATE", "UD_RECORDED_AT_TIME", plant)
             decided_by = df.s("UD_RECORDED_BY_USER")
             ud_text = _long_text(df, "UD_TEXT_LINE")
         elif decision is not None:
             df = _Fields(decision, ctx)
             ud_code = df.s("InspectionLotUsageDecisionCode")
-            ud = sc.usage_decision(ud_code, df.s("InspLotUsageDecisionValuation"))
+            ud = sc.usage_decision(ud_code, df.s("InspLotUsageDecisionValuation"), ctx)
             decided_at = df.instant("InspectionLotUsageDecidedOn", "InspLotUsageDecisionTime", plant)
             decided_by = df.s("InspectionLotUsageDecidedBy")
         origin = f.s("InspectionLotOrigin")
