@@ -260,3 +260,11 @@ def test_bad_lookup_sections_name_the_key(tmp_path: Path, text: str, where: str)
     with pytest.raises(MappingError) as info:
         load_context(file)
     assert (info.value.code, info.value.path) == ("invalid_context", where)
+
+
+def test_a_deeply_nested_context_file_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(MappingError, match="nests too deeply") as info:
+        load_context(path)
+    assert info.value.code == "invalid_context"

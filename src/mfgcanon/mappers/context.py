@@ -435,6 +435,9 @@ def load_context(path: str | Path) -> MappingContext:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{file}: not valid TOML: {exc}", code="invalid_context") from None
+    except RecursionError:  # arrays or inline tables nested deeper than tomllib reads
+        raise MappingError(f"{file}: not a context file: its TOML nests too deeply to read",
+                           code="invalid_context") from None
     try:
         return context_from_dict(data)
     except MappingError as exc:
