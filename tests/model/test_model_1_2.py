@@ -331,3 +331,10 @@ def test_time_codes_follow_the_registry() -> None:
     with pytest.raises(errors.ValidationError, match="not a unit of time"):
         v1.ActivityTime(activity=v1.ActivityKind.SETUP, duration=_qty("1", "KGM"))
     assert v1.ActivityTime(activity=v1.ActivityKind.SETUP, duration=_qty("1.5", "HUR")).duration.uom == "HUR"
+
+
+def test_unit_conversion_factors_are_bounded_like_every_decimal() -> None:
+    with pytest.raises(errors.ValidationError) as caught:
+        v1.UnitConversion(uom="CT", numerator=Decimal("1E+40"), denominator=Decimal(1))
+    assert caught.value.code == "decimal_out_of_range"
+    assert v1.UnitConversion(uom="CT", numerator=Decimal(12), denominator=Decimal(1)).numerator == 12

@@ -17,6 +17,7 @@ from mfgcanon.v1._base import (
     Record,
     check_date_window,
     check_partial,
+    check_range,
     check_unit,
     check_window,
     in_window,
@@ -62,6 +63,7 @@ class UnitConversion(Record, frozen=True, kw_only=True):
         for name, number in (("numerator", self.numerator), ("denominator", self.denominator)):
             if not number.is_finite() or number <= 0:
                 reject(name, f"{number} must be a finite decimal > 0", "constraint_violation")
+            check_range(name, number)
 
 
 class LocalizedText(Record, frozen=True, kw_only=True):
