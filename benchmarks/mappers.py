@@ -1,8 +1,11 @@
-"""Mapper throughput, per document, against the floor (the bare parse of the same bytes) and against what a
+"""Mapper throughput, per document, against the floor (the bare parse of the same bytes: an lxml tree parse with
+the hardened options the mapper uses, or an untyped ``msgspec.json.decode``) and against what a
 user would otherwise write to get the same canonical event: xmltodict (or json), a plain-Python mapping
 function and the generated pydantic v2 event models (``mfgcanon.pydantic.v1``).
 
-Cases (issue targets: within 2x of the floor, at least 5x faster than the equivalent pydantic pipeline):
+Cases (issue targets, restated for schema 1.2.0: XML at most 2.6x the hardened lxml tree parse and at least
+4.5x faster than xmltodict + pydantic; JSON at most 3x the untyped decode and at least 3x faster than json +
+pydantic; MBGMCR03 at least 3x faster than its pipeline):
 
 * LOIPRO05 with exactly 10 operations and 20 components -> one ProductionOrderReleased event;
 * an A_ProductionOrder_2 OData response with 10 operations and 20 components -> one event;
@@ -14,7 +17,8 @@ Each case has two pydantic columns:
   does (ALPHA keys, MATNR_LONG, plant-local dates and times to UTC, Rec 20 units with the source spelling,
   Decimal quantities, statuses, properties, standard values, CloudEvent envelope with the uuid5 id) +
   ``model_validate`` of the generated event model. Before timing, the script asserts that its output, dumped
-  as JSON, equals the mapper's encoded event (the fair comparison, and the one the 5x target is read against);
+  as JSON, equals the mapper's encoded event (the fair comparison, and the one the speed-up targets are read
+  against);
 * "raw fields only": parse + a hand-written pydantic model of 5-10 raw SAP fields per record (the rounds 1-2
   baseline, kept for reference: it does much less work than the mapper).
 
@@ -988,6 +992,16 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, number: int) ->
 
 
 FLOOR, MAPPER, SAME, RAW = "floor", "mapper", "same", "raw"
+HARDENED = etree.XMLParser(  # the options the mapper parses with: no entities, no network, no DTD, no huge trees
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=False,
+    remove_comments=True,
+    remove_pis=True,
+)
 
 _GM_ITEM = (
     '<E1BP2017_GM_ITEM_CREATE SEGMENT="1"><MATERIAL>RM-2001</MATERIAL><PLANT>1710</PLANT><STGE_LOC>171C</STGE_LOC>'
@@ -1095,23 +1109,28 @@ def main() -> None:
     assert len(odata_raw(order_json).components) == 20
     groups: dict[str, dict[str, tuple[str, Callable[[], object]]]] = {
         "LOIPRO05 (10 ops, 20 comps)": {
-            FLOOR: ("floor: lxml parse", lambda: etree.fromstring(loipro_bytes)),
+            FLOOR: ("floor: hardened lxml tree parse", lambda: etree.fromstring(loipro_bytes, HARDENED)),
             MAPPER: ("mfgcanon sap-idoc -> event", lambda: idoc.to_canonical(loipro_bytes, CTX)),
             SAME: ("xmltodict + pydantic v2, same event", lambda: loipro_equivalent(loipro_bytes)),
             RAW: ("xmltodict + pydantic v2, raw fields only", lambda: loipro_raw(loipro_bytes)),
         },
         "A_ProductionOrder_2 (10 ops, 20 comps)": {
-            FLOOR: ("floor: msgspec JSON parse", lambda: msgspec.json.decode(order_json)),
+            FLOOR: ("floor: untyped msgspec.json.decode", lambda: msgspec.json.decode(order_json)),
             MAPPER: ("mfgcanon sap-odata -> event", lambda: odata.to_canonical(order_json, CTX)),
             SAME: ("json + pydantic v2, same event", lambda: odata_equivalent(order_json)),
             RAW: ("json + pydantic v2, raw fields only", lambda: odata_raw(order_json)),
         },
         "MBGMCR03 goods issue (2 items)": {
-            FLOOR: ("floor: lxml parse", lambda: etree.fromstring(gm)),
+            FLOOR: ("floor: hardened lxml tree parse", lambda: etree.fromstring(gm, HARDENED)),
             MAPPER: ("mfgcanon sap-idoc -> 2 events", lambda: idoc.to_canonical(gm, CTX)),
             SAME: ("xmltodict + pydantic v2, same events", lambda: gm_equivalent(gm)),
             RAW: ("xmltodict + pydantic v2, raw fields only", lambda: gm_raw(gm)),
         },
+    }
+    targets = {  # (at most this many times the floor, at least this speed-up vs the same-event pipeline)
+        "LOIPRO05 (10 ops, 20 comps)": (2.6, 4.5),
+        "A_ProductionOrder_2 (10 ops, 20 comps)": (3.0, 3.0),
+        "MBGMCR03 goods issue (2 items)": (None, 3.0),
     }
     for title, cases in groups.items():
         timings = measure({key: fn for key, (_, fn) in cases.items()}, args.rounds, args.number)
@@ -1119,9 +1138,10 @@ def main() -> None:
         for key, (name, _) in cases.items():
             print(f"  {name:<42} {timings[key] * 1e6:9.1f} us/doc")
         ours = timings[MAPPER]
+        most, least = targets[title]
         print(
-            f"  ratio to the floor: {ours / timings[FLOOR]:.1f}x (target <= 2x); "
-            f"speed-up vs the same-event pipeline: {timings[SAME] / ours:.1f}x (target >= 5x); "
+            f"  ratio to the floor: {ours / timings[FLOOR]:.1f}x ({f'target <= {most}x' if most else 'no target'}); "
+            f"speed-up vs the same-event pipeline: {timings[SAME] / ours:.1f}x (target >= {least}x); "
             f"vs the raw-fields one: {timings[RAW] / ours:.1f}x"
         )
 
