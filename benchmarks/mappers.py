@@ -53,7 +53,7 @@ import xmltodict
 from lxml import etree
 
 from mfgcanon import codecs
-from mfgcanon.mappers import MappingContext, get
+from mfgcanon.mappers import MappingContext, _xml, get
 from mfgcanon.pydantic import v1 as pyd
 from mfgcanon.v1 import __schema_version__
 
@@ -992,16 +992,7 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, number: int) ->
 
 
 FLOOR, MAPPER, SAME, RAW = "floor", "mapper", "same", "raw"
-HARDENED = etree.XMLParser(  # the options the mapper parses with: no entities, no network, no DTD, no huge trees
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_blank_text=False,
-    remove_comments=True,
-    remove_pis=True,
-)
+HARDENED = etree.XMLParser(**_xml._HARDENED)  # the mapper's own parser options (one place: mappers/_xml.py)
 
 _GM_ITEM = (
     '<E1BP2017_GM_ITEM_CREATE SEGMENT="1"><MATERIAL>RM-2001</MATERIAL><PLANT>1710</PLANT><STGE_LOC>171C</STGE_LOC>'
