@@ -32,6 +32,7 @@ the foreign ones; events carry their source document id; a context without time 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -212,11 +213,7 @@ class MapperContract:
         if not getattr(mapper, "accepts", ()):
             pytest.skip(f"{mapper.name} is inbound only")
         checked = 0
-        for name, payload in sample_payloads:
-            data = [getattr(e, "data", None) for e in self._run(mapper, payload, context).events]
-            entities = [d for d in data if isinstance(d, tuple(mapper.accepts))]
-            if not entities:
-                continue
+        for name, entities in self._writable(mapper, sample_payloads, context):
             documents = write_documents(mapper, entities, context)
             assert documents, name
             back: list[Any] = []
@@ -229,6 +226,16 @@ class MapperContract:
             checked += 1
         if not checked:
             pytest.skip("no sample converts to a type from_canonical accepts")
+
+    def _writable(
+        self, mapper: Mapper, sample_payloads: list[tuple[str, Any]], context: MappingContext
+    ) -> Iterator[tuple[str, list[Any]]]:
+        """(sample name, the entities it maps to that the mapper can write back), for samples that have any."""
+        for name, payload in sample_payloads:
+            data = [getattr(e, "data", None) for e in self._run(mapper, payload, context).events]
+            entities = [d for d in data if isinstance(d, tuple(mapper.accepts))]
+            if entities:
+                yield name, entities
 
     def test_garbage_gives_rejects(self, mapper: Mapper, garbage_payloads: list[Any], context: MappingContext) -> None:
         for payload in garbage_payloads:
@@ -250,11 +257,7 @@ class MapperContract:
         if not getattr(mapper, "accepts", ()):
             pytest.skip(f"{mapper.name} is inbound only")
         checked = 0
-        for name, payload in sample_payloads:
-            data = [getattr(e, "data", None) for e in self._run(mapper, payload, context).events]
-            entities = [d for d in data if isinstance(d, tuple(mapper.accepts))]
-            if not entities:
-                continue
+        for name, entities in self._writable(mapper, sample_payloads, context):
             once = self.round_trip(mapper, entities, context)
             twice = self.round_trip(mapper, once, context)
             assert sorted(map(repr, map(_strip_source, once))) == sorted(map(repr, map(_strip_source, twice))), name
