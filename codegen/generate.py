@@ -14,17 +14,28 @@ PYDANTIC_MODULE = "src/mfgcanon/pydantic/v1/__init__.py"
 
 def render_everything() -> dict[str, bytes]:
     """Repository-relative path -> bytes for every generated file."""
-    from codegen import pydantic_models
+    from codegen import docs, pydantic_models
 
     schemas = export.render_all()
     files = {f"schemas/{rel}": content for rel, content in schemas.items()}
     documents = {rel: json.loads(content) for rel, content in schemas.items() if rel.startswith("json/")}
     files[PYDANTIC_MODULE] = pydantic_models.render(documents).encode()
+    files.update(docs.render_docs(ROOT))
     return files
 
 
-def check_all(root: Path = ROOT) -> list[str]:
+def _docs(files: dict[str, bytes]) -> dict[str, bytes]:
+    from codegen.docs import OUT_DIR
+
+    return {rel: content for rel, content in files.items() if rel.startswith(f"{OUT_DIR}/")}
+
+
+def check_all(root: Path = ROOT, *, docs_only: bool = False) -> list[str]:
     """Stale, missing or extra generated files under ``root`` (empty when everything is fresh)."""
+    from codegen import docs
+
+    if docs_only:
+        return docs.drift(root, docs.render_docs(ROOT))
     files = render_everything()
     schemas = {rel.removeprefix("schemas/"): c for rel, c in files.items() if rel.startswith("schemas/")}
     problems = [f"{line.split(': ', 1)[0]}: schemas/{line.split(': ', 1)[1]}"
@@ -34,7 +45,7 @@ def check_all(root: Path = ROOT) -> list[str]:
         problems.append(f"missing: {PYDANTIC_MODULE}")
     elif target.read_bytes() != files[PYDANTIC_MODULE]:
         problems.append(f"stale: {PYDANTIC_MODULE}")
-    return problems
+    return problems + docs.drift(root, _docs(files))
 
 
 def write_all(root: Path = ROOT) -> list[str]:
@@ -47,4 +58,6 @@ def write_all(root: Path = ROOT) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(files[PYDANTIC_MODULE])
         changed.append(PYDANTIC_MODULE)
-    return changed
+    from codegen import docs
+
+    return changed + docs.write_docs(root, _docs(files))
