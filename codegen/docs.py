@@ -44,11 +44,17 @@ IDENTIFIER_MAX = 255
 # ---------------------------------------------------------------------------------------------- helpers
 
 
+def prose(text: str) -> str:
+    """Model or data text as Markdown: a ``<`` outside code spans is escaped (``'<system>.<field>'`` is not HTML)."""
+    parts = text.split("`")
+    return "`".join(part if i % 2 else part.replace("<", "&lt;") for i, part in enumerate(parts))
+
+
 def cell(text: str | None) -> str:
-    """Text safe inside a Markdown table cell (pipes escaped, one line)."""
+    """Text safe inside a Markdown table cell (pipes escaped, one line, no stray HTML)."""
     if not text:
         return ""
-    return " ".join(text.split()).replace("|", "\\|")
+    return prose(" ".join(text.split())).replace("|", "\\|")
 
 
 def code(text: str) -> str:
@@ -70,8 +76,9 @@ def json_block(value: Any) -> str:
 
 
 def _doc(cls: type[Any]) -> str:
+    """A class's own docstring as Markdown prose (inherited docstrings do not count)."""
     raw = cls.__dict__.get("__doc__")
-    return inspect.cleandoc(raw) if isinstance(raw, str) and raw.strip() else ""
+    return prose(inspect.cleandoc(raw)) if isinstance(raw, str) and raw.strip() else ""
 
 
 def isa95_names(text: str | None) -> list[str]:
@@ -153,6 +160,20 @@ def load_field_maps(root: Path) -> list[FieldMap]:
     return sorted(maps, key=lambda m: (m.mapper, m.message))
 
 
+def leading_comment(path: Path) -> str:
+    """The comment block a mapping file opens with (its own documentation), as paragraphs."""
+    paragraphs: list[list[str]] = [[]]
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        text = line.lstrip("#").strip()
+        if text:
+            paragraphs[-1].append(text)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return prose("\n\n".join(" ".join(p) for p in paragraphs if p))
+
+
 def load_code_lists(root: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """(vendor, file stem) -> parsed code list, for every ``mfgcanon.code-list/1`` file."""
     lists = {}
@@ -180,6 +201,29 @@ TRANSFORM_LISTS: dict[str, tuple[str, str | None]] = {
 }
 
 
+ENUM_CODE_LISTS: dict[str, list[tuple[str, str, str | None]]] = {
+    # enum -> (code-list file stem, dotted table, key of the canonical value in a sub-table or None)
+    "OrderStatus": [("statuses", "order", None)],
+    "OperationStatus": [("statuses", "operation", None)],
+    "MovementType": [("movement_types", "types", "movement_type")],
+    "MaterialType": [("master_data", "material_type", None)],
+    "ProcurementType": [("master_data", "procurement_type", None)],
+    "StockStatus": [("master_data", "stock_type", None), ("master_data", "insmk", None)],
+    "ActivityKind": [("master_data", "activity_slots", None)],
+    "InspectionType": [("quality", "inspection_type", None)],
+    "Evaluation": [("quality", "evaluation", None)],
+    "UsageDecision": [("quality", "usage_decision.valuation", None), ("quality", "usage_decision.codes", None)],
+}
+"""Which vendor code lists translate source codes into which enum: the enum page lists the codes per value."""
+
+OTHER_MEANING = ("A value this version does not know, or none fits: the source's own code is kept in the "
+                 "field's `*_source_code` sibling.")
+
+
+def source_code(value: str) -> str:
+    return code(value) if value else '`""` (blank)'
+
+
 class Model:
     """The v1 types, their reachable structs and enums, and where each struct appears."""
 
@@ -187,7 +231,7 @@ class Model:
         from mfgcanon.typeinfo import reachable_types
         from mfgcanon.v1.events import ENTITY_TYPES, EVENT_TYPES, data_type
 
-        self.entities = sorted(ENTITY_TYPES, key=lambda t: t.__struct_config__.tag)
+        self.entities = sorted(ENTITY_TYPES, key=lambda t: str(t.__struct_config__.tag))
         self.events = sorted(EVENT_TYPES, key=lambda t: t.NAME)
         self.data_type = data_type
         self.owners: dict[type[Any], set[type[Any]]] = {}
@@ -431,7 +475,7 @@ class Renderer:
 
     def _validated_example(self, value: Any, tp: type[Any], name: str) -> Any:
         """The example as JSON data, after checking it against the type's JSON Schema and the decoder."""
-        import jsonschema
+        import jsonschema  # type: ignore[import-untyped]
 
         from mfgcanon import codecs
 
@@ -546,7 +590,7 @@ class Renderer:
                "field map in `mappings/` names one), the enums used and a valid JSON example.\n\n"]
         rows = []
         for entity in model.entities:
-            tag = entity.__struct_config__.tag
+            tag = str(entity.__struct_config__.tag)
             first = _doc(entity).split("\n\n")[0]
             rows.append([f"[{entity.__name__}]({tag}.md)", code(tag), cell(first)])
         out.append(table(["Entity", "kind", "What it is"], rows) + "\n")
@@ -574,11 +618,35 @@ class Renderer:
             if text:
                 out.append(text + "\n\n")
             meanings = member_docs(enum_cls)
-            out.append(table(["Value", "Meaning"],
-                             [[code(str(m.value)), cell(meanings.get(str(m.value), ""))] for m in enum_cls]) + "\n")
+            meanings.setdefault("other", OTHER_MEANING)
+            vendors = self._enum_codes(enum_cls.__name__)
+            head = ["Value", "Meaning", *[f"{VENDORS.get(v, v)} codes" for v in vendors]]
+            rows = [[code(str(m.value)), cell(meanings.get(str(m.value), "")),
+                     *["<br>".join(vendors[v].get(str(m.value), [])) for v in vendors]] for m in enum_cls]
+            out.append(table(head, rows) + "\n")
             if usage.get(enum_cls):
                 out.append("Used by: " + ", ".join(sorted(set(usage[enum_cls]))) + ".\n\n")
         return "".join(out)
+
+    def _enum_codes(self, enum_name: str) -> dict[str, dict[str, list[str]]]:
+        """vendor -> canonical value -> "table: codes" texts, from the vendor code lists for ``enum_name``."""
+        found: dict[str, dict[str, list[str]]] = {}
+        for stem, dotted, key in ENUM_CODE_LISTS.get(enum_name, []):
+            for (vendor, file_stem), data in sorted(self.code_lists.items()):
+                if file_stem != stem:
+                    continue
+                node: Any = data
+                for part in dotted.split("."):
+                    node = node.get(part, {}) if isinstance(node, dict) else {}
+                by_value: dict[str, list[str]] = {}
+                for source, target in node.items():
+                    value = target.get(key) if key and isinstance(target, dict) else target
+                    if isinstance(value, str):
+                        by_value.setdefault(value, []).append(source_code(source))
+                for value, codes in by_value.items():
+                    label = f"{stem}.toml [{dotted}]"
+                    found.setdefault(vendor, {}).setdefault(value, []).append(f"{', '.join(codes)} ({label})")
+        return found
 
     def units_page(self) -> str:
         from mfgcanon import units
@@ -660,10 +728,10 @@ class Renderer:
         for name in errors.ERROR_CODES:
             docs = errors.code_doc(name)
             raised = classes.get(name)
-            out.append(f"## {name}\n\n{docs.cause}\n\n")
+            out.append(f"## {name}\n\n{prose(docs.cause)}\n\n")
             if raised:
                 out.append("Default code of: " + ", ".join(code(c) for c in raised) + ".\n\n")
-            out.append(f"**Example.** {docs.example}\n\n**What to do.** {docs.fix}\n\n")
+            out.append(f"**Example.** {prose(docs.example)}\n\n**What to do.** {prose(docs.fix)}\n\n")
         out.append("## Registered plugin codes\n\n")
         plugin = self._plugin_codes()
         if not plugin:
@@ -702,12 +770,14 @@ class Renderer:
             out.append("```text\n" + command.get_help(ctx).rstrip() + "\n```\n\n")
             rows = []
             for param in command.get_params(ctx):
-                if param.name == "help":
+                if "--help" in param.opts:
                     continue
                 names = ", ".join(code(o) for o in [*param.opts, *param.secondary_opts])
                 kind = "argument" if isinstance(param, click.Argument) else (
                     "flag" if getattr(param, "is_flag", False) else param.type.name)
                 default = param.default if not callable(param.default) else None
+                if type(default).__name__ == "Sentinel":  # click's UNSET: no default
+                    default = None
                 default_text = "" if default in (None, False, (), []) else code(json.dumps(default, default=str))
                 help_text = getattr(param, "help", None) or ""
                 if isinstance(param.type, click.Choice):
@@ -777,6 +847,14 @@ class Renderer:
             out.append(f"### {VENDORS.get(fmap.vendor, fmap.vendor)} {title}\n\n"
                        f"From `mappings/{fmap.vendor}/{stem}.toml`"
                        + (f", table `[{section}]`" if section else "") + ".\n\n")
+            comment = leading_comment(self.root / "mappings" / fmap.vendor / f"{stem}.toml")
+            if comment and stem != "units":
+                out.append(comment + "\n\n")
+            if stem == "units":  # one alias table for every message: on the units page
+                out.append(f"The source unit codes and the Rec 20 code each becomes: "
+                           f"[{VENDORS.get(fmap.vendor, fmap.vendor)} unit codes](../units.md#aliases-{fmap.vendor})."
+                           "\n\n")
+                continue
             body = data.get(section, {}) if section else {k: v for k, v in data.items() if k != "format"}
             out.append(_render_code_list(body))
         return "".join(out)
@@ -792,12 +870,13 @@ class Renderer:
                "ISA-95 or B2MML term.\n\n"]
         missing = [VENDORS.get(v, v) for v in vendors if v not in mapped_vendors]
         if missing:
-            out.append('!!! note "Vendors without a mapper yet"\n    ' + ", ".join(missing)
+            names = " and ".join([", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+            out.append('!!! note "Vendors without a mapper yet"\n    ' + names
                        + " have no mapper and no field map in this version, so their columns say so rather than "
                        "guess.\n\n")
         by_entity: dict[str, set[str]] = {}
-        for (entity, canonical) in self.sources:
-            by_entity.setdefault(entity, set()).add(canonical)
+        for (name, canonical) in self.sources:
+            by_entity.setdefault(name, set()).add(canonical)
         for entity_name in sorted(by_entity):
             entity = next(e for e in model.entities if e.__name__ == entity_name)
             out.append(f"## {entity_name}\n\n")
@@ -987,27 +1066,36 @@ def _scalar(value: Any) -> str:
         return ", ".join(code(str(v)) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return code(str(value))
+    if isinstance(value, str) and " " in value:
+        return cell(value)  # a text, not a code
+    return source_code(str(value))
 
 
 def _render_code_list(body: dict[str, Any]) -> str:
-    """A code-list table: flat maps become two columns, maps of tables one column per key."""
-    scalars = {k: v for k, v in body.items() if not isinstance(v, dict)}
+    """A code-list table: a flat map becomes two columns; a map of small records (movement types) one row per
+    code with a column per key; other nested tables come one after the other; lists are a line of text."""
+    lists = {k: v for k, v in body.items() if isinstance(v, list)}
+    scalars = {k: v for k, v in body.items() if not isinstance(v, dict | list)}
     tables = {k: v for k, v in body.items() if isinstance(v, dict)}
-    out = []
+    out = [f"`{key}`: {_scalar(value)}\n\n" for key, value in lists.items()]
     if scalars:
-        out.append(table(["Source code", "Canonical"], [[code(k), _scalar(v)] for k, v in scalars.items()]) + "\n")
-    if tables and all(not isinstance(x, dict) for v in tables.values() for x in v.values()) and all(
-            k[:1].isdigit() or len(tables) > 1 for k in tables):
-        columns: list[str] = []
-        for value in tables.values():
-            columns += [c for c in value if c not in columns]
-        rows = [[code(k), *[_scalar(v[c]) if c in v else "" for c in columns]] for k, v in tables.items()]
+        out.append(table(["Source code", "Canonical"], [[source_code(k), _scalar(v)] for k, v in scalars.items()])
+                   + "\n")
+    columns: list[str] = []
+    for value in tables.values():
+        columns += [c for c in value if c not in columns]
+    records = tables and all(not isinstance(x, dict) for v in tables.values() for x in v.values())
+    if records and len(columns) <= WIDE_TABLE_COLUMNS:
+        rows = [[source_code(k), *[_scalar(v[c]) if c in v else "" for c in columns]] for k, v in tables.items()]
         out.append(table(["Source code", *columns], rows) + "\n")
     else:
         for key, value in tables.items():
             out.append(f"`[{key}]`\n\n" + _render_code_list(value))
     return "".join(out)
+
+
+WIDE_TABLE_COLUMNS = 8
+"""A map of records with at most this many distinct keys is one table (a row per code); else one table each."""
 
 
 # ------------------------------------------------------------------------------------- write and check

@@ -286,7 +286,10 @@ def compat_page() -> str:
            "what the checker reports for that pair at each level (run when this page is generated). BACKWARD "
            "checks that the new schema reads old data, FORWARD the reverse, FULL both. A JSON Schema rule is "
            "*tolerated* when a registry accepts the change under the policy (`strict`, or `lenient`, which "
-           "treats open content models as closed). Levels and the project's own policy: "
+           "treats open content models as closed). A change is reported per direction: what BACKWARD reports under "
+           "one id, FORWARD may report under the opposite one (`TYPE_EXTENDED` backward is `TYPE_NARROWED` "
+           "forward), so \"not reported\" in a row means this id, not the change. Levels and the project's own "
+           "policy: "
            "[Schema compatibility](../compatibility.md).\n\n"]
     sections = (("Avro rules", AVRO_RULES), ("General rules", GENERAL_RULES), ("JSON Schema rules", JSON_RULES))
     for title, rules in sections:

@@ -89,7 +89,7 @@ def _scenario(root: Path) -> list[CloudEvent]:
     events: list[CloudEvent] = []
     for line in (root / SCENARIO).read_bytes().splitlines():
         if line.strip():
-            events.append(codecs.decode(line, type=Event))  # type: ignore[arg-type]
+            events.append(codecs.decode(line, type=Event))
     return events
 
 
