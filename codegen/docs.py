@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import functools
 import inspect
 import json
 import re
@@ -284,12 +285,20 @@ class Model:
             found.setdefault(struct, []).append(prefix)
             if depth > 6:
                 return
-            for field in mi.type_info(struct).fields:  # type: ignore[attr-defined]
+            for field in fields_of(struct):  # type: ignore[attr-defined]
                 for inner in _structs_in(field.type):
                     walk(inner, f"{prefix}.{field.name}" if prefix else field.name, depth + 1)
 
         walk(entity, "", 0)
         return found
+
+
+@functools.cache
+def fields_of(struct: type[Any]) -> tuple[mi.Field, ...]:
+    """A struct's fields (``msgspec.inspect`` is slow enough to matter across every page)."""
+    info = mi.type_info(struct)
+    assert isinstance(info, mi.StructType), struct
+    return info.fields
 
 
 def _unwrap(tp: mi.Type) -> tuple[mi.Type, str | None, bool]:
@@ -324,7 +333,7 @@ def _structs_in(tp: mi.Type) -> list[type[Any]]:
 def _placeholders(struct: type[Any], data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """``data`` with every identifier present replaced by ``{its path}`` (nested structs too, not lists)."""
     out = dict(data)
-    for field in mi.type_info(struct).fields:  # type: ignore[attr-defined]
+    for field in fields_of(struct):  # type: ignore[attr-defined]
         if field.name not in out or field.name in ("kind", "source"):
             continue
         inner, _, _ = _unwrap(field.type)
@@ -346,7 +355,7 @@ def key_templates(example: Any) -> list[tuple[str, str, str]]:
 
     struct = type(example)
     base = _placeholders(struct, msgspec.to_builtins(example))
-    fields = {f.name: f for f in mi.type_info(struct).fields}  # type: ignore[attr-defined]
+    fields = {f.name: f for f in fields_of(struct)}  # type: ignore[attr-defined]
     variants: list[tuple[str, dict[str, Any]]] = [("", base)]
     for name in sorted(base):
         value = base[name]
@@ -512,7 +521,7 @@ class Renderer:
 
     def field_table(self, struct: type[Any], entity: type[Any] | None, prefixes: list[str], from_dir: str) -> str:
         rows = []
-        for field in mi.type_info(struct).fields:  # type: ignore[attr-defined]
+        for field in fields_of(struct):  # type: ignore[attr-defined]
             tp_text, fmt = type_text(self.model, field.type, from_dir)
             _, description, _ = _unwrap(field.type)
             isa = ", ".join(isa95_names(description))
@@ -604,7 +613,7 @@ class Renderer:
         model = self.model
         usage: dict[type[Any], list[str]] = {}
         for struct in sorted({s for ss in model.entity_structs.values() for s in ss}, key=lambda s: s.__name__):
-            for field in mi.type_info(struct).fields:  # type: ignore[attr-defined]
+            for field in fields_of(struct):  # type: ignore[attr-defined]
                 for enum_cls in _enums_in(field.type):
                     usage.setdefault(enum_cls, []).append(
                         f"[{struct.__name__}.{field.name}]({model.struct_link(struct, '').split('](', 1)[1]}")
@@ -1031,7 +1040,7 @@ def _enums_in(tp: mi.Type) -> list[type[Any]]:
 
 
 def _enums_of(struct: type[Any]) -> list[type[Any]]:
-    return [e for f in mi.type_info(struct).fields for e in _enums_in(f.type)]  # type: ignore[attr-defined]
+    return [e for f in fields_of(struct) for e in _enums_in(f.type)]  # type: ignore[attr-defined]
 
 
 def _description(entity: type[Any], dotted: str) -> str | None:
@@ -1041,7 +1050,7 @@ def _description(entity: type[Any], dotted: str) -> str | None:
     for part in dotted.split("."):
         if struct is None:
             return None
-        field = next((f for f in mi.type_info(struct).fields if f.name == part), None)  # type: ignore[attr-defined]
+        field = next((f for f in fields_of(struct) if f.name == part), None)  # type: ignore[attr-defined]
         if field is None:
             return None
         _, description, _ = _unwrap(field.type)
