@@ -663,14 +663,21 @@ class Renderer:
         out = [HEADER.format(source="src/mfgcanon/units.py and mappings/*/units.toml"), "# Units\n\n",
                "The UN/CEFACT Recommendation 20 codes mfgcanon knows: the only codes a `Quantity.uom` may "
                "carry. Conversions within a dimension are exact (`Decimal` arithmetic on the factors below, "
-               "relative to the dimension's reference unit); units without a fixed size (packaging) convert "
-               "only through a material's own conversion factors. Add a code the table lacks with "
-               "`mfgcanon.units.register`.\n\n"]
+               "relative to the dimension's reference unit); units without a factor do not convert by "
+               "themselves (packaging units convert through a material's own conversion factors). Add a code "
+               "the table lacks with `mfgcanon.units.register`.\n\n"]
         by_dim: dict[str, list[Any]] = {}
         for unit in units.all_units():
             by_dim.setdefault(unit.dimension, []).append(unit)
         for dimension in sorted(by_dim):
             out.append(anchor(f"dimension-{dimension}") + f"## {dimension.capitalize()}\n\n")
+            reference = [u for u in by_dim[dimension] if u.size == "1"]
+            if reference:
+                out.append("Reference unit: " + ", ".join(f"{code(u.code)} ({u.name})" for u in reference)
+                           + ".\n\n")
+            else:
+                out.append("No multiplicative factor: mfgcanon does not convert these (packaging units convert only "
+                           "through a material's own conversion factors; temperature scales are affine).\n\n")
             out.append(table(["Code", "Name", "Size in the reference unit"],
                              [[code(u.code), cell(u.name), u.size if u.size is not None else "no fixed size"]
                               for u in by_dim[dimension]]) + "\n")
@@ -772,8 +779,9 @@ class Renderer:
                "shared by every command (see the top-level help).\n\n"]
 
         def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
-            ctx = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100,
-                                max_content_width=100)
+            # make_context applies the command's context_settings (``-h``), as a real invocation does
+            ctx = command.make_context(path[-1], [], parent=parent, resilient_parsing=True, terminal_width=100,
+                                       max_content_width=100)
             name = " ".join(path)
             out.append(anchor("cmd-" + slug(name)) + f"## {name}\n\n")
             out.append("```text\n" + command.get_help(ctx).rstrip() + "\n```\n\n")
