@@ -780,6 +780,8 @@ def check_registry(
     forced = None if schema_type is None else SchemaType(str(schema_type).upper())
     lvl_given = None if level is None else _coerce_level(level)
     doc, file, text = _schema_text(schema)
+    detected = detect(doc, file)
+    check_history([], schema, Level.NONE, schema_type=forced or detected)  # a bad local schema: before any request
     source = _source(registry, env)
     try:
         versions = tuple(source.get_subject_versions(subject))
@@ -798,7 +800,6 @@ def check_registry(
 
     registered = {v.schema_type for v in versions}
     held = SchemaType(registered.pop()) if len(registered) == 1 and versions[-1].schema_type in _TYPES else None
-    detected = detect(doc, file)
     # the registry says which language the subject holds; a local file that plainly is the other one is
     # compared as it is, so that the change of language is a finding (SCHEMA_TYPE_CHANGED), not a parse error
     kind = forced or (held if detected in (None, held) else None)
