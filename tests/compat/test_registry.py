@@ -140,6 +140,17 @@ def test_verbose_verdict_messages(registry: StandIn) -> None:
     assert "{oldSchemaVersion: 2}" in verdict.messages
 
 
+def test_registry_messages_are_made_safe_to_print(registry: StandIn) -> None:
+    registry.verdicts["orders-value"] = (False, ["\x1b]0;owned\x07red" + "x" * 5000] * 500)
+    verdict = client(registry).test_compatibility("orders-value", json.dumps(V2))
+    assert len(verdict.messages) == 100
+    assert verdict.messages[0].startswith("?]0;owned?red")
+    assert len(verdict.messages[0]) == 2003
+    registry.faults.append(Fault(400, {"error_code": 400, "message": "bad\x1b[2J"}))
+    with pytest.raises(RegistryError, match=r"bad\?\[2J"):
+        client(registry).get_versions("orders-value")
+
+
 def test_level_from_subject_or_global(registry: StandIn) -> None:
     c = client(registry)
     assert c.get_level("orders-value") == (Level.BACKWARD, "global")  # 404 / 40408 first, then /config

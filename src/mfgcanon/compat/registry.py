@@ -21,6 +21,7 @@ import base64
 import functools
 import http.client
 import os
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -64,6 +65,9 @@ ENV_USER_INFO: Final = "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"
 _MAX_BODY: Final = 32 * 1024 * 1024  # a registry answer larger than this is refused, not buffered
 _MAX_DELAY: Final = 5.0  # no single wait between retries is longer, whatever Retry-After says
 _RETRY_STATUS: Final = frozenset({429, 500, 502, 503, 504})
+_MAX_TEXT: Final = 2000  # characters kept of one registry message
+_MAX_MESSAGES: Final = 100
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # registry error_code -> our stable code (Confluent's documented codes; Karapace and Redpanda use them too)
 _ERROR_CODES: Final[dict[int, str]] = {
@@ -246,6 +250,12 @@ def auth_header(
     return None
 
 
+def _clean(text: str) -> str:
+    """A registry's message made safe to print: no terminal control sequences, bounded length."""
+    text = _CONTROL.sub("?", text)
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "..."
+
+
 def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
 
@@ -395,7 +405,9 @@ class RegistryClient:
         elif not isinstance(messages, list):
             messages = [messages]
         return RegistryVerdict(
-            is_compatible=answer["is_compatible"], messages=tuple(map(str, messages)), against=against
+            is_compatible=answer["is_compatible"],
+            messages=tuple(_clean(str(m)) for m in messages[:_MAX_MESSAGES]),
+            against=against,
         )
 
     # -- transport -----------------------------------------------------------------------------------------
@@ -475,6 +487,7 @@ class RegistryClient:
         text = body.get("message") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text:
             text = raw.body[:200].decode("utf-8", "replace").strip() or http.client.responses.get(status, "error")
+        text = _clean(text)
         if 300 <= status < 400:
             raise RegistryError(
                 "BAD_RESPONSE", f"{where} redirected (to {raw.location or '?'}); give the registry's own URL",
@@ -578,7 +591,7 @@ class _ConfluentSource:
         except Exception as exc:  # the confluent client's own error type, or its HTTP library's
             status = getattr(exc, "http_status_code", None)
             error_code = getattr(exc, "error_code", None)
-            message = str(getattr(exc, "error_message", None) or exc)
+            message = _clean(str(getattr(exc, "error_message", None) or exc))
             if isinstance(status, int):
                 code = _ERROR_CODES.get(error_code if isinstance(error_code, int) else 0) or (
                     "REGISTRY_UNAVAILABLE" if status >= 500 else _STATUS_CODES.get(status, "BAD_REQUEST")
