@@ -32,8 +32,8 @@ from typing import Any, ClassVar
 import msgspec
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers import _sap
-from mfgcanon.mappers import sap_common as sc
+from mfgcanon.mappers.sap import values as _sap
+from mfgcanon.mappers.sap import common as sc
 from mfgcanon.mappers._base import (
     MappingResult,
     Payload,
