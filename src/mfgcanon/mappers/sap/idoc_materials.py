@@ -7,9 +7,7 @@ from typing import Any
 import msgspec
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers._base import (
-    MappingResult,
-)
+from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.sap import common as sc
 from mfgcanon.mappers.sap import values

@@ -22,9 +22,7 @@ from mfgcanon.mappers._base import (
     reject_from_error,
 )
 from mfgcanon.mappers._data import canonical_for
-from mfgcanon.mappers._xml import (
-    local_name,
-)
+from mfgcanon.mappers._xml import local_name
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.sap import common as sc
 from mfgcanon.mappers.sap import values

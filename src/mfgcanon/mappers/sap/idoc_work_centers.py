@@ -7,9 +7,7 @@ from datetime import date, time, timedelta
 import msgspec
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers._base import (
-    MappingResult,
-)
+from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.sap import common as sc
 from mfgcanon.mappers.sap import values
@@ -23,9 +21,7 @@ from mfgcanon.mappers.sap.idoc_reader import (
     _texts,
     _zone,
 )
-from mfgcanon.v1.events import (
-    WorkCenterUpserted,
-)
+from mfgcanon.v1.events import WorkCenterUpserted
 from mfgcanon.v1.work_center import WorkCenter
 
 

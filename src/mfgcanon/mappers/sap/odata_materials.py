@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers._base import (
-    MappingResult,
-)
+from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.sap import common as sc
 from mfgcanon.mappers.sap.odata_reader import (

@@ -9,9 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers._base import (
-    MappingResult,
-)
+from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.sap import common as sc
 from mfgcanon.mappers.sap import values
@@ -24,9 +22,7 @@ from mfgcanon.mappers.sap.odata_reader import (
     _source,
 )
 from mfgcanon.v1 import derive
-from mfgcanon.v1.events import (
-    movement_event,
-)
+from mfgcanon.v1.events import movement_event
 from mfgcanon.v1.inventory import MaterialMovement, MovementType
 from mfgcanon.v1.posting import PostingState
 

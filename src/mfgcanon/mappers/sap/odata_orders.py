@@ -6,9 +6,7 @@ import functools
 from typing import Any
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers._base import (
-    MappingResult,
-)
+from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers._data import table
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.sap import common as sc
