@@ -134,21 +134,22 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.schema_type} {self.level}: {verdict}{tail}"
 
     def _repr_html_(self) -> str:
-        """Notebook rendering; every value is HTML-escaped."""
-        esc = html.escape
+        """Notebook rendering: the verdict, then the findings (cut with a count); every value HTML-escaped."""
+        from mfgcanon import _html
+
         colour = "#1a7f37" if self.is_compatible else "#cf222e"
-        rows = "".join(
-            "<tr>"
-            f"<td><code>{esc(f.rule)}</code></td><td><code>{esc(f.path)}</code></td>"
-            f"<td>{esc(f.direction.value)}</td><td>{'yes' if f.breaking else 'no'}</td>"
-            f"<td>{esc(f.version or '')}</td><td>{esc(f.message)}</td>"
-            "</tr>"
-            for f in self.findings
-        )
-        table = (
-            "<table><thead><tr><th>rule</th><th>path</th><th>direction</th><th>breaking</th>"
-            f"<th>version</th><th>message</th></tr></thead><tbody>{rows}</tbody></table>"
-            if self.findings
-            else ""
-        )
-        return f'<div><p style="color:{colour}"><strong>{esc(self.summary())}</strong></p>{table}</div>'
+        table = _html.table(*self._rows(), total=len(self.findings)) if self.findings else ""
+        return f'<div><p style="color:{colour}"><strong>{html.escape(self.summary())}</strong></p>{table}</div>'
+
+    def __repr__(self) -> str:
+        """The summary and the first findings, readable in a plain REPL."""
+        from mfgcanon import _html
+
+        if not self.findings:
+            return f"Report: {self.summary()}"
+        return f"Report: {self.summary()}\n" + _html.text_table(*self._rows(), total=len(self.findings))
+
+    def _rows(self) -> tuple[list[str], Any]:
+        return (["rule", "path", "direction", "breaking", "version", "message"],
+                ((f.rule, f.path, f.direction, "yes" if f.breaking else "no", f.version, f.message)
+                 for f in self.findings))
