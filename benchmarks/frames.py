@@ -34,8 +34,9 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.codecs holds the workload
 
-from benchmarks.codecs import make_confirmation  # noqa: E402
-from mfgcanon import frames  # noqa: E402
+from benchmarks.codecs import make_confirmation
+
+from mfgcanon import frames
 
 TARGET = 3.0
 

@@ -287,8 +287,8 @@ class _Builder:
         pa = self.pa
         inner, extra, _ = _unwrap(info)
         nones = values.count(None)
-        if nones == len(values):
-            return pa.nulls(len(values), _arrow_type(pa, inner, where))
+        if nones == len(values) and values:
+            return self.nulls(inner, len(values), where)
         if isinstance(inner, mi.StrType):
             return self.convert(values, pa.string(), where)
         if isinstance(inner, mi.DecimalType):
@@ -304,6 +304,14 @@ class _Builder:
         if isinstance(inner, mi.ListType | mi.VarTupleType | mi.SetType | mi.FrozenSetType):
             return self.list_column(values, inner, where, nones)
         return self.convert(values, _arrow_type(pa, inner, where), where)
+
+    def nulls(self, inner: mi.Type, count: int, where: str) -> Any:
+        """An all-null column of the model's type; an enum keeps its dictionary of every model value."""
+        pa = self.pa
+        if isinstance(inner, mi.EnumType):
+            dictionary = self.convert(_enum_values(inner.cls), _arrow_type(pa, inner, where).value_type, where)
+            return pa.DictionaryArray.from_arrays(pa.nulls(count, pa.int32()), dictionary)
+        return pa.nulls(count, _arrow_type(pa, inner, where))
 
     def enum(self, values: list[Any], cls: type[enum.Enum], where: str) -> Any:
         """A dictionary column whose dictionary is every value the model's enum has, in declaration order."""
@@ -350,21 +358,14 @@ class _Builder:
     def flatten(self, values: list[Any], info: mi.StructType, prefix: str, out: dict[str, Any],
                 skip: str | None = None) -> None:
         """Dotted columns of a struct into ``out``: a nested struct's fields become columns of their own."""
-        pa = self.pa
         nones = values.count(None)
         for field in info.fields:
             if field.name == skip:
                 continue
             name = prefix + field.name
             inner, _, _ = _unwrap(field.type)
-            if nones == len(values):  # every parent absent: the whole subtree is null, typed from the model
-                if isinstance(inner, mi.StructType):
-                    for leaf in _leaf_fields(pa, inner, name + "."):
-                        out[leaf.name] = pa.nulls(len(values), leaf.type)
-                else:
-                    out[name] = pa.nulls(len(values), _arrow_type(pa, inner, name))
-                continue
-            column = self.field(values, field.name, nones)
+            # every parent absent: the same all-None list serves each column of the subtree
+            column = values if nones == len(values) else self.field(values, field.name, nones)
             if isinstance(inner, mi.StructType):
                 self.flatten(column, inner, name + ".", out)
             else:
