@@ -284,3 +284,14 @@ def test_a_missing_extra_gives_the_install_hint(monkeypatch: pytest.MonkeyPatch,
     assert f"pip install 'mfgcanon[{extra}]'" in str(error)
     assert error.extra == extra
     assert error.cause_type == "ModuleNotFoundError"
+
+
+def test_importing_frames_imports_no_dataframe_library() -> None:
+    import subprocess
+
+    code = ("import sys, mfgcanon.frames, mfgcanon.notebook; "
+            "print(sorted(m for m in ('pyarrow', 'polars', 'pandas', 'IPython') if m in sys.modules))")
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": src, "PATH": ""})
+    assert out.stdout.strip() == "[]"
