@@ -134,17 +134,17 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.schema_type} {self.level}: {verdict}{tail}"
 
     def _repr_html_(self) -> str:
-        """Notebook rendering; every value is HTML-escaped."""
+        """Notebook rendering: the verdict, then the findings (cut with a count); every value HTML-escaped."""
         esc = html.escape
         colour = "#1a7f37" if self.is_compatible else "#cf222e"
         rows = "".join(
-            "<tr>"
-            f"<td><code>{esc(f.rule)}</code></td><td><code>{esc(f.path)}</code></td>"
-            f"<td>{esc(f.direction.value)}</td><td>{'yes' if f.breaking else 'no'}</td>"
-            f"<td>{esc(f.version or '')}</td><td>{esc(f.message)}</td>"
-            "</tr>"
-            for f in self.findings
+            f"<tr><td><code>{esc(rule)}</code></td><td><code>{esc(path)}</code></td>"
+            + "".join(f"<td>{esc(cell)}</td>" for cell in rest) + "</tr>"
+            for rule, path, *rest in map(_cells, self.findings[:_MAX_ROWS])
         )
+        more = len(self.findings) - _MAX_ROWS
+        if more > 0:
+            rows += f'<tr><td colspan="6"><i>… {more} more ({len(self.findings)} in all)</i></td></tr>'
         table = (
             "<table><thead><tr><th>rule</th><th>path</th><th>direction</th><th>breaking</th>"
             f"<th>version</th><th>message</th></tr></thead><tbody>{rows}</tbody></table>"
@@ -152,3 +152,22 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
             else ""
         )
         return f'<div><p style="color:{colour}"><strong>{esc(self.summary())}</strong></p>{table}</div>'
+
+    def __repr__(self) -> str:
+        """The summary and the first findings, one line each: readable in a plain REPL."""
+        lines = [f"Report: {self.summary()}"]
+        lines += [f"  {rule} {path} ({direction}, breaking: {breaking}): {message}"
+                  for rule, path, direction, breaking, _, message in map(_cells, self.findings[:_MAX_ROWS])]
+        if len(self.findings) > _MAX_ROWS:
+            lines.append(f"  … {len(self.findings) - _MAX_ROWS} more ({len(self.findings)} in all)")
+        return "\n".join(lines)
+
+
+_MAX_ROWS: Final = 20
+"""Findings shown before the rest is counted (as ``mfgcanon._html.MAX_ROWS``: compat imports nothing else of
+mfgcanon, so it keeps its own few lines of table)."""
+
+
+def _cells(finding: Finding) -> tuple[str, str, str, str, str, str]:
+    return (finding.rule, finding.path, finding.direction.value, "yes" if finding.breaking else "no",
+            finding.version or "", finding.message)
