@@ -11,11 +11,10 @@ False
 
 from __future__ import annotations
 
-from typing import Final
-
-from mfgcanon.compat._check import check, check_history
+from mfgcanon.compat._check import PROJECT_POLICY, check, check_history, distinct_labels
 from mfgcanon.compat._errors import SchemaInputError
-from mfgcanon.compat._report import Direction, Finding, Level, Policy, Report, SchemaType
+from mfgcanon.compat._load import SchemaText
+from mfgcanon.compat._report import Direction, Finding, Level, Location, Policy, Report, SchemaType
 from mfgcanon.compat._rules import (
     AVRO_RULES,
     COMPATIBLE_CHANGES_LENIENT,
@@ -35,14 +34,14 @@ __all__ = [
     "Direction",
     "Finding",
     "Level",
+    "Location",
     "Policy",
     "Report",
     "SchemaInputError",
+    "SchemaText",
     "SchemaType",
     "check",
     "check_history",
+    "distinct_labels",
     "rule_summary",
 ]
-
-# The levels mfgcanon holds its own published schemas to (see docs/compatibility.md, "Our policy").
-PROJECT_POLICY: Final[dict[str, str]] = {"AVRO": "FULL_TRANSITIVE", "JSON": "BACKWARD_TRANSITIVE"}

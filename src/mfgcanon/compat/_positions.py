@@ -1,0 +1,143 @@
+"""Where a JSON pointer lands in a schema file: a small position-keeping JSON scanner.
+
+msgspec decodes fast but forgets positions. Findings are rare, so positions are worked out only for a
+file that has one: a single regex pass records the offset of every value (for an object member, of its
+key, which is where an editor should put the cursor), and a pointer is then walked through the decoded
+document, following local ``$ref``s, to the deepest node that exists on that side.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from typing import Any, Final
+
+__all__ = ["PositionIndex", "escape", "join", "split", "walk"]
+
+_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+
+
+def escape(token: str) -> str:
+    """One RFC 6901 reference token."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def join(tokens: list[str]) -> str:
+    """A JSON pointer from unescaped tokens (``""`` for the whole document)."""
+    return "".join("/" + escape(t) for t in tokens)
+
+
+def split(pointer: str) -> list[str]:
+    """Unescaped tokens of a pointer; accepts ``#/a/b`` (Confluent's form), ``/a/b`` and ``/``."""
+    body = pointer[1:] if pointer.startswith("#") else pointer
+    if body in ("", "/"):
+        return []
+    return [t.replace("~1", "/").replace("~0", "~") for t in body.lstrip("/").split("/")]
+
+
+class PositionIndex:
+    """Pointer -> (line, column), both 1-based, for one JSON text (columns count characters)."""
+
+    __slots__ = ("_lines", "_offsets")
+
+    def __init__(self, text: str) -> None:
+        self._offsets = _scan(text)
+        self._lines = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, pointer: str) -> tuple[int, int] | None:
+        """Where the node at ``pointer`` starts, or ``None`` when the text has no such node."""
+        offset = self._offsets.get(pointer)
+        if offset is None:
+            return None
+        line = bisect.bisect_right(self._lines, offset)
+        return line, offset - self._lines[line - 1] + 1
+
+
+def _scan(text: str) -> dict[str, int]:
+    """Offset of every value (or member key) by pointer; tolerant, since the text was decoded already."""
+    offsets: dict[str, int] = {}
+    # frames: [pointer of the container, is_object, next array index, pointer of the pending member]
+    stack: list[list[Any]] = []
+    pending = ""  # pointer the next value gets
+    expect_key = False
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        first = token[0]
+        if first in "]}":
+            if stack:
+                stack.pop()
+            expect_key = False
+            continue
+        if first == ",":
+            if stack:
+                frame = stack[-1]
+                if frame[1]:
+                    expect_key = True
+                else:
+                    frame[2] += 1
+                    pending = f"{frame[0]}/{frame[2]}"
+            continue
+        if first == ":":
+            continue
+        if expect_key and first == '"':
+            key = token[1:-1]
+            if "\\" in key:
+                try:
+                    key = json.loads(token)
+                except ValueError:
+                    pass
+            pending = f"{stack[-1][0]}/{escape(key)}"
+            offsets.setdefault(pending, match.start())
+            expect_key = False
+            continue
+        offsets.setdefault(pending, match.start())
+        if first == "{":
+            stack.append([pending, True, 0, ""])
+            expect_key = True
+        elif first == "[":
+            stack.append([pending, False, 0, ""])
+            pending = f"{pending}/0"
+    return offsets
+
+
+def _resolve_ref(root: Any, node: Any) -> tuple[Any, list[str]] | None:
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        return None
+    target = root
+    tokens = split(ref)
+    for token in tokens:
+        if isinstance(target, dict) and token in target:
+            target = target[token]
+        elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
+            target = target[int(token)]
+        else:
+            return None
+    return target, tokens
+
+
+def walk(root: Any, pointer: str) -> str:
+    """The pointer of the deepest node of ``root`` on ``pointer``'s way, following local ``$ref``s.
+
+    Confluent's JSON Schema paths run through ``$ref``s as if the referenced schema were inline; the
+    document has the ``$ref`` there, so the walk jumps to its target, as an editor's "go to" would.
+    """
+    node = root
+    where: list[str] = []
+    for token in split(pointer):
+        for _ in range(32):  # a chain of $refs, bounded against cycles
+            if isinstance(node, dict) and token in node:
+                break
+            resolved = _resolve_ref(root, node)
+            if resolved is None:
+                break
+            node, where = resolved[0], list(resolved[1])
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            break
+        where.append(token)
+    return join(where)
