@@ -12,6 +12,7 @@ False
 from __future__ import annotations
 
 from mfgcanon.compat._check import PROJECT_POLICY, check, check_history, distinct_labels
+from mfgcanon.compat._config import CompatConfig, load_config
 from mfgcanon.compat._errors import SchemaInputError
 from mfgcanon.compat._load import SchemaText
 from mfgcanon.compat._report import Direction, Finding, Level, Location, Policy, Report, SchemaType
@@ -23,6 +24,7 @@ from mfgcanon.compat._rules import (
     JSON_RULES,
     rule_summary,
 )
+from mfgcanon.compat._tree import GitRef, SubjectResult, TreeReport, check_tree, parse_git_ref
 
 __all__ = [
     "AVRO_RULES",
@@ -31,8 +33,10 @@ __all__ = [
     "GENERAL_RULES",
     "JSON_RULES",
     "PROJECT_POLICY",
+    "CompatConfig",
     "Direction",
     "Finding",
+    "GitRef",
     "Level",
     "Location",
     "Policy",
@@ -40,8 +44,13 @@ __all__ = [
     "SchemaInputError",
     "SchemaText",
     "SchemaType",
+    "SubjectResult",
+    "TreeReport",
     "check",
     "check_history",
+    "check_tree",
     "distinct_labels",
+    "load_config",
+    "parse_git_ref",
     "rule_summary",
 ]

@@ -33,9 +33,7 @@ class _Prepared:
 
     __slots__ = ("_positions", "avro", "data", "doc", "jnode", "kind", "source")
 
-    def __init__(
-        self, doc: Any, source: str | None, kind: SchemaType | None, data: bytes | str | None = None
-    ) -> None:
+    def __init__(self, doc: Any, source: str | None, kind: SchemaType | None, data: bytes | str | None = None) -> None:
         self.doc = doc
         self.source = source
         self.kind = kind
@@ -123,8 +121,7 @@ def _avro_message(inc: _avro.AvroIncompatibility, direction: Direction, name: st
     kind = inc.kind
     if kind == "READER_FIELD_MISSING_DEFAULT_VALUE":
         return (
-            f"{name}: field '{inc.message}' in the {reader} schema has no default "
-            f"and is missing in the {writer} schema"
+            f"{name}: field '{inc.message}' in the {reader} schema has no default and is missing in the {writer} schema"
         )
     if kind == "TYPE_MISMATCH":
         return (
@@ -138,8 +135,7 @@ def _avro_message(inc: _avro.AvroIncompatibility, direction: Direction, name: st
         )
     if kind == "NAME_MISMATCH":
         return (
-            f"{name}: the {reader} schema names {inc.reader!r} where the {writer} schema has "
-            f"{inc.writer!r}, no alias"
+            f"{name}: the {reader} schema names {inc.reader!r} where the {writer} schema has {inc.writer!r}, no alias"
         )
     if kind == "FIXED_SIZE_MISMATCH":
         return f"{name}: fixed size {inc.reader} in the {reader} schema, {inc.writer} in the {writer} schema"
@@ -158,9 +154,7 @@ def _avro_message(inc: _avro.AvroIncompatibility, direction: Direction, name: st
     return f"{name}: {rule_summary(kind)}: {inc.message}"  # pragma: no cover - every kind is above
 
 
-def _avro_findings(
-    old: _Prepared, new: _Prepared, direction: Direction, version: str | None
-) -> list[Finding]:
+def _avro_findings(old: _Prepared, new: _Prepared, direction: Direction, version: str | None) -> list[Finding]:
     o, n = old.parsed(SchemaType.AVRO), new.parsed(SchemaType.AVRO)
     assert isinstance(o, _avro.AvroSchema)
     assert isinstance(n, _avro.AvroSchema)
@@ -351,10 +345,16 @@ def _check_history(
     findings: list[Finding] = []
     checked: list[int] = []
     failed: int | None = None
+    seen: dict[Any, list[Finding]] = {}  # findings by old text: releases often repeat a schema unchanged
     for index in order:
         old = prepared[index]
         checked.append(index)
-        if old.kind is not None and candidate.kind is not None and old.kind is not candidate.kind:
+        key = old.data if isinstance(old.data, (bytes, str)) else None
+        if key is not None and key == candidate.data:
+            found: list[Finding] = []  # the same text: nothing to compare, at any level
+        elif key is not None and key in seen:
+            found = [_relabel(f, names[index], old.source) for f in seen[key]]
+        elif old.kind is not None and candidate.kind is not None and old.kind is not candidate.kind:
             found = [
                 Finding(
                     rule="SCHEMA_TYPE_CHANGED",
@@ -370,6 +370,8 @@ def _check_history(
             ]
         else:
             found = [f for d in lvl.directions for f in _compare(kind, old, candidate, d, pol, names[index])]
+            if key is not None:
+                seen[key] = found
         if ignore is not None and found:
             found = [
                 msgspec.structs.replace(f, breaking=False, ignored=True) if f.breaking and ignore(f) else f
@@ -390,6 +392,14 @@ def _check_history(
         checked_versions=tuple(checked),
         version_labels=names,
     )
+
+
+def _relabel(finding: Finding, version: str, source: str | None) -> Finding:
+    """A finding found against an identical earlier text, for another version of it."""
+    location = finding.old_location
+    if location is not None:
+        location = msgspec.structs.replace(location, file=source)
+    return msgspec.structs.replace(finding, version=version, old_location=location)
 
 
 def check(

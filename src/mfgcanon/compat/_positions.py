@@ -9,13 +9,17 @@ document, following local ``$ref``s, to the deepest node that exists on that sid
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import re
 from typing import Any, Final
 
 __all__ = ["PositionIndex", "escape", "join", "split", "walk"]
 
-_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+# a member key (string then colon), an opening bracket, a closing one, a comma, or any other value
+_TOKEN: Final = re.compile(
+    r'"([^"\\]*(?:\\.[^"\\]*)*)"\s*:|(\{)|(\[)|([}\]])|(,)|"[^"\\]*(?:\\.[^"\\]*)*"|[^\s{}\[\],:"]+'
+)
 
 
 def escape(token: str) -> str:
@@ -57,47 +61,37 @@ class PositionIndex:
 def _scan(text: str) -> dict[str, int]:
     """Offset of every value (or member key) by pointer; tolerant, since the text was decoded already."""
     offsets: dict[str, int] = {}
-    # frames: [pointer of the container, is_object, next array index, pointer of the pending member]
-    stack: list[list[Any]] = []
+    # per open container: its pointer, and for an array the index of the current item (-1 for objects)
+    pointers: list[str] = []
+    indexes: list[int] = []
     pending = ""  # pointer the next value gets
-    expect_key = False
     for match in _TOKEN.finditer(text):
-        token = match.group()
-        first = token[0]
-        if first in "]}":
-            if stack:
-                stack.pop()
-            expect_key = False
-            continue
-        if first == ",":
-            if stack:
-                frame = stack[-1]
-                if frame[1]:
-                    expect_key = True
-                else:
-                    frame[2] += 1
-                    pending = f"{frame[0]}/{frame[2]}"
-            continue
-        if first == ":":
-            continue
-        if expect_key and first == '"':
-            key = token[1:-1]
-            if "\\" in key:
-                try:
-                    key = json.loads(token)
-                except ValueError:
-                    pass
-            pending = f"{stack[-1][0]}/{escape(key)}"
+        kind = match.lastindex  # 1 key, 2 "{", 3 "[", 4 closer, 5 comma, None another value
+        if kind is None:
             offsets.setdefault(pending, match.start())
-            expect_key = False
-            continue
-        offsets.setdefault(pending, match.start())
-        if first == "{":
-            stack.append([pending, True, 0, ""])
-            expect_key = True
-        elif first == "[":
-            stack.append([pending, False, 0, ""])
-            pending = f"{pending}/0"
+        elif kind == 5:
+            if indexes and indexes[-1] >= 0:
+                indexes[-1] += 1
+                pending = f"{pointers[-1]}/{indexes[-1]}"
+        elif kind == 1:
+            key = match.group(1)
+            if "\\" in key:
+                with contextlib.suppress(ValueError):
+                    key = json.loads(f'"{key}"')
+            pending = f"{pointers[-1]}/{escape(key)}" if pointers else f"/{escape(key)}"
+            offsets.setdefault(pending, match.start())
+        elif kind == 4:
+            if pointers:
+                pointers.pop()
+                indexes.pop()
+        else:
+            offsets.setdefault(pending, match.start())
+            pointers.append(pending)
+            if kind == 2:
+                indexes.append(-1)
+            else:
+                indexes.append(0)
+                pending = f"{pending}/0"
     return offsets
 
 
