@@ -210,7 +210,8 @@ def json_name(path: str, root: Any) -> str:
             parts.append("[]")
         elif token in ("additionalProperties", "unevaluatedProperties"):
             parts.append(".*")
-        else:
-            parts.append(f".{token}" if token not in ("required",) else "")
+        elif token == "not":
+            parts.append("<not>")
+        # other tokens are the keyword that changed (maxLength, required): the message says which
         i += 1
     return "".join(parts)
