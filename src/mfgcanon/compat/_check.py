@@ -79,7 +79,19 @@ def resolve_level(level: str | Level, kind: SchemaType) -> Level:
     return _coerce_level(level)
 
 
+_BY_NAME: Final[dict[str, Any]] = {
+    **{m.value: m for m in Level},
+    **{m.value.upper(): m for m in Policy},
+    **{m.value: m for m in SchemaType},
+}
+
+
 def _coerce_level(level: str | Level) -> Level:
+    if isinstance(level, Level):
+        return level
+    found = _BY_NAME.get(level.upper()) if isinstance(level, str) else None
+    if isinstance(found, Level):
+        return found
     if str(level).upper() == PROJECT:
         raise ValueError("the level 'project' needs the schema's language; use resolve_level")
     try:
@@ -91,6 +103,11 @@ def _coerce_level(level: str | Level) -> Level:
 
 
 def _coerce_policy(policy: str | Policy) -> Policy:
+    if isinstance(policy, Policy):
+        return policy
+    found = _BY_NAME.get(policy.upper()) if isinstance(policy, str) else None
+    if isinstance(found, Policy):
+        return found
     try:
         return Policy(str(policy).lower())
     except ValueError:
@@ -98,8 +115,11 @@ def _coerce_policy(policy: str | Policy) -> Policy:
 
 
 def _coerce_type(schema_type: str | SchemaType | None) -> SchemaType | None:
-    if schema_type is None:
-        return None
+    if schema_type is None or isinstance(schema_type, SchemaType):
+        return schema_type
+    found = _BY_NAME.get(schema_type.upper()) if isinstance(schema_type, str) else None
+    if isinstance(found, SchemaType):
+        return found
     try:
         return SchemaType(str(schema_type).upper())
     except ValueError:
@@ -254,6 +274,8 @@ def _compare(
 def distinct_labels(sources: Sequence[str | None], new_source: str | None = None) -> list[str]:
     """Labels that tell versions apart: the file name when the names differ (``v1.avsc``), else the
     folder that differs (``1.1.0`` for ``released/1.1.0/avro/v1/material.avsc``); ``vN`` in memory."""
+    if not any(sources):
+        return [f"v{i + 1}" for i in range(len(sources))]
     parts = [PurePosixPath(s.replace("\\", "/")).parts if s else None for s in sources]
     names = [p[-1] if p else f"v{i + 1}" for i, p in enumerate(parts)]
     present = [p for p in parts if p]
@@ -291,15 +313,19 @@ def check_history(
     :class:`SchemaInputError` for a schema that cannot be read or is not well formed, and ``ValueError``
     for an unknown level, policy or schema type.
     """
-    with _gc_paused():
-        try:
-            return _check_history(
-                versions, new, level, schema_type=schema_type, policy=policy, labels=labels, ignore=ignore
-            )
-        except RecursionError:  # reading, parsing or comparing a schema nested past the interpreter's limit
-            raise SchemaInputError(
-                "SCHEMA_TOO_DEEP", "schema nesting is too deep to check (about 900 levels or more)"
-            ) from None
+    enabled = gc.isenabled()  # see _gc_paused; inline, as a generator context costs more than a small check
+    gc.disable()
+    try:
+        return _check_history(
+            versions, new, level, schema_type=schema_type, policy=policy, labels=labels, ignore=ignore
+        )
+    except RecursionError:  # reading, parsing or comparing a schema nested past the interpreter's limit
+        raise SchemaInputError(
+            "SCHEMA_TOO_DEEP", "schema nesting is too deep to check (about 900 levels or more)"
+        ) from None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager

@@ -8,15 +8,16 @@ document, following local ``$ref``s, to the deepest node that exists on that sid
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 __all__ = ["PositionIndex", "escape", "join", "split", "walk"]
 
 # a member key (string then colon), an opening bracket, a closing one, a comma, or any other value
+_WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
 _TOKEN: Final = re.compile(
     r'"([^"\\]*(?:\\.[^"\\]*)*)"\s*:|(\{)|(\[)|([}\]])|(,)|"[^"\\]*(?:\\.[^"\\]*)*"|[^\s{}\[\],:"]+'
 )
@@ -41,21 +42,84 @@ def split(pointer: str) -> list[str]:
 
 
 class PositionIndex:
-    """Pointer -> (line, column), both 1-based, for one JSON text (columns count characters)."""
+    """Pointer -> (line, column), both 1-based, for one JSON text (columns count characters).
 
-    __slots__ = ("_lines", "_offsets")
+    The first few look-ups walk the text straight to the node, skipping other values with the json
+    module's C scanner; a file asked about more often is indexed once with :func:`_scan`.
+    """
+
+    __slots__ = ("_asked", "_offsets", "_text")
 
     def __init__(self, text: str) -> None:
-        self._offsets = _scan(text)
-        self._lines = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._text = text
+        self._offsets: dict[str, int] | None = None
+        self._asked = 0
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """Where the node at ``pointer`` starts, or ``None`` when the text has no such node."""
-        offset = self._offsets.get(pointer)
+        self._asked += 1
+        if self._offsets is None and self._asked > _DIRECT_LOOKUPS:
+            self._offsets = _scan(self._text)
+        offset = self._offsets.get(pointer) if self._offsets is not None else _seek(self._text, split(pointer))
         if offset is None:
             return None
-        line = bisect.bisect_right(self._lines, offset)
-        return line, offset - self._lines[line - 1] + 1
+        text = self._text
+        return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+_DIRECT_LOOKUPS: Final = 4
+# the json module's C scanner (parses, and so skips, one value) and its string reader; both are public
+# attributes in CPython's json, untyped in typeshed
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _ws(text: str, at: int) -> int:
+    if at >= len(text) or text[at] not in " \t\n\r":
+        return at
+    return _WHITESPACE.match(text, at).end()  # type: ignore[union-attr]  # "*" always matches
+
+
+def _seek(text: str, tokens: list[str]) -> int | None:
+    """Offset of the node at ``tokens`` (a member's key, an item's value), walking only the way there."""
+    try:
+        at = _ws(text, 0)
+        last = len(tokens) - 1
+        for step, token in enumerate(tokens):
+            opener = text[at]
+            if opener == "{":
+                at = _ws(text, at + 1)
+                while True:
+                    if text[at] != '"':
+                        return None
+                    key, end = _scanstring(text, at + 1)
+                    key_at = at
+                    at = _ws(text, end)
+                    if text[at] != ":":
+                        return None
+                    at = _ws(text, at + 1)
+                    if key == token:
+                        break
+                    at = _ws(text, _scan_once(text, at)[1])
+                    if text[at] != ",":
+                        return None
+                    at = _ws(text, at + 1)
+                if step == last:
+                    return key_at
+            elif opener == "[" and token.isdigit():
+                at = _ws(text, at + 1)
+                for _ in range(int(token)):
+                    at = _ws(text, _scan_once(text, at)[1])
+                    if text[at] != ",":
+                        return None
+                    at = _ws(text, at + 1)
+                if text[at] == "]":
+                    return None
+            else:
+                return None
+        return at
+    except (StopIteration, IndexError, ValueError):
+        return None
 
 
 def _scan(text: str) -> dict[str, int]:
@@ -78,7 +142,9 @@ def _scan(text: str) -> dict[str, int]:
             if "\\" in key:
                 with contextlib.suppress(ValueError):
                     key = json.loads(f'"{key}"')
-            pending = f"{pointers[-1]}/{escape(key)}" if pointers else f"/{escape(key)}"
+            if "~" in key or "/" in key:
+                key = escape(key)
+            pending = f"{pointers[-1]}/{key}" if pointers else f"/{key}"
             offsets.setdefault(pending, match.start())
         elif kind == 4:
             if pointers:
