@@ -297,3 +297,20 @@ def test_parse_git_ref() -> None:
     assert (ref.repo, ref.kind, ref.rev, ref.subdir) == (".git", "branch", "main", "proto")
     assert parse_git_ref("schemas/released") is None
     assert msgspec.json.decode(msgspec.json.encode(ref))["kind"] == "branch"
+
+
+def test_tree_document_matches_published_schema(trees: tuple[Path, Path]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    referencing = pytest.importorskip("referencing")
+    reference = Path(__file__).resolve().parents[2] / "docs" / "reference"
+    report_schema = json.loads((reference / "compat-report.schema.json").read_text())
+    tree_schema = json.loads((reference / "compat-tree-report.schema.json").read_text())
+    registry = referencing.Registry().with_resources(
+        [(s["$id"], referencing.Resource.from_contents(s)) for s in (report_schema, tree_schema)]
+    )
+    jsonschema.Draft202012Validator.check_schema(tree_schema)
+    validator = jsonschema.Draft202012Validator(tree_schema, registry=registry)
+    old, new = trees
+    document = check_tree(new, old).to_dict()
+    validator.validate(document)
+    assert {s["status"] for s in document["subjects"]} == {"checked", "added", "removed"}
