@@ -280,6 +280,8 @@ def check_command(
         if against is not None:
             if len(paths) != 1 or not paths[0].is_dir():
                 raise click.UsageError("with --against, give one folder DIR of schemas to check")
+            if schema_type is not None:
+                raise click.UsageError("--type applies to OLD NEW; in a tree the language comes from the suffix")
             tree = check_tree(paths[0], against, config=config, level=level, policy=policy)
             _emit_tree(tree, fmt, show_all)
             sys.exit(EXIT_OK if tree.is_compatible else EXIT_FOUND)
