@@ -204,6 +204,10 @@ def test_config_from_pyproject_and_from_its_own_file(tmp_path: Path) -> None:
     config = load_config(directory=tmp_path)  # the dedicated file comes first
     assert (config.level, config.exclude) == ("BACKWARD_TRANSITIVE", ("released/*",))
     assert load_config(directory=tmp_path / "nowhere") == CompatConfig()
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "pyproject.toml").write_text("[tool]\nmfgcanon = 1\n")  # not our table: defaults, no crash
+    assert load_config(directory=odd) == CompatConfig()
 
 
 @pytest.mark.parametrize(

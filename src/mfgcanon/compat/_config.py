@@ -154,7 +154,9 @@ def _read(path: Path, *, required: bool) -> CompatConfig | None:
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise _fail(f"not valid TOML: {exc}", source) from None
-    table = data.get("tool", {}).get("mfgcanon", {}).get("compat") if isinstance(data.get("tool"), dict) else None
+    tool = data.get("tool")
+    ours = tool.get("mfgcanon") if isinstance(tool, dict) else None
+    table = ours.get("compat") if isinstance(ours, dict) else None
     if table is None and path.name != "pyproject.toml":
         table = {k: v for k, v in data.items() if k != "tool"}
     if table is None:
