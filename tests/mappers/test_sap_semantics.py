@@ -374,7 +374,8 @@ def test_a_status_list_entry_must_name_a_canonical_status() -> None:
     assert not result.events
     (reject,) = result.rejects
     assert reject.code == "invalid_context"
-    assert "sap.order_statuses" in reject.reason and "'paused'" in reject.reason
+    assert "sap.order_statuses" in reject.reason
+    assert "'paused'" in reject.reason
 
 
 def test_a_connections_activity_slots_in_and_out(ctx: MappingContext) -> None:
@@ -401,4 +402,5 @@ def test_a_connections_activity_slots_in_and_out(ctx: MappingContext) -> None:
     bad = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
                                codes={"sap.activity_slots": {"7": "machine"}})
     (reject,) = IDOC.to_canonical(loipro, bad).rejects
-    assert reject.code == "invalid_context" and "1..6" in reject.reason
+    assert reject.code == "invalid_context"
+    assert "1..6" in reject.reason
