@@ -1,14 +1,15 @@
 """SAP IDoc XML <-> canonical events.
 
 Inbound (``to_canonical``): LOIPRO (01-05) production orders, MATMAS material masters, BATMAS batches,
-MBGMCR goods movements and PPCC2PRETTICKET time tickets. Outbound (``from_canonical``): confirmations
+LOIWCS work centres, MBGMCR goods movements, PPCC2PRETTICKET time tickets and the confirmation-posting RFC
+responses (``CO_MES_PRODORDCONF_CREATE_TT``, ``BAPI_PRODORDCONF_CREATE_TT``). Outbound (``from_canonical``): confirmations
 as PPCC2PRETTICKET02 and goods movements as MBGMCR03.
 
 Parsing is namespace- and order-agnostic: file-port XML (no namespace), SOAP-delivered XML
 (``urn:sap-com:document:sap:idoc:soap:messages``), extension roots (``ZLOIPRO05``) and several ``IDOC``
 elements per document are all read the same way. One *record* is one order header, material, batch,
 goods-movement item or time ticket; each either becomes an event or a reject that names its XPath and
-line. Documents with an unsupported message type (``LOIWCS``, RFC responses) give one
+line. Documents with any other message type (``DEBMAS``, ``ORDERS``, other RFC responses) give one
 ``unsupported_message`` reject per IDoc rather than being dropped.
 
 Speed: a plain document (UTF-8, no namespaces, references, CDATA or comments inside the root) is checked
