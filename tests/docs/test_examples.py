@@ -6,11 +6,12 @@ The conventions (written for authors in docs/contributing.md):
 - A ```text block right after it (blank lines between allowed) is its standard output, compared exactly
   (trailing spaces of each line and trailing blank lines aside).
 - An expression statement with a comment on the same line that reads as a Python literal
-  (``event.subject  # 'production-order/1710/1000123'``) must equal that literal.
+  (``event.subject  # 'production-order/1710/1000123'``) must equal that literal; the literal may be
+  followed by two spaces and a remark (``result.derived  # 0   (no records in)``).
 - A block may end in an exception it shows as a comment: ``# mfgcanon.errors.ValidationError: <message>``;
   the exception must be of that class and its message start with the text shown.
 - A ```bash block preceded by ``<!-- docs-test: run -->`` (or ``<!-- docs-test: run exit=1 -->``) runs in bash
-  in a scratch folder where ``examples/`` is this checkout's and ``mfgcanon`` is this checkout's CLI; a
+  in a scratch folder where ``examples/`` and ``schemas/`` are this checkout's and ``mfgcanon`` is this checkout's CLI; a
   ```text block after it is its standard output. Other ```bash blocks are shown, not run.
 """
 
@@ -78,18 +79,24 @@ def _same(actual: str, expected: str) -> bool:
     return norm(actual) == norm(expected)
 
 
-def _literal_comments(source: str) -> dict[int, Any]:
-    """Line number -> the value a same-line comment shows, for comments that are Python literals."""
-    shown: dict[int, Any] = {}
+def _literal_comments(source: str) -> dict[int, str]:
+    """Line number -> the literal a same-line comment shows, for comments that are Python literals."""
+    shown: dict[int, str] = {}
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type != tokenize.COMMENT:
             continue
-        with contextlib.suppress(ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            shown[token.start[0]] = ast.literal_eval(token.string[1:].strip())
+        text = token.string[1:].strip()
+        # the whole comment, else what comes before two spaces: `# []   (each a Reject...)` shows []
+        for candidate in dict.fromkeys((text, text.split("  ", 1)[0])):
+            with contextlib.suppress(ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                ast.literal_eval(candidate)
+                shown[token.start[0]] = candidate
+                break
     return shown
 
 
-def _check_shown(value: object, shown: object, where: str) -> None:
+def _check_shown(value: object, literal: str, where: str) -> None:
+    shown = ast.literal_eval(literal)
     assert value == shown, f"{where}: the page shows {shown!r}, the code gives {value!r}"
 
 
@@ -139,7 +146,8 @@ def run_python(block: Block, namespace: dict[str, Any]) -> None:
 def run_bash(block: Block, scratch: Path) -> None:
     where = f"{block.page.relative_to(ROOT)}:{block.line}"
     assert block.run_marker is not None
-    (scratch / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    for shared in ("examples", "schemas"):
+        (scratch / shared).symlink_to(ROOT / shared, target_is_directory=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
            "NO_COLOR": "1", "COLUMNS": "120"}
     prelude = f'mfgcanon() {{ "{sys.executable}" -m mfgcanon "$@"; }}\nset -o pipefail\n'
@@ -201,7 +209,7 @@ def test_printed_output_is_compared(root_as_tmp: Path) -> None:
 
 
 def test_literal_comments_are_checked(root_as_tmp: Path) -> None:
-    _run(_page(root_as_tmp, "```python\nx = 2\nx * 3   # 6\nx  # a comment, not a literal\n```\n"))
+    _run(_page(root_as_tmp, "```python\nx = 2\nx * 3   # 6\nx  # a comment, not a literal\nx  # 2   (a remark)\n```\n"))
     with pytest.raises(AssertionError, match="shows 7"):
         _run(_page(root_as_tmp, "```python\nx = 2\nx * 3   # 7\n```\n"))
 
