@@ -73,7 +73,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

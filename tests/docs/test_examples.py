@@ -10,9 +10,9 @@ The conventions (written for authors in docs/contributing.md):
   followed by two spaces and a remark (``result.derived  # 0   (no records in)``).
 - A block may end in an exception it shows as a comment: ``# mfgcanon.errors.ValidationError: <message>``;
   the exception must be of that class and its message start with the text shown.
-- A ```bash block preceded by ``<!-- docs-test: run -->`` (or ``<!-- docs-test: run exit=1 -->``) runs in bash
-  in a scratch folder where ``examples/`` and ``schemas/`` are this checkout's and ``mfgcanon`` is this checkout's CLI; a
-  ```text block after it is its standard output. Other ```bash blocks are shown, not run.
+- A ```bash block preceded by ``<!-- docs-test: run -->`` (or ``<!-- docs-test: run exit=1 -->``) runs in
+  bash in a scratch folder where ``examples/`` and ``schemas/`` are this checkout's and ``mfgcanon`` is this
+  checkout's CLI; a ```text block after it is its standard output. Other ```bash blocks are shown, not run.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 
-_FENCE = re.compile(r"^(?P<indent>[ ]{0,3})(?P<fence>`{3,})(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
-                    re.M | re.S)
+_FENCE = re.compile(
+    r"^(?P<indent>[ ]{0,3})(?P<fence>`{3,})(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$", re.M | re.S)
 _RUN_MARK = re.compile(r"<!--\s*docs-test:\s*run(?:\s+exit=(?P<exit>\d+))?\s*-->\s*$")
 _RAISES = re.compile(r"#\s*(?P<cls>[A-Za-z_][\w.]*(?:Error|Exception)):\s*(?P<message>.+?)\s*$")
 
