@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,8 @@ CHROMIUM = Path(os.environ.get("MFGCANON_CHROMIUM") or (
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-proxy-server"]  # the site is on 127.0.0.1: never through a proxy from the environment
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000
+SEARCH_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="session")  # session, like served_site: a missing browser skips before the build
@@ -97,8 +99,13 @@ def test_search_box_finds_entities_and_events(browser: Any, served_site: str, te
     page.goto(served_site)
     box = page.locator("input.md-search__input")
     box.click()  # the header's search box (at desktop width the input itself is shown)
-    box.fill(term)
+    box.press_sequentially(term)  # key by key: the theme searches on keyup, not on a programmatic fill
     results = page.locator(".md-search-result__item")
-    results.first.wait_for(state="visible")
-    assert results.count() >= 1
+    # The search worker builds its index after the page loads (slow on a loaded machine): until it is ready
+    # a query shows nothing, so the last key is pressed again until results come or the time is up.
+    deadline = time.monotonic() + SEARCH_TIMEOUT_S
+    while not results.first.is_visible() and time.monotonic() < deadline:
+        box.press("End")
+        page.wait_for_timeout(250)
+    assert results.count() >= 1, f"no search result for {term!r} within {SEARCH_TIMEOUT_S} s"
     assert term.lower() in page.locator(".md-search-result").inner_text().lower()
