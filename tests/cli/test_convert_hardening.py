@@ -118,7 +118,7 @@ def test_deeply_nested_input_is_a_reject_and_the_good_files_are_written(tmp_path
 
 def test_a_library_error_from_one_input_is_that_inputs_reject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A mapper raising a typed error for one payload used to stop the run (exit 2, nothing written)."""
-    from mfgcanon.mappers.sap_odata import SapODataMapper
+    from mfgcanon.mappers.sap import SapODataMapper
 
     original = SapODataMapper.to_canonical_many
 

@@ -20,8 +20,8 @@ from decimal import ROUND_DOWN, Decimal, localcontext
 import msgspec
 from hypothesis import strategies as st
 
-from mfgcanon.mappers import sap_common
-from mfgcanon.mappers._sap import local_instant, parse_date, parse_time, to_local
+from mfgcanon.mappers.sap import common as sc
+from mfgcanon.mappers.sap.values import local_instant, parse_date, parse_time, to_local
 from mfgcanon.testing import strategies
 from mfgcanon.v1 import ActivityKind, ActivityTime, Location, Quantity, StockStatus
 from mfgcanon.v1.common import TimePrecision
@@ -90,13 +90,13 @@ def _qty(value: Decimal, unit: tuple[str, str]) -> Quantity:
 
 def _movement(parts: tuple[MaterialMovement, str, tuple[str, str], str, tzinfo]) -> MaterialMovement:
     m, code, unit, storage, zone = parts
-    meaning = sap_common.movement_in(code)
-    reading = sap_common.movement_meaning(code, None)  # no reversal reference: 262 without one is a return
+    meaning = sc.movement_in(code)
+    reading = sc.movement_meaning(code, None)  # no reversal reference: 262 without one is a return
     kind = MovementType(reading["movement_type"])
-    before, after = sap_common.movement_statuses(kind, meaning)
+    before, after = sc.movement_statuses(kind, meaning)
     meaning = {k: v for k, v in (("from_status", before), ("to_status", after)) if v}
     here = Location(plant=PLANT, storage_location=storage)
-    receipt = sap_common.books_inbound(kind, code)
+    receipt = sc.books_inbound(kind, code)
     reason = digits(m.reason_code, 4, pad=True)
     return msgspec.structs.replace(
         m,

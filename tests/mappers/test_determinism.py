@@ -130,7 +130,7 @@ def test_odata_order_time_is_last_change_else_creation() -> None:
     ],
 )
 def test_sap_timestamps(text: object, expected: datetime | None) -> None:
-    from mfgcanon.mappers._sap import parse_sap_timestamp
+    from mfgcanon.mappers.sap.values import parse_sap_timestamp
 
     assert parse_sap_timestamp(text) == expected
 
@@ -138,7 +138,7 @@ def test_sap_timestamps(text: object, expected: datetime | None) -> None:
 @pytest.mark.parametrize("text", ["2024", "20241315071502", "2024-01-15T08:15:02", 2024.5, True])
 def test_bad_sap_timestamps(text: object) -> None:
     from mfgcanon.errors import MappingError
-    from mfgcanon.mappers._sap import parse_sap_timestamp
+    from mfgcanon.mappers.sap.values import parse_sap_timestamp
 
     with pytest.raises(MappingError) as info:
         parse_sap_timestamp(text, field="LastChangeDateTime")

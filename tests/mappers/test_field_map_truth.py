@@ -28,9 +28,9 @@ import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
 from mfgcanon.mappers import MappingContext, get
-from mfgcanon.mappers import sap_common as sc
 from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers._data import FIELD_MAPS, field_map, load, table
+from mfgcanon.mappers.sap import common as sc
 from mfgcanon.v1.common import Quantity
 from shared_data import ROOT, shared_base
 

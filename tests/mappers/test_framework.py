@@ -149,7 +149,7 @@ def no_lxml(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real(name, *args, **kwargs)
 
-    for module in [m for m in sys.modules if m.startswith(("mfgcanon.mappers.sap_idoc", "mfgcanon.mappers._xml"))]:
+    for module in [m for m in sys.modules if m.startswith(("mfgcanon.mappers.sap.idoc", "mfgcanon.mappers._xml"))]:
         monkeypatch.delitem(sys.modules, module)
     monkeypatch.setattr(builtins, "__import__", fake)
     registry._reset_for_tests()
@@ -181,7 +181,7 @@ def test_install_hints_name_only_existing_extras() -> None:
 def test_metadata_support_is_asked_of_the_current_method(monkeypatch: pytest.MonkeyPatch) -> None:
     """A patched or replaced ``to_canonical_many`` without ``metas`` must not leave a stale answer behind."""
     from mfgcanon.mappers import _base
-    from mfgcanon.mappers.sap_odata import SapODataMapper
+    from mfgcanon.mappers.sap import SapODataMapper
 
     assert _base._takes_meta(SapODataMapper, "to_canonical_many", "metas")
     original = SapODataMapper.to_canonical_many

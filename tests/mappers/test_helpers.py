@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mfgcanon.errors import MappingError, MfgcanonError
-from mfgcanon.mappers import MappingContext, MappingResult, _sap
+from mfgcanon.mappers import MappingContext, MappingResult
 from mfgcanon.mappers import helpers as h
+from mfgcanon.mappers.sap import values
 from mfgcanon.v1 import Material, MaterialUpserted, Quantity
 
 CTX = MappingContext.build(source_system="X", plants={"M1": "America/Chicago"}, units={"BOX": "CT"})
@@ -133,6 +134,6 @@ def test_continuation_survives_extend() -> None:
 
 
 def test_sap_delegates_to_the_shared_helpers() -> None:
-    assert _sap.check_range is h.check_range
-    assert _sap.normalize_float is h.normalize_float
-    assert _sap.MAX_INTEGER_DIGITS == h.MAX_INTEGER_DIGITS == 29
+    assert values.check_range is h.check_range
+    assert values.normalize_float is h.normalize_float
+    assert values.MAX_INTEGER_DIGITS == h.MAX_INTEGER_DIGITS == 29

@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mfgcanon import codecs
-from mfgcanon.mappers import MappingContext, MappingResult, get, sap_idoc
+from mfgcanon.mappers import MappingContext, MappingResult, get
 from mfgcanon.mappers._base import effective_meta, stamp_meta
-from mfgcanon.mappers.sap_idoc import SapIdocMapper
+from mfgcanon.mappers.sap import idoc, idoc_reader
+from mfgcanon.mappers.sap.idoc import SapIdocMapper
 
 from .conftest import FIXTURES
 from .test_idoc_text_reader import CONTEXTS, SAMPLES, _mutate
@@ -26,7 +27,7 @@ IDOC_XML = sorted([*SAMPLES, *FIXTURES.glob("rfc_*.xml")])
 
 
 def _tree(doc: bytes | str, ctx: MappingContext) -> MappingResult:
-    with sap_idoc._located():
+    with idoc_reader._located():
         return MAPPER._from_tree(doc, ctx)
 
 
@@ -48,8 +49,8 @@ def _same(found: MappingResult, expected: MappingResult) -> None:
 
 def _agree(doc: bytes | str, ctx: MappingContext, monkeypatch: pytest.MonkeyPatch, chunk: int = 64) -> bool:
     """Whether the streaming reader answered (every document is streamed here); the result is always the tree's."""
-    monkeypatch.setattr(sap_idoc, "_STREAM_FROM", 0)
-    monkeypatch.setattr(sap_idoc, "_STREAM_CHUNK", chunk)
+    monkeypatch.setattr(idoc, "_STREAM_FROM", 0)
+    monkeypatch.setattr(idoc, "_STREAM_CHUNK", chunk)
     streamed = MAPPER._from_stream(doc, ctx)
     if streamed is not None:
         _same(streamed, _tree(doc, ctx))
@@ -118,17 +119,17 @@ def _most_idocs_held(doc: bytes, monkeypatch: pytest.MonkeyPatch) -> int:
 def test_the_tree_holds_one_chunk_of_idocs_not_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
     """Memory is bounded by what one chunk of input builds plus the IDOC being mapped, whatever the document's
     size: 600 IDOCs of ~1.8 KB read in 4 KB chunks never have more than 4 in the tree (read whole: 600)."""
-    monkeypatch.setattr(sap_idoc, "_STREAM_FROM", 0)
-    monkeypatch.setattr(sap_idoc, "_STREAM_CHUNK", 4096)
+    monkeypatch.setattr(idoc, "_STREAM_FROM", 0)
+    monkeypatch.setattr(idoc, "_STREAM_CHUNK", 4096)
     doc = _several(FIXTURES / "idoc_mbgmcr03_goods_issue_261.xml", 600)
     assert _most_idocs_held(doc, monkeypatch) <= 4
-    monkeypatch.setattr(sap_idoc, "_STREAM_FROM", 1 << 40)  # the whole-tree reader, for comparison
+    monkeypatch.setattr(idoc, "_STREAM_FROM", 1 << 40)  # the whole-tree reader, for comparison
     monkeypatch.setattr(SapIdocMapper, "_from_text", lambda self, payload, ctx: None)
     assert _most_idocs_held(doc, monkeypatch) == 600
 
 
 def test_one_idoc_above_the_limit_refuses_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sap_idoc, "_STREAM_CHUNK", 1024)
+    monkeypatch.setattr(idoc, "_STREAM_CHUNK", 1024)
     path = FIXTURES / "idoc_mbgmcr03_goods_issue_261.xml"
     doc = path.read_bytes()
     item = doc[doc.index(b"<E1BP2017_GM_ITEM_CREATE") : doc.index(b"</E1BP2017_GM_ITEM_CREATE>") + 26]
@@ -150,15 +151,15 @@ def test_one_idoc_above_the_limit_refuses_the_document(monkeypatch: pytest.Monke
 
 def test_rejected_idocs_are_freed_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """Locating a reject caches sibling positions, which hold elements: they go with their IDOC."""
-    monkeypatch.setattr(sap_idoc, "_STREAM_FROM", 0)
-    monkeypatch.setattr(sap_idoc, "_STREAM_CHUNK", 4096)
+    monkeypatch.setattr(idoc, "_STREAM_FROM", 0)
+    monkeypatch.setattr(idoc, "_STREAM_CHUNK", 4096)
     doc = _several(FIXTURES / "idoc_mbgmcr03_goods_issue_261.xml", 300).replace(b"<MOVE_TYPE>261", b"<MOVE_TYPE>")
     cached: list[int] = []
     real = SapIdocMapper._idoc
 
     def counting(self: SapIdocMapper, el: Any, *args: Any) -> None:
         real(self, el, *args)
-        cached.append(sum(len(steps) for steps in sap_idoc._scope.steps.values()))
+        cached.append(sum(len(steps) for steps in idoc_reader._scope.steps.values()))
 
     monkeypatch.setattr(SapIdocMapper, "_idoc", counting)
     result = MAPPER.to_canonical(doc, MappingContext.build(source_system="S", plants={"1710": "UTC"}))

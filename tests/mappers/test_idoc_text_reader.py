@@ -15,7 +15,7 @@ from lxml import etree
 from mfgcanon import codecs
 from mfgcanon.mappers import MappingContext, MappingResult, get
 from mfgcanon.mappers._base import effective_meta, stamp_meta
-from mfgcanon.mappers.sap_idoc import SapIdocMapper
+from mfgcanon.mappers.sap.idoc import SapIdocMapper
 
 from .conftest import FIXTURES
 

@@ -33,11 +33,11 @@ def test_builtins_are_available_without_importing() -> None:
 
 
 def test_register_and_clobber() -> None:
-    registry.register("demo", "mfgcanon.mappers.sap_idoc:SapIdocMapper")
+    registry.register("demo", "mfgcanon.mappers.sap:SapIdocMapper")
     assert registry.get("demo").name == "sap-idoc"
     with pytest.raises(MappingError, match="already registered"):
-        registry.register("demo", "mfgcanon.mappers.sap_odata:SapODataMapper")
-    registry.register("demo", "mfgcanon.mappers.sap_odata:SapODataMapper", clobber=True)
+        registry.register("demo", "mfgcanon.mappers.sap:SapODataMapper")
+    registry.register("demo", "mfgcanon.mappers.sap:SapODataMapper", clobber=True)
     assert registry.get("demo").name == "sap-odata"
 
 
@@ -59,6 +59,40 @@ def test_detection() -> None:
     assert registry.detect(b'{"d": {"results": []}}') == []
     assert registry.detect(b'{"d": {"Product": "X", "BaseUnit": "PC"}}') == ["sap-odata"]
     assert registry.detect(b"<?xml version='1.0'?><MATMAS05><IDOC BEGIN='1'/></MATMAS05>") == ["sap-idoc"]
+
+
+def test_pyproject_entry_points_are_the_builtins() -> None:
+    """The entry points the installed metadata carries (read here from pyproject.toml, which a re-install
+    copies) are the built-in table, and each loads the mapper of its name from the ``mappers.sap`` package."""
+    import importlib
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+    points = project["entry-points"]["mfgcanon.mappers"]
+    assert points == registry.BUILTINS
+    for name, target in points.items():
+        module, _, attr = target.partition(":")
+        assert module == "mfgcanon.mappers.sap"
+        assert getattr(importlib.import_module(module), attr)().name == name
+
+
+def test_odata_mapper_loads_without_lxml() -> None:
+    """Both entry points name one package; asking it for the OData mapper must not import the IDoc modules
+    (lxml is the optional ``[sap]`` extra). Run in a fresh interpreter with lxml made unimportable."""
+    code = (
+        "import sys, importlib\n"
+        "sys.modules['lxml'] = None\n"
+        "sap = importlib.import_module('mfgcanon.mappers.sap')\n"
+        "assert sap.SapODataMapper().name == 'sap-odata'\n"
+        "assert not [m for m in sys.modules if m.startswith('mfgcanon.mappers.sap.idoc')]\n"
+        "try:\n"
+        "    sap.SapIdocMapper\n"
+        "except ImportError as exc:\n"
+        "    print('refused', exc.name)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "refused lxml"
 
 
 def test_pip_installed_plugin_is_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

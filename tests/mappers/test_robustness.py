@@ -14,7 +14,8 @@ import pytest
 
 from mfgcanon import codecs
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers import MappingContext, _sap, get, load_context, registry, sap_idoc
+from mfgcanon.mappers import MappingContext, get, load_context, registry
+from mfgcanon.mappers.sap import idoc_reader, values
 
 from .conftest import FIXTURES, REPO
 
@@ -42,14 +43,14 @@ def mbgmcr(*items: tuple[str, str]) -> bytes:
 def _sibling_lookups(monkeypatch: pytest.MonkeyPatch, bad_items: int) -> int:
     """How many element names the IDoc mapper reads to locate ``bad_items`` rejected items."""
     calls = 0
-    real = sap_idoc.local_name
+    real = idoc_reader.local_name
 
     def counting(tag: Any) -> str:
         nonlocal calls
         calls += 1
         return real(tag)
 
-    monkeypatch.setattr(sap_idoc, "local_name", counting)
+    monkeypatch.setattr(idoc_reader, "local_name", counting)
     result = get("sap-idoc").to_canonical(mbgmcr(*[("", "1")] * bad_items), CTX)
     assert len(result.rejects) == bad_items
     assert result.rejects[-1].location.endswith(f"/E1BP2017_GM_ITEM_CREATE[{bad_items}]/MOVE_TYPE")
@@ -69,9 +70,9 @@ def test_xpath_outside_a_mapping_still_names_positions() -> None:
     from lxml import etree
 
     root = etree.fromstring(b"<R><A/><B/><A><C/></A></R>")
-    assert sap_idoc.xpath(root[2][0]) == "/R/A[2]/C"
-    assert sap_idoc.xpath(root[1]) == "/R/B"
-    assert sap_idoc.xpath(root) == "/R"
+    assert idoc_reader.xpath(root[2][0]) == "/R/A[2]/C"
+    assert idoc_reader.xpath(root[1]) == "/R/B"
+    assert idoc_reader.xpath(root) == "/R"
 
 
 # --- values do not depend on the caller's decimal context -------------------------------------------------
@@ -128,7 +129,7 @@ def test_output_does_not_follow_the_callers_decimal_context(path: Path) -> None:
 @pytest.mark.parametrize("prec", [3, 28])
 def test_parse_decimal_is_exact(text: str, value: str, prec: int) -> None:
     with decimal.localcontext(decimal.Context(prec=prec, traps=[decimal.Inexact, decimal.Rounded])):
-        found = _sap.parse_decimal(text)
+        found = values.parse_decimal(text)
     assert str(found) == value
 
 
@@ -160,12 +161,12 @@ def test_odata_quantity_is_exact_under_a_small_precision() -> None:
 @pytest.mark.parametrize(("value", "places", "text"), [("12.75", 3, "12.750"), ("1E+2", 3, "100.000")])
 def test_format_decimal_is_exact(value: str, places: int, text: str) -> None:
     with decimal.localcontext(decimal.Context(prec=2, traps=[decimal.Inexact, decimal.Rounded])):
-        assert _sap.format_decimal(Decimal(value), places) == text
-        assert _sap.format_decimal(Decimal("123456789012345678901234567890.5"), None) == (
+        assert values.format_decimal(Decimal(value), places) == text
+        assert values.format_decimal(Decimal("123456789012345678901234567890.5"), None) == (
             "123456789012345678901234567890.5"
         )
         with pytest.raises(MappingError):
-            _sap.format_decimal(Decimal("1.0001"), 3)
+            values.format_decimal(Decimal("1.0001"), 3)
 
 
 # --- a bad value gets its own code, never the catch-all mapping_failed -------------------------------------

@@ -134,16 +134,39 @@ def compat() -> None:
 
 @compat.command("check")
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
-@click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("new", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @_level_option
 @_policy_option
 @_type_option
 @_format_option
 @_all_option
+@click.option("--registry", metavar="URL", help="Check OLD (the one FILE) against a schema registry's subject.")
+@click.option("--subject", metavar="SUBJECT", help="With --registry: the subject whose versions FILE must follow.")
 def check_command(
-    old: Path, new: Path, level: str, policy: str, schema_type: str | None, fmt: str, show_all: bool
+    old: Path,
+    new: Path | None,
+    level: str,
+    policy: str,
+    schema_type: str | None,
+    fmt: str,
+    show_all: bool,
+    registry: str | None,
+    subject: str | None,
 ) -> None:
-    """Check NEW against OLD. BACKWARD (default): NEW can read data written with OLD."""
+    """Check NEW against OLD. BACKWARD (default): NEW can read data written with OLD.
+
+    With --registry URL --subject S FILE: check FILE against the subject's registered versions at the
+    subject's level (unless --level is given), locally and by asking the registry; see docs/compatibility.md.
+    """
+    if registry is not None or subject is not None:
+        from mfgcanon.cli import compat_registry
+
+        given = click.get_current_context().get_parameter_source("level") is not click.core.ParameterSource.DEFAULT
+        compat_registry.run(
+            old, new, registry, subject, level if given else None, policy, schema_type, fmt.lower(), show_all
+        )
+    if new is None:
+        raise click.UsageError("missing argument NEW (or give --registry URL --subject S FILE)")
     _run([old, new], level, policy, schema_type, fmt.lower(), show_all)
 
 

@@ -27,8 +27,8 @@ GROUP = "mfgcanon.mappers"
 # The built-ins also register through the entry-point group in pyproject.toml; this table keeps them
 # available in a checkout whose metadata predates that (and is the single place listing them).
 BUILTINS: dict[str, str] = {
-    "sap-idoc": "mfgcanon.mappers.sap_idoc:SapIdocMapper",
-    "sap-odata": "mfgcanon.mappers.sap_odata:SapODataMapper",
+    "sap-idoc": "mfgcanon.mappers.sap:SapIdocMapper",
+    "sap-odata": "mfgcanon.mappers.sap:SapODataMapper",
 }
 
 # Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name

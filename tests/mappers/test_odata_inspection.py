@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from mfgcanon import codecs
 from mfgcanon.mappers import MappingResult, get
-from mfgcanon.mappers.sap_odata import _itf_join
+from mfgcanon.mappers.sap.odata_quality import _itf_join
 from mfgcanon.v1 import QualityInspection
 
 from .conftest import sample
-from .test_sap_odata import CTX, RFC_DECISION
+from .test_odata import CTX, RFC_DECISION
 
 MAPPER = get("sap-odata")
 LOT = "odata_inspection_lot_get_response.json"

@@ -483,9 +483,9 @@ def test_outbound_pads_keys_and_uses_gm_codes(ctx: MappingContext) -> None:
     ("bwart", "gm"), [("261", "03"), ("262", "03"), ("101", "02"), ("102", "02"), ("531", "05"), ("551", "03")]
 )
 def test_gm_code_per_movement_type(ctx: MappingContext, bwart: str, gm: str) -> None:
-    from mfgcanon.mappers import sap_common
+    from mfgcanon.mappers.sap import common
 
-    meaning = sap_common.movement_in(bwart)
+    meaning = common.movement_in(bwart)
     movement = _movement(MovementType(meaning["movement_type"]), bool(meaning.get("reversal")), bwart)
     xml = MAPPER.from_canonical([movement], ctx)
     assert f"<GM_CODE>{gm}</GM_CODE>".encode() in xml

@@ -13,7 +13,7 @@ from mfgcanon import codecs
 from mfgcanon.mappers import MappingResult, get
 
 from .conftest import sample
-from .test_sap_odata import CTX
+from .test_odata import CTX
 
 MAPPER = get("sap-odata")
 LONG = "X" * 300

@@ -16,7 +16,7 @@ from mfgcanon.v1 import OrderStatus, Quantity, StockStatus, UsageDecision
 
 from . import channel
 from .conftest import FIXTURES, sample
-from .test_sap_idoc import BERLIN, CARRIED, CONF_CARRIED
+from .test_idoc import BERLIN, CARRIED, CONF_CARRIED
 
 MAPPER = get("sap-odata")
 SUPPORTED = [
