@@ -205,7 +205,8 @@ def test_builtin_mappers_carry_the_whole_protocol(name: str) -> None:
     assert isinstance(mapper, BaseMapper)
     result = mapper.to_canonical_many([], None)
     assert (result.records_in, result.events) == (0, [])
-    sample = {"sap-idoc": "idoc_ppcc2pretticket02_confirmation.xml", "sap-odata": "odata_prodnordconf2_post_request.json"}
+    sample = {"sap-idoc": "idoc_ppcc2pretticket02_confirmation.xml",
+              "sap-odata": "odata_prodnordconf2_post_request.json"}
     context = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
                                    options={"default_plant": "1710"})
     read = mapper.to_canonical((EXAMPLES / sample[name]).read_bytes(), context)
