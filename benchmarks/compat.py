@@ -7,6 +7,12 @@ Run: ``python benchmarks/compat.py``. Prints timings and ratios; asserts nothing
    ``avro.compatibility.ReaderWriterCompatibilityChecker``, parse included and check only
    (target: no slower per pair).
 3. The JSON Schema conformance corpus (ours only: there is no Python port of Confluent's diff).
+4. The whole tree: every exported schema in schemas/ against every release in schemas/released, through
+   the public ``check_tree`` with the project's configuration (what ``mfgcanon compat check schemas
+   --against schemas/released`` and the release gate run; target: under 2 s).
+5. Per pair, through the public ``check()`` from JSON text (parsing included on both sides): the tree's
+   Avro pairs (each exported schema against each release of it) and the conformance pairs, ours versus
+   ``avro.compatibility.ReaderWriterCompatibilityChecker`` on ``avro.schema.parse`` (target: >= 3x).
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mfgcanon.compat import _avro, check, check_history
+from mfgcanon.compat import _avro, check, check_history, check_tree, load_config
 
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("MFGCANON_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 
 
@@ -138,6 +145,49 @@ def main() -> None:
         )
     else:
         print(f"3. JSON Schema corpus: skipped (not found at {SHARED})")
+
+    config = load_config(ROOT / "pyproject.toml")
+    tree = check_tree(ROOT / "schemas", ROOT / "schemas" / "released", config=config)
+    compared = sum(len(s.report.checked_versions) for s in tree.subjects if s.report is not None)
+    tree_s = _timeit(lambda: check_tree(ROOT / "schemas", ROOT / "schemas" / "released", config=config), repeat=5)
+    print(
+        f"4. Whole tree: {len(tree.subjects)} subjects against {len(tree.versions)} releases "
+        f"({compared} versions compared, {len(tree.findings)} findings): {tree_s * 1000:.0f} ms "
+        f"(target < 2000 ms); compatible: {tree.is_compatible}"
+    )
+
+    tree_pairs: list[tuple[str, str]] = []
+    for current in sorted((ROOT / "schemas" / "avro").rglob("*.avsc")):
+        relative = current.relative_to(ROOT / "schemas")
+        for version in tree.versions:
+            old = ROOT / "schemas" / "released" / version / relative
+            if old.is_file():
+                tree_pairs.append((old.read_text(encoding="utf-8"), current.read_text(encoding="utf-8")))
+    changed = [(o, n) for o, n in tree_pairs if o != n]
+    conformance = [(json.dumps(w), json.dumps(r)) for r, w in pairs]  # (old = writer, new = reader)
+    print("5. Per pair through check() from JSON text, BACKWARD (new reads old), parse included:")
+    for label, group in (("tree, all", tree_pairs), ("tree, changed", changed), ("conformance", conformance)):
+        if not group:
+            print(f"   {label}: skipped (no pairs)")
+            continue
+
+        def ours_public(group: list[tuple[str, str]] = group) -> None:
+            for old_text, new_text in group:
+                check(old_text, new_text, "BACKWARD", schema_type="AVRO")
+
+        def apache_public(group: list[tuple[str, str]] = group) -> None:
+            for old_text, new_text in group:
+                apache.ReaderWriterCompatibilityChecker().get_compatibility(
+                    apache_schema.parse(new_text), apache_schema.parse(old_text)
+                )
+
+        n = len(group)
+        rounds = 3 if label.startswith("tree") else 5
+        ours_s, apache_s = _timeit(ours_public, repeat=rounds) / n, _timeit(apache_public, repeat=rounds) / n
+        print(
+            f"   {label:13} {n:4} pairs: ours {ours_s * 1e6:8.1f} us, avro {apache_s * 1e6:8.1f} us, "
+            f"avro/ours = {apache_s / ours_s:5.1f}x (target >= 3x)"
+        )
 
 
 if __name__ == "__main__":

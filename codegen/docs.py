@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import enum
-import functools
 import inspect
 import json
 import re
@@ -285,7 +284,7 @@ class Model:
             found.setdefault(struct, []).append(prefix)
             if depth > 6:
                 return
-            for field in fields_of(struct):  # type: ignore[attr-defined]
+            for field in fields_of(struct):
                 for inner in _structs_in(field.type):
                     walk(inner, f"{prefix}.{field.name}" if prefix else field.name, depth + 1)
 
@@ -293,12 +292,17 @@ class Model:
         return found
 
 
-@functools.cache
+_FIELDS: dict[type[Any], tuple[mi.Field, ...]] = {}
+
+
 def fields_of(struct: type[Any]) -> tuple[mi.Field, ...]:
-    """A struct's fields (``msgspec.inspect`` is slow enough to matter across every page)."""
-    info = mi.type_info(struct)
-    assert isinstance(info, mi.StructType), struct
-    return info.fields
+    """A struct's fields, looked up once (``msgspec.inspect`` is slow enough to matter across every page)."""
+    found = _FIELDS.get(struct)
+    if found is None:
+        info = mi.type_info(struct)
+        assert isinstance(info, mi.StructType), struct
+        found = _FIELDS[struct] = info.fields
+    return found
 
 
 def _unwrap(tp: mi.Type) -> tuple[mi.Type, str | None, bool]:
@@ -333,7 +337,7 @@ def _structs_in(tp: mi.Type) -> list[type[Any]]:
 def _placeholders(struct: type[Any], data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """``data`` with every identifier present replaced by ``{its path}`` (nested structs too, not lists)."""
     out = dict(data)
-    for field in fields_of(struct):  # type: ignore[attr-defined]
+    for field in fields_of(struct):
         if field.name not in out or field.name in ("kind", "source"):
             continue
         inner, _, _ = _unwrap(field.type)
@@ -355,7 +359,7 @@ def key_templates(example: Any) -> list[tuple[str, str, str]]:
 
     struct = type(example)
     base = _placeholders(struct, msgspec.to_builtins(example))
-    fields = {f.name: f for f in fields_of(struct)}  # type: ignore[attr-defined]
+    fields = {f.name: f for f in fields_of(struct)}
     variants: list[tuple[str, dict[str, Any]]] = [("", base)]
     for name in sorted(base):
         value = base[name]
@@ -521,7 +525,7 @@ class Renderer:
 
     def field_table(self, struct: type[Any], entity: type[Any] | None, prefixes: list[str], from_dir: str) -> str:
         rows = []
-        for field in fields_of(struct):  # type: ignore[attr-defined]
+        for field in fields_of(struct):
             tp_text, fmt = type_text(self.model, field.type, from_dir)
             _, description, _ = _unwrap(field.type)
             isa = ", ".join(isa95_names(description))
@@ -613,7 +617,7 @@ class Renderer:
         model = self.model
         usage: dict[type[Any], list[str]] = {}
         for struct in sorted({s for ss in model.entity_structs.values() for s in ss}, key=lambda s: s.__name__):
-            for field in fields_of(struct):  # type: ignore[attr-defined]
+            for field in fields_of(struct):
                 for enum_cls in _enums_in(field.type):
                     usage.setdefault(enum_cls, []).append(
                         f"[{struct.__name__}.{field.name}]({model.struct_link(struct, '').split('](', 1)[1]}")
@@ -979,11 +983,18 @@ for reports; `mfgcanon.errors.code_doc(code)` gives the cause and fix below.
 
 ```python
 from mfgcanon import codecs, errors
+from mfgcanon.v1 import ProductionOrder
 
+buf = b'{"kind":"production_order","order_id":"1000123","plant":"1710","material_id":"FG126",' \\
+      b'"planned_quantity":{"value":"-5","uom":"H87"}}'
 try:
     codecs.decode(buf, type=ProductionOrder)
 except errors.MfgcanonError as error:
-    log.warning("rejected %s at %s: %s", error.code, error.path, error.message)
+    print("rejected", error.code, "at", error.path)
+```
+
+```text
+rejected negative_quantity at $.planned_quantity.value
 ```
 
 ### Plugin codes are namespaced
@@ -995,8 +1006,9 @@ registers it, namespaced by its vendor, before raising it:
 from mfgcanon import errors
 
 BAD_LOT_ROW = errors.register_code("oracle.bad_lot_row", "a lot row of an Oracle inventory response that ...",
-                                   fix="re-read the lot from the source; ...")
-raise MappingError("lot row 3 has no lot number", code=BAD_LOT_ROW, path="/items/3/LotNumber")
+                                   fix="Re-read the lot from the source; ...")
+raise errors.MappingError("lot row 3 has no lot number", code=BAD_LOT_ROW, path="/items/3/LotNumber")
+# mfgcanon.errors.MappingError: lot row 3 has no lot number
 ```
 
 A namespaced code is lower case, `vendor.code` (`oracle.bad_lot_row`, `d365.unknown_dataarea`); registering
@@ -1048,7 +1060,7 @@ def _enums_in(tp: mi.Type) -> list[type[Any]]:
 
 
 def _enums_of(struct: type[Any]) -> list[type[Any]]:
-    return [e for f in fields_of(struct) for e in _enums_in(f.type)]  # type: ignore[attr-defined]
+    return [e for f in fields_of(struct) for e in _enums_in(f.type)]
 
 
 def _description(entity: type[Any], dotted: str) -> str | None:
@@ -1058,7 +1070,7 @@ def _description(entity: type[Any], dotted: str) -> str | None:
     for part in dotted.split("."):
         if struct is None:
             return None
-        field = next((f for f in fields_of(struct) if f.name == part), None)  # type: ignore[attr-defined]
+        field = next((f for f in fields_of(struct) if f.name == part), None)
         if field is None:
             return None
         _, description, _ = _unwrap(field.type)

@@ -48,6 +48,15 @@ AVRO_EXAMPLES: dict[str, tuple[Any, Any]] = {
         _avro_record({"name": "q", "type": {"type": "bytes", "logicalType": "decimal", "precision": 18, "scale": 3}})),
 }
 
+_ORDER = _avro_record({"name": "order_id", "type": "string"}, name="Order")
+_LOT = _avro_record({"name": "lot_id", "type": "string"}, name="Lot")
+
+TREE_EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    # whole-tree checks (`mfgcanon compat check --against`): file name -> schema, old tree and new tree
+    "SUBJECT_REMOVED": ({"order.avsc": _ORDER, "lot.avsc": _LOT}, {"order.avsc": _ORDER}),
+    "SUBJECT_ADDED": ({"order.avsc": _ORDER}, {"order.avsc": _ORDER, "lot.avsc": _LOT}),
+}
+
 GENERAL_EXAMPLES: dict[str, tuple[Any, Any]] = {
     "SCHEMA_TYPE_CHANGED": (_avro_record({"name": "a", "type": "int"}),
                             {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}),
@@ -244,7 +253,8 @@ def _dialect(old: Any, new: Any) -> tuple[Any, Any]:
 
 def example_for(rule: str) -> tuple[str, Any, Any] | None:
     """(schema type, old, new) of the example pair that triggers ``rule``, if there is one."""
-    for kind, examples in (("AVRO", AVRO_EXAMPLES), ("GENERAL", GENERAL_EXAMPLES), ("JSON", JSON_EXAMPLES)):
+    for kind, examples in (("AVRO", AVRO_EXAMPLES), ("GENERAL", GENERAL_EXAMPLES), ("JSON", JSON_EXAMPLES),
+                           ("TREE", TREE_EXAMPLES)):
         if rule in examples:
             old, new = examples[rule]
             if kind == "JSON":
@@ -255,6 +265,8 @@ def example_for(rule: str) -> tuple[str, Any, Any] | None:
 
 def effects(rule: str, kind: str, old: Any, new: Any) -> dict[tuple[str, str], str]:
     """(level, policy) -> what the checker reports for ``rule`` on the pair: breaking, tolerated or absent."""
+    if kind == "TREE":
+        return _tree_effects(rule, old, new)
     results = {}
     policies = ("strict", "lenient") if kind == "JSON" else ("strict",)
     schema_type = None if kind == "GENERAL" else kind
@@ -268,6 +280,26 @@ def effects(rule: str, kind: str, old: Any, new: Any) -> dict[tuple[str, str], s
                 results[(level, policy)] = "breaking"
             else:
                 results[(level, policy)] = "tolerated"
+    return results
+
+
+def _tree_effects(rule: str, old: dict[str, Any], new: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """As :func:`effects`, for a rule of the whole-tree check: the new tree is written to a temporary folder."""
+    import tempfile
+    from pathlib import Path
+
+    from mfgcanon.compat import check_tree
+    from mfgcanon.compat._tree import Tree
+
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, schema in new.items():
+            (Path(folder) / name).write_text(json.dumps(schema), encoding="utf-8")
+        for level in LEVELS:
+            report = check_tree(folder, [Tree("old", {n: json.dumps(v) for n, v in old.items()})], level=level)
+            hits = [f for f in report.findings if f.rule == rule]
+            results[(level, "strict")] = ("not reported" if not hits
+                                          else "breaking" if any(f.breaking for f in hits) else "tolerated")
     return results
 
 
@@ -311,7 +343,14 @@ def compat_page() -> str:
                            "metadata or as a deprecated alias); it is listed for parity with the registry.\n\n")
                 continue
             kind, old, new = example
-            out.append(f"Old: `{_json(old)}`\n\nNew: `{_json(new)}`\n\n")
+            if kind == "TREE":
+                out.append("A whole-tree check (`mfgcanon compat check NEW_DIR --against OLD`), where each file is a "
+                           "subject.\n\n")
+                for side, files in (("Old", old), ("New", new)):
+                    out.append(f"{side} tree: " + ", ".join(f"`{n}` = `{_json(v)}`" for n, v in files.items())
+                               + "\n\n")
+            else:
+                out.append(f"Old: `{_json(old)}`\n\nNew: `{_json(new)}`\n\n")
             found = effects(rule, kind, old, new)
             policies = sorted({p for _, p in found}, reverse=True)
             rows = [[level, *[found[(level, p)] for p in policies]] for level in LEVELS]

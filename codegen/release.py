@@ -5,6 +5,9 @@
 test suite runs: the current schemas must equal the snapshot of their own version (a changed schema needs
 a version bump), and must pass the project policy (``mfgcanon.compat.PROJECT_POLICY``: Avro
 FULL_TRANSITIVE, JSON Schema BACKWARD_TRANSITIVE) against every released version of the same major.
+The policy half is ``mfgcanon compat check schemas --against schemas/released --level project`` (the same
+:func:`mfgcanon.compat.check_tree`, with the ``[tool.mfgcanon.compat]`` table of pyproject.toml), so the
+gate and what a team runs in CI cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from mfgcanon.compat import PROJECT_POLICY, check_history
+import msgspec
+
+from mfgcanon.compat import check_tree, load_config
 from mfgcanon.v1 import __schema_version__
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +41,7 @@ def verify(schemas: Path = ROOT / "schemas", version: str = __schema_version__) 
     major = _version_key(version)[0]
     history = released_versions(schemas, major)
     problems: list[str] = []
-    for folder, (schema_type, suffix) in FORMATS.items():
+    for folder, (_, suffix) in FORMATS.items():
         for current in sorted((schemas / folder / f"v{major}").glob(f"*{suffix}")):
             relative = current.relative_to(schemas)
             snapshot = schemas / "released" / version / relative
@@ -44,17 +49,16 @@ def verify(schemas: Path = ROOT / "schemas", version: str = __schema_version__) 
                 problems.append(f"{relative}: new after {version} was released; bump __schema_version__")
             elif version in history and snapshot.read_bytes() != current.read_bytes():
                 problems.append(f"{relative}: changed after {version} was released; bump __schema_version__")
-            earlier = [schemas / "released" / v / relative for v in history if v != version]
-            earlier = [path for path in earlier if path.exists()]
-            if not earlier:
-                continue
-            level = PROJECT_POLICY[schema_type]
-            report = check_history([p.read_text() for p in earlier], current.read_text(), level,
-                                   schema_type=schema_type)
-            if not report.is_compatible:
-                for finding in report.findings:
-                    if getattr(finding, "breaking", True):
-                        problems.append(f"{relative}: {finding.path}: {finding.rule}: {finding.message} [{level}]")
+    earlier = [v for v in history if v != version]
+    if earlier:
+        config = msgspec.structs.replace(
+            load_config(ROOT / "pyproject.toml"), include=tuple(f"{folder}/v{major}/*" for folder in FORMATS)
+        )
+        report = check_tree(schemas, schemas / "released", config=config, level="project", versions=earlier)
+        for subject in report.subjects:
+            for finding in subject.breaking:
+                level = subject.level or "removed"
+                problems.append(f"{subject.subject}: {finding.path}: {finding.rule}: {finding.message} [{level}]")
     return problems
 
 

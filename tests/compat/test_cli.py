@@ -46,7 +46,10 @@ def test_check_incompatible_text(schemas: Path) -> None:
     code, out, _ = run("check", str(schemas / "v1.avsc"), str(schemas / "v10.avsc"))
     assert code == EXIT_FOUND
     first, summary = out.strip().splitlines()
-    assert first.startswith(f"{schemas / 'v10.avsc'}:/fields/1: READER_FIELD_MISSING_DEFAULT_VALUE: ")
+    # file:line:col of the field in the new file, the field by name, the pointer beside it
+    assert first.startswith(f"{schemas / 'v10.avsc'}:1:74: READER_FIELD_MISSING_DEFAULT_VALUE: R.b: ")
+    assert "(/fields/1)" in first
+    assert first.endswith(f"[backward vs v1.avsc: {schemas / 'v1.avsc'}:1:1]")
     assert "INCOMPATIBLE" in summary
 
 
@@ -63,7 +66,7 @@ def test_check_github(schemas: Path) -> None:
     code, out, err = run("check", str(schemas / "v1.avsc"), str(schemas / "v10.avsc"), "--format", "github")
     assert code == EXIT_FOUND
     assert out.startswith(
-        f"::error file={schemas / 'v10.avsc'},title=READER_FIELD_MISSING_DEFAULT_VALUE::/fields/1: "
+        f"::error file={schemas / 'v10.avsc'},line=1,col=74,title=READER_FIELD_MISSING_DEFAULT_VALUE::R.b: "
     )
     assert "INCOMPATIBLE" in err
 
@@ -90,8 +93,10 @@ def test_history_explicit_files(schemas: Path) -> None:
     )
     assert code == EXIT_FOUND
     # NEW is v1.avsc: fine against v2 (newest), but v10 cannot read it (b has no default there)
-    assert out.startswith(f"{schemas / 'v10.avsc'}:/fields/1: READER_FIELD_MISSING_DEFAULT_VALUE")
-    assert "[forward vs v10.avsc]" in out
+    # the forward finding points at the new file's node that causes it (v1's record, which lacks b),
+    # and names the old file's field it breaks
+    assert out.startswith(f"{schemas / 'v1.avsc'}:1:1: READER_FIELD_MISSING_DEFAULT_VALUE: R.b: ")
+    assert f"[forward vs v10.avsc: {schemas / 'v10.avsc'}:1:74]" in out
 
 
 def test_json_schema_policy_and_all(tmp_path: Path) -> None:

@@ -193,3 +193,24 @@ def test_metadata_support_is_asked_of_the_current_method(monkeypatch: pytest.Mon
     assert not _base._takes_meta(SapODataMapper, "to_canonical_many", "metas")
     monkeypatch.undo()
     assert _base._takes_meta(SapODataMapper, "to_canonical_many", "metas")
+
+
+@pytest.mark.parametrize("name", ["sap-idoc", "sap-odata"])
+def test_builtin_mappers_carry_the_whole_protocol(name: str) -> None:
+    """The SAP mappers are the template a new vendor copies: they subclass BaseMapper, so a user can call
+    ``to_canonical_many`` and ``write_documents`` on them directly, and documents come back as Documents."""
+    from mfgcanon.mappers import BaseMapper, Document, get
+
+    mapper = get(name)
+    assert isinstance(mapper, BaseMapper)
+    result = mapper.to_canonical_many([], None)
+    assert (result.records_in, result.events) == (0, [])
+    sample = {"sap-idoc": "idoc_ppcc2pretticket02_confirmation.xml",
+              "sap-odata": "odata_prodnordconf2_post_request.json"}
+    context = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                                   options={"default_plant": "1710"})
+    read = mapper.to_canonical((EXAMPLES / sample[name]).read_bytes(), context)
+    assert read.events, read.rejects
+    documents = mapper.write_documents(read.events, context)
+    assert documents
+    assert all(isinstance(d, Document) and d.kind and d.payload for d in documents)

@@ -319,3 +319,88 @@ def test_a_connections_own_movement_types_are_read_in_both_channels(ctx: Mapping
     assert b"911" in doc
     movements = [e.data for e in IDOC.to_canonical(doc, own).events if isinstance(e.data, MaterialMovement)]
     assert [m.movement_type for m in movements] == [MovementType.SCRAP]
+
+
+# ---------------------------------------------------------------- per-connection status and activity lists
+def _orders(result: Any) -> list[Any]:
+    assert not result.rejects, result.rejects
+    return [e for e in result.events if e.event_type().startswith("mfgcanon.production_order.")]
+
+
+def _with_user_hold(record: dict[str, Any]) -> None:
+    record["to_ProductionOrderStatus"]["results"].append(
+        {"ManufacturingOrder": "1000123", "StatusCode": "E0003", "IsUserStatus": True, "StatusShortName": "HOLD",
+         "StatusName": "Held by quality"})
+
+
+def test_a_connections_user_status_puts_an_order_on_hold_in_both_channels(ctx: MappingContext) -> None:
+    """User statuses are customer data: a status the connection maps (E0003 -> HOLD -> on_hold) outranks
+    a released status in both channels; without the mapping it changes nothing."""
+    own = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.status_codes": {"E0003": "HOLD"}, "sap.order_statuses": {"HOLD": "on_hold"}})
+    idoc = sample("idoc_loipro05_production_order.xml").replace(
+        b"<STAT>I0016</STAT>", b"<STAT>E0003</STAT>", 1)
+    odata = _odata("odata_production_order_2_get_response.json", _with_user_hold)
+    for payload, mapper in ((idoc, IDOC), (odata, ODATA)):
+        (plain,) = _orders(mapper.to_canonical(payload, ctx))
+        assert (plain.event_type(), plain.data.status) == ("mfgcanon.production_order.released.v1", "released")
+        (held,) = _orders(mapper.to_canonical(payload, own))
+        assert held.data.status == "on_hold"
+        assert held.event_type() == "mfgcanon.production_order.updated.v1"
+        assert "E0003" in (held.data.status_source_code or "")
+
+
+def test_a_deleted_order_stays_deleted_whatever_the_connections_own_statuses(ctx: MappingContext) -> None:
+    own = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.status_codes": {"E0003": "HOLD"}, "sap.order_statuses": {"HOLD": "on_hold"}})
+    idoc = sample("idoc_loipro05_production_order.xml").replace(
+        b"<STAT>I0016</STAT>", b"<STAT>E0003</STAT>", 1).replace(b"<STAT>I0028</STAT>", b"<STAT>I0076</STAT>", 1)
+    (order,) = _orders(IDOC.to_canonical(idoc, own))
+    assert order.data.status == "cancelled"
+
+
+def test_a_connection_can_remap_a_system_status() -> None:
+    """The packaged list is a default: a connection that reads PREL (partly released) as planned says so."""
+    own = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.order_statuses": {"REL": "planned"}})
+    (order,) = _orders(IDOC.to_canonical(sample("idoc_loipro05_production_order.xml"), own))
+    assert order.data.status == "planned"
+
+
+def test_a_status_list_entry_must_name_a_canonical_status() -> None:
+    bad = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.order_statuses": {"HOLD": "paused"}})
+    result = IDOC.to_canonical(sample("idoc_loipro05_production_order.xml"), bad)
+    assert not result.events
+    (reject,) = result.rejects
+    assert reject.code == "invalid_context"
+    assert "sap.order_statuses" in reject.reason
+    assert "'paused'" in reject.reason
+
+
+def test_a_connections_activity_slots_in_and_out(ctx: MappingContext) -> None:
+    """Which standard value is set-up or machine time is customer data (the work centre's formula keys): the
+    connection's slots decide how LOIPRO's VGW01.. and a confirmation's CONF_ACTIVITY1.. are read and written."""
+    own = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               options={"default_plant": "1710"},
+                               codes={"sap.activity_slots": {"1": "machine", "2": "setup"}})
+    loipro = sample("idoc_loipro05_production_order.xml")
+    (plain,) = _orders(IDOC.to_canonical(loipro, ctx))
+    (mine,) = _orders(IDOC.to_canonical(loipro, own))
+    first = plain.data.operations[0].planned_activities[0]
+    assert first.activity == "setup"
+    assert mine.data.operations[0].planned_activities[0].activity == "machine"
+    assert mine.data.operations[0].planned_activities[0].duration == first.duration
+    (confirmation,) = _confirmations(sample("idoc_ppcc2pretticket02_confirmation.xml"), IDOC, own)
+    setup = [a for a in confirmation.activities if a.activity == "setup"]
+    assert setup
+    written = IDOC.from_canonical([confirmation], own)
+    assert b"<CONF_ACTIVITY2>" in written  # setup goes back to the connection's slot 2
+    (again,) = _confirmations(written, IDOC, own)
+    assert [(a.activity, a.duration) for a in again.activities] == [
+        (a.activity, a.duration) for a in confirmation.activities]
+    bad = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.activity_slots": {"7": "machine"}})
+    (reject,) = IDOC.to_canonical(loipro, bad).rejects
+    assert reject.code == "invalid_context"
+    assert "1..6" in reject.reason

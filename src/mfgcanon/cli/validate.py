@@ -40,6 +40,29 @@ class _Report(msgspec.Struct):
     by_type: dict[str, int] = msgspec.field(default_factory=dict)
     findings: list[_Finding] = msgspec.field(default_factory=list)
 
+    def summary(self) -> str:
+        return f"{len(self.files)} file(s), {self.records} record(s): {self.valid} valid, {self.invalid} invalid"
+
+    def _rows(self) -> tuple[list[str], Any]:
+        return (["file", "record", "line", "code", "path", "message"],
+                ((f.file, f.record, f.line, f.code, f.path, f.message) for f in self.findings))
+
+    def _repr_html_(self) -> str:
+        """Notebook view: the counts, valid records by type, then the invalid ones (cut with a count)."""
+        from html import escape
+
+        from mfgcanon import _html
+
+        types = _html.table(["type", "records"], self.by_type.items(), total=len(self.by_type), caption="valid")
+        found = _html.table(*self._rows(), total=len(self.findings), caption="invalid") if self.findings else ""
+        return f"<div><p><b>validation report</b>: {escape(self.summary())}</p>{types}{found}</div>"
+
+    def __repr__(self) -> str:
+        from mfgcanon import _html
+
+        text = f"validation report: {self.summary()}"
+        return text + ("\n" + _html.text_table(*self._rows(), total=len(self.findings)) if self.findings else "")
+
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
     files: list[Path] = []

@@ -11,11 +11,11 @@ False
 
 from __future__ import annotations
 
-from typing import Final
-
-from mfgcanon.compat._check import check, check_history
+from mfgcanon.compat._check import PROJECT_POLICY, check, check_history, distinct_labels
+from mfgcanon.compat._config import CompatConfig, load_config
 from mfgcanon.compat._errors import SchemaInputError
-from mfgcanon.compat._report import Direction, Finding, Level, Policy, Report, SchemaType
+from mfgcanon.compat._load import SchemaText
+from mfgcanon.compat._report import Direction, Finding, Level, Location, Policy, Report, SchemaType
 from mfgcanon.compat._rules import (
     AVRO_RULES,
     COMPATIBLE_CHANGES_LENIENT,
@@ -24,6 +24,7 @@ from mfgcanon.compat._rules import (
     JSON_RULES,
     rule_summary,
 )
+from mfgcanon.compat._tree import GitRef, SubjectResult, TreeReport, check_tree, parse_git_ref
 
 __all__ = [
     "AVRO_RULES",
@@ -32,17 +33,24 @@ __all__ = [
     "GENERAL_RULES",
     "JSON_RULES",
     "PROJECT_POLICY",
+    "CompatConfig",
     "Direction",
     "Finding",
+    "GitRef",
     "Level",
+    "Location",
     "Policy",
     "Report",
     "SchemaInputError",
+    "SchemaText",
     "SchemaType",
+    "SubjectResult",
+    "TreeReport",
     "check",
     "check_history",
+    "check_tree",
+    "distinct_labels",
+    "load_config",
+    "parse_git_ref",
     "rule_summary",
 ]
-
-# The levels mfgcanon holds its own published schemas to (see docs/compatibility.md, "Our policy").
-PROJECT_POLICY: Final[dict[str, str]] = {"AVRO": "FULL_TRANSITIVE", "JSON": "BACKWARD_TRANSITIVE"}

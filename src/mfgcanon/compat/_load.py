@@ -12,9 +12,25 @@ import msgspec
 from mfgcanon.compat._errors import SchemaInputError
 from mfgcanon.compat._report import SchemaType
 
-__all__ = ["SchemaInput", "detect", "label_of", "read"]
+__all__ = ["SchemaInput", "SchemaText", "detect", "label_of", "read", "read_raw"]
 
-SchemaInput = Any  # dict | list | str | bool | bytes | os.PathLike[str]
+SchemaInput = Any  # dict | list | str | bool | bytes | os.PathLike[str] | SchemaText
+
+
+class SchemaText:
+    """Schema bytes that did not come from a file on disk (a git object, a registry), with a name.
+
+    ``name`` is what messages and locations call the file (``main:schemas/avro/v1/material.avsc``).
+    """
+
+    __slots__ = ("data", "name")
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data = data
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"SchemaText({self.name!r}, {len(self.data)} bytes)"
 
 _AVRO_ONLY_TYPES: Final = frozenset(
     {
@@ -105,6 +121,14 @@ def _decode(text: bytes | str, source: str | None) -> Any:
 
 def read(value: SchemaInput) -> tuple[Any, str | None]:
     """The decoded document and the file it came from (``None`` for in-memory input)."""
+    doc, source, _ = read_raw(value)
+    return doc, source
+
+
+def read_raw(value: SchemaInput) -> tuple[Any, str | None, bytes | str | None]:
+    """:func:`read`, plus the JSON text when there was one (for line and column numbers)."""
+    if isinstance(value, SchemaText):
+        return _decode(value.data, value.name), value.name, value.data
     if isinstance(value, os.PathLike):
         path = Path(value)
         try:
@@ -113,20 +137,20 @@ def read(value: SchemaInput) -> tuple[Any, str | None]:
             raise SchemaInputError(
                 "UNREADABLE", f"cannot read schema file: {exc.strerror or exc}", source=str(path)
             ) from None
-        return _decode(data, str(path)), str(path)
+        return _decode(data, str(path)), str(path), data
     if isinstance(value, (bytes, bytearray)):
-        return _decode(bytes(value), None), None
+        return _decode(bytes(value), None), None, bytes(value)
     if isinstance(value, str):
         stripped = value.strip()
         if stripped in _AVRO_PRIMITIVES:
-            return stripped, None
+            return stripped, None, None
         if stripped[:1] in ("{", "[", '"') or stripped in ("true", "false"):
-            return _decode(stripped, None), None
+            return _decode(stripped, None), None, stripped
         if stripped and "\n" not in stripped and os.path.exists(stripped):
-            return read(Path(stripped))
+            return read_raw(Path(stripped))
         raise SchemaInputError("UNREADABLE", f"not JSON text and no such file: {stripped[:80]!r}")
     if isinstance(value, (dict, list, bool)):
-        return value, None
+        return value, None, None
     raise SchemaInputError("UNREADABLE", f"cannot use a {type(value).__name__} as a schema")
 
 

@@ -8,7 +8,16 @@ from typing import Any, Final
 
 import msgspec
 
-__all__ = ["REPORT_FORMAT_VERSION", "Direction", "Finding", "Level", "Policy", "Report", "SchemaType"]
+__all__ = [
+    "REPORT_FORMAT_VERSION",
+    "Direction",
+    "Finding",
+    "Level",
+    "Location",
+    "Policy",
+    "Report",
+    "SchemaType",
+]
 
 REPORT_FORMAT_VERSION: Final = 1
 
@@ -63,6 +72,20 @@ class Direction(enum.StrEnum):
     FORWARD = "forward"
 
 
+class Location(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a finding is in one file: a JSON pointer into the document and, when the schema came as
+    text, its 1-based line and column (of the member's key for an object member)."""
+
+    file: str | None
+    pointer: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<schema>"
+        return f"{where}:{self.line}:{self.column}" if self.line is not None else f"{where}:{self.pointer}"
+
+
 class Finding(msgspec.Struct, frozen=True, kw_only=True):
     """One difference between two schemas.
 
@@ -71,6 +94,9 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     ``old``/``new`` are the JSON fragments on each side (``None`` where a side has nothing).
     ``breaking`` is false for differences a registry tolerates (e.g. ``TITLE_CHANGED``); they are listed
     so that the change list is complete, but do not make the schemas incompatible.
+    ``name`` says the same as ``path`` in names (``Material.is_lot_managed``); ``old_location`` and
+    ``new_location`` are the node in each file (``None`` on a side that has no file, such as a removed
+    subject's new side). ``ignored`` marks a finding a configuration ignores: it is kept, not breaking.
     """
 
     rule: str
@@ -81,6 +107,10 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     new: Any = None
     breaking: bool = True
     version: str | None = None
+    name: str | None = None
+    old_location: Location | None = None
+    new_location: Location | None = None
+    ignored: bool = False
 
 
 class Report(msgspec.Struct, frozen=True, kw_only=True):
@@ -134,17 +164,21 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.schema_type} {self.level}: {verdict}{tail}"
 
     def _repr_html_(self) -> str:
-        """Notebook rendering; every value is HTML-escaped."""
+        """Notebook rendering: the verdict, then the findings (cut with a count); every value HTML-escaped."""
         esc = html.escape
         colour = "#1a7f37" if self.is_compatible else "#cf222e"
         rows = "".join(
             "<tr>"
-            f"<td><code>{esc(f.rule)}</code></td><td><code>{esc(f.path)}</code></td>"
+            f"<td><code>{esc(f.rule)}</code></td><td><code>{esc(f.path)}</code>"
+            f"{f' <code>{esc(f.name)}</code>' if f.name else ''}</td>"
             f"<td>{esc(f.direction.value)}</td><td>{'yes' if f.breaking else 'no'}</td>"
             f"<td>{esc(f.version or '')}</td><td>{esc(f.message)}</td>"
             "</tr>"
-            for f in self.findings
+            for f in self.findings[:_MAX_ROWS]
         )
+        more = len(self.findings) - _MAX_ROWS
+        if more > 0:
+            rows += f'<tr><td colspan="6"><i>… {more} more ({len(self.findings)} in all)</i></td></tr>'
         table = (
             "<table><thead><tr><th>rule</th><th>path</th><th>direction</th><th>breaking</th>"
             f"<th>version</th><th>message</th></tr></thead><tbody>{rows}</tbody></table>"
@@ -152,3 +186,22 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
             else ""
         )
         return f'<div><p style="color:{colour}"><strong>{esc(self.summary())}</strong></p>{table}</div>'
+
+    def __repr__(self) -> str:
+        """The summary and the first findings, one line each: readable in a plain REPL."""
+        lines = [f"Report: {self.summary()}"]
+        lines += [f"  {rule} {path} ({direction}, breaking: {breaking}): {message}"
+                  for rule, path, direction, breaking, _, message in map(_cells, self.findings[:_MAX_ROWS])]
+        if len(self.findings) > _MAX_ROWS:
+            lines.append(f"  … {len(self.findings) - _MAX_ROWS} more ({len(self.findings)} in all)")
+        return "\n".join(lines)
+
+
+_MAX_ROWS: Final = 20
+"""Findings shown before the rest is counted (as ``mfgcanon._html.MAX_ROWS``: compat imports nothing else of
+mfgcanon, so it keeps its own few lines of table)."""
+
+
+def _cells(finding: Finding) -> tuple[str, str, str, str, str, str]:
+    return (finding.rule, finding.path, finding.direction.value, "yes" if finding.breaking else "no",
+            finding.version or "", finding.message)

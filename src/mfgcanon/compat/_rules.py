@@ -37,6 +37,8 @@ AVRO_RULES: Final[dict[str, str]] = {
 
 GENERAL_RULES: Final[dict[str, str]] = {
     "SCHEMA_TYPE_CHANGED": "the two schemas are of different kinds (Avro against JSON Schema)",
+    "SUBJECT_REMOVED": "a subject (schema file) of the version compared against is gone from the tree",
+    "SUBJECT_ADDED": "a subject is new in the tree (reported, never breaking)",
 }
 
 _BOUND_KEYWORDS: Final[dict[str, str]] = {

@@ -273,23 +273,41 @@ class MappingResult:
         )
 
     def _repr_html_(self) -> str:
-        """A notebook table: the counts, then one row per event and per reject."""
-        esc = html.escape
-        rows = [
-            f"<tr><td>event</td><td>{esc(type(e).event_type())}</td><td>{esc(e.subject)}</td>"
-            f"<td>{esc(str(e.id))}</td></tr>"
-            for e in self.events
-        ]
-        rows += [
-            f"<tr><td>reject</td><td>{esc(r.code)}</td><td>{esc(r.location)}"
-            f"{'' if r.line is None else f' (line {r.line})'}</td><td>{esc(r.reason)}</td></tr>"
-            for r in self.rejects
-        ]
-        return (
-            f"<p><b>MappingResult</b>: {esc(self.summary())}</p><table><thead><tr><th>kind</th>"
-            f"<th>type / code</th><th>subject / location</th><th>id / reason</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+        """A notebook view: the counts, then the events and the rejects as tables (cut with a count)."""
+        from mfgcanon import _html
+
+        parts = [f"<p><b>MappingResult</b>: {html.escape(self.summary())}</p>",
+                 _html.table(*self._events_rows(), total=len(self.events), caption="events")]
+        if self.rejects:
+            parts.append(_html.table(*self._rejects_rows(), total=len(self.rejects), caption="rejects"))
+        if self.warnings:
+            parts.append(_html.table(["warning"], ([w] for w in self.warnings), total=len(self.warnings)))
+        return "<div>" + "".join(parts) + "</div>"
+
+    def __repr__(self) -> str:
+        """The summary and the first events and rejects, readable in a plain REPL (not every event in full)."""
+        from mfgcanon import _html
+
+        parts = [f"MappingResult: {self.summary()}"]
+        if self.events:
+            parts.append(_html.text_table(*self._events_rows(), total=len(self.events)))
+        if self.rejects:
+            parts.append("rejects:\n" + _html.text_table(*self._rejects_rows(), total=len(self.rejects)))
+        return "\n".join(parts)
+
+    def _events_rows(self) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
+        return (["type", "subject", "time", "id"],
+                ((type(e).event_type(), e.subject, e.time, e.id) for e in self.events))
+
+    def _rejects_rows(self) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
+        return (["code", "location", "line", "reason", "payload"],
+                ((r.code, r.location, r.line, r.reason, _preview(r.payload)) for r in self.rejects))
+
+
+def _preview(payload: str | bytes, size: int = 200) -> str:
+    """The start of a reject's payload, for a table cell."""
+    text = payload.decode("utf-8", "backslashreplace") if isinstance(payload, bytes) else payload
+    return text if len(text) <= size else text[:size] + "…"
 
 
 def printable(text: str) -> str:

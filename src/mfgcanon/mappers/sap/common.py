@@ -249,32 +249,103 @@ def _status_codes() -> dict[str, str]:
     return {str(k): str(v) for k, v in table(STATUSES, "codes").items()}
 
 
-def short_status(code: str) -> str:
+STATUS_CODES_LIST = "sap.status_codes"
+"""The context's ``[codes."sap.status_codes"]``: status code (``I0002``, a user status ``E0003``) -> short name."""
+ORDER_STATUSES_LIST = "sap.order_statuses"
+"""The context's ``[codes."sap.order_statuses"]``: short name -> canonical order status, for this connection."""
+OPERATION_STATUSES_LIST = "sap.operation_statuses"
+"""The context's ``[codes."sap.operation_statuses"]``: short name -> canonical operation status."""
+ACTIVITY_SLOTS_LIST = "sap.activity_slots"
+"""The context's ``[codes."sap.activity_slots"]``: confirmation slot ``"1"``..``"6"`` -> activity kind."""
+_STATUS_LISTS = (STATUS_CODES_LIST, ORDER_STATUSES_LIST, OPERATION_STATUSES_LIST)
+_TERMINAL = ("DLFL", "CLSD", "TECO")  # a connection's own statuses rank right after these
+
+
+class StatusTables:
+    """The status code lists one connection uses: the packaged sap/statuses.toml with the context's
+    ``[codes."sap.status_codes"]``, ``[codes."sap.order_statuses"]`` and ``[codes."sap.operation_statuses"]``
+    merged over it. A connection's own short names (user statuses such as ``HOLD``) rank right after deletion,
+    closure and technical completion, ahead of every other system status: an order on a user hold is on hold
+    even while it is released, but a deleted order stays deleted."""
+
+    __slots__ = ("codes", "operation", "order", "precedence")
+
+    def __init__(self, context: MappingContext | None = None) -> None:
+        own = {name: context.code_overrides.get(name, {}) for name in _STATUS_LISTS} if context else {}
+        self.codes: Mapping[str, str] = {**_status_codes(), **_checked(own.get(STATUS_CODES_LIST, {}),
+                                                                       STATUS_CODES_LIST, None)}
+        self.order: Mapping[str, str] = {**table(STATUSES, "order"), **_checked(
+            own.get(ORDER_STATUSES_LIST, {}), ORDER_STATUSES_LIST, _ORDER_STATUS_VALUES)}
+        self.operation: Mapping[str, str] = {**table(STATUSES, "operation"), **_checked(
+            own.get(OPERATION_STATUSES_LIST, {}), OPERATION_STATUSES_LIST, _OPERATION_STATUS_VALUES)}
+        packaged = [str(name) for name in load(STATUSES).get("precedence", [])]
+        extra = [name for name in (*self.order, *self.operation) if name not in packaged]
+        cut = max(packaged.index(name) for name in _TERMINAL) + 1
+        self.precedence: tuple[str, ...] = (*packaged[:cut], *dict.fromkeys(extra), *packaged[cut:])
+
+    def short(self, code: str) -> str:
+        """``I0002`` -> ``REL``; short names pass through; unknown codes come back unchanged."""
+        return self.codes.get(code, code)
+
+    def first(self, shorts: Iterable[str]) -> str | None:
+        active = set(shorts)
+        return next((name for name in self.precedence if name in active), None)
+
+    def order_status(self, shorts: Iterable[str]) -> OrderStatus:
+        top = self.first(shorts)
+        return OrderStatus.OTHER if top is None else OrderStatus(self.order.get(top, "other"))
+
+    def operation_status(self, shorts: Iterable[str]) -> OperationStatus | None:
+        codes = list(shorts)
+        if not codes:
+            return None
+        top = self.first(codes)
+        return OperationStatus(self.operation.get(top, "other")) if top else OperationStatus.OTHER
+
+    def known(self, short: str) -> bool:
+        """Whether a short name means something here (a user status counts only where a list names it)."""
+        return short in self.order or short in self.operation
+
+
+_ORDER_STATUS_VALUES = frozenset(kind.value for kind in OrderStatus)
+_OPERATION_STATUS_VALUES = frozenset(kind.value for kind in OperationStatus)
+_ACTIVITY_VALUES = frozenset(kind.value for kind in ActivityKind)
+
+
+def _checked(entries: Mapping[str, Any], list_name: str, allowed: frozenset[str] | None) -> dict[str, str]:
+    """A connection's code list entries, each a string (and one of ``allowed`` where given), else
+    ``invalid_context`` naming the entry."""
+    for key, value in entries.items():
+        if not isinstance(value, str) or (allowed is not None and value not in allowed):
+            expected = f"one of {', '.join(sorted(allowed))}" if allowed is not None else "a string"
+            raise MappingError(f"code {key!r} of the mapping context's list {list_name} must map to {expected}, "
+                               f"got {value!r}", code="invalid_context", path=f"codes.{list_name}.{key}")
+    return {str(k): str(v) for k, v in entries.items()}
+
+
+@functools.cache
+def _packaged_status_tables() -> StatusTables:
+    return StatusTables()
+
+
+def status_tables(context: MappingContext | None) -> StatusTables:
+    """The status lists of this connection: the packaged ones, shared, unless the context overrides one."""
+    if context is None or not any(name in context.code_overrides for name in _STATUS_LISTS):
+        return _packaged_status_tables()
+    return StatusTables(context)
+
+
+def short_status(code: str, context: MappingContext | None = None) -> str:
     """``I0002`` -> ``REL``; short names pass through; unknown codes come back unchanged."""
-    return _status_codes().get(code, code)
+    return status_tables(context).short(code)
 
 
-def _first(shorts: Iterable[str]) -> str | None:
-    active = set(shorts)
-    for name in load(STATUSES).get("precedence", []):
-        if name in active:
-            return str(name)
-    return None
+def order_status(shorts: Iterable[str], context: MappingContext | None = None) -> OrderStatus:
+    return status_tables(context).order_status(shorts)
 
 
-def order_status(shorts: Iterable[str]) -> OrderStatus:
-    top = _first(shorts)
-    if top is None:
-        return OrderStatus.OTHER
-    return OrderStatus(table(STATUSES, "order").get(top, "other"))
-
-
-def operation_status(shorts: Iterable[str]) -> OperationStatus | None:
-    codes = list(shorts)
-    if not codes:
-        return None
-    top = _first(codes)
-    return OperationStatus(table(STATUSES, "operation").get(top, "other")) if top else OperationStatus.OTHER
+def operation_status(shorts: Iterable[str], context: MappingContext | None = None) -> OperationStatus | None:
+    return status_tables(context).operation_status(shorts)
 
 
 def order_event(status: OrderStatus) -> type[CloudEvent]:
@@ -338,13 +409,32 @@ def usage_decision(code: str | None, valuation: str | None, context: MappingCont
     return str(table(QUALITY, "usage_decision", "codes").get(code or "", "other"))
 
 
-def activity_kind(slot: int) -> ActivityKind:
-    return ActivityKind(code_of(MASTER, "activity_slots", str(slot)))
+@functools.cache
+def _packaged_slots() -> dict[str, str]:
+    return {str(k): str(v) for k, v in table(MASTER, "activity_slots").items()}
 
 
-def activity_slot(kind: ActivityKind, used: set[int]) -> int:
+def activity_slots(context: MappingContext | None = None) -> Mapping[str, str]:
+    """Confirmation slot (``"1"``..``"6"``) -> activity kind: the packaged sap/master_data.toml list with the
+    context's ``[codes."sap.activity_slots"]`` over it (which standard value is set-up or machine time is
+    customer data: the formula keys of the work centre decide it)."""
+    own = context.code_overrides.get(ACTIVITY_SLOTS_LIST) if context is not None else None
+    if not own:
+        return _packaged_slots()
+    for key in own:
+        if key not in {"1", "2", "3", "4", "5", "6"}:
+            raise MappingError(f"activity slot {key!r} of the mapping context must be one of 1..6",
+                               code="invalid_context", path=f"codes.{ACTIVITY_SLOTS_LIST}.{key}")
+    return {**_packaged_slots(), **_checked(own, ACTIVITY_SLOTS_LIST, _ACTIVITY_VALUES)}
+
+
+def activity_kind(slot: int, context: MappingContext | None = None) -> ActivityKind:
+    return ActivityKind(activity_slots(context).get(str(slot), "other"))
+
+
+def activity_slot(kind: ActivityKind, used: set[int], context: MappingContext | None = None) -> int:
     """The first free confirmation slot (1..6) for an activity kind."""
-    slots = table(MASTER, "activity_slots")
+    slots = activity_slots(context)
     for slot in range(1, 7):
         if slot not in used and slots.get(str(slot)) == kind.value:
             return slot

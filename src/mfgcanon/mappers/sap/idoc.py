@@ -1,14 +1,15 @@
 """SAP IDoc XML <-> canonical events.
 
 Inbound (``to_canonical``): LOIPRO (01-05) production orders, MATMAS material masters, BATMAS batches,
-MBGMCR goods movements and PPCC2PRETTICKET time tickets. Outbound (``from_canonical``): confirmations
-as PPCC2PRETTICKET02 and goods movements as MBGMCR03.
+LOIWCS work centres, MBGMCR goods movements, PPCC2PRETTICKET time tickets and the confirmation-posting RFC
+responses (``CO_MES_PRODORDCONF_CREATE_TT``, ``BAPI_PRODORDCONF_CREATE_TT``). Outbound
+(``from_canonical``): confirmations as PPCC2PRETTICKET02 and goods movements as MBGMCR03.
 
 Parsing is namespace- and order-agnostic: file-port XML (no namespace), SOAP-delivered XML
 (``urn:sap-com:document:sap:idoc:soap:messages``), extension roots (``ZLOIPRO05``) and several ``IDOC``
 elements per document are all read the same way. One *record* is one order header, material, batch,
 goods-movement item or time ticket; each either becomes an event or a reject that names its XPath and
-line. Documents with an unsupported message type (``LOIWCS``, RFC responses) give one
+line. Documents with any other message type (``DEBMAS``, ``ORDERS``, other RFC responses) give one
 ``unsupported_message`` reject per IDoc rather than being dropped.
 
 Speed: a plain document (UTF-8, no namespaces, references, CDATA or comments inside the root) is checked
@@ -31,6 +32,8 @@ from typing import Any, ClassVar
 
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers._base import (
+    BaseMapper,
+    Document,
     MappingResult,
     Payload,
     PayloadMeta,
@@ -117,7 +120,7 @@ _SHORT = reprlib.Repr()  # a repr that stops at depth 6 and ~2,000 characters: n
 _SHORT.maxstring = _SHORT.maxother = 2000
 
 
-class SapIdocMapper:
+class SapIdocMapper(BaseMapper):
     """SAP IDoc XML: LOIPRO, MATMAS, BATMAS, MBGMCR, PPCC2PRETTICKET in; PPCC2PRETTICKET02, MBGMCR03 out."""
 
     name: ClassVar[str] = NAME
@@ -374,7 +377,7 @@ class SapIdocMapper:
         One call writes one XML document; a mix of confirmations and movements that belong to none of
         them cannot share a document: call :meth:`write_documents` for that.
         """
-        documents = self.write_documents(items, context)
+        documents = self._documents(items, context)
         if len(documents) != 1:
             kinds = ", ".join(kind for kind, _ in documents) or "nothing"
             raise MappingError(
@@ -383,8 +386,11 @@ class SapIdocMapper:
             )
         return documents[0][1]
 
-    def write_documents(self, items: Iterable[Any], context: MappingContext | None = None) -> list[tuple[str, bytes]]:
-        """``[(basic type, XML bytes)]``: one PPCC2PRETTICKET02 and/or one MBGMCR03 document."""
+    def write_documents(self, items: Iterable[Any], context: MappingContext | None = None) -> list[Document]:
+        """``[Document(basic type, XML bytes)]``: one PPCC2PRETTICKET02 and/or one MBGMCR03 document."""
+        return [Document(kind, body) for kind, body in self._documents(items, context)]
+
+    def _documents(self, items: Iterable[Any], context: MappingContext | None) -> list[tuple[str, bytes]]:
         ctx = context or MappingContext()
         confirmations: list[ProductionConfirmation] = []
         movements: list[MaterialMovement] = []

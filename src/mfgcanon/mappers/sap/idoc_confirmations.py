@@ -130,7 +130,7 @@ def _confirmation(
     for slot in range(1, 7):
         value = r.qty_d(t, f"CONF_ACTIVITY{slot}", f"CONF_ACTI_UNIT{slot}", f"CONF_ACTI_UNIT{slot}_ISO")
         if value is not None:
-            activities.append({"activity": sc.activity_kind(slot), "duration": value})
+            activities.append({"activity": sc.activity_kind(slot, ctx), "duration": value})
     # never CONF_NO alone: RUECK is shared by every confirmation of the operation (docs/mappers.md)
     confirmation_id = t.text("EX_IDENT") or sc.derived_confirmation_id(
         order_id, t.text("OPERATION"), {**t.f, "DOCNUM": idoc.c("DOCNUM"), "#": number}

@@ -33,9 +33,18 @@ _FLAG = ("X", "x")  # values.is_flag of a stripped field value: no other charact
 
 
 @functools.lru_cache(maxsize=1024)
-def _operation_status(raw: tuple[str, ...]) -> OperationStatus | None:
-    """The operation status of its raw status codes (pure: the code lists are static), cached."""
-    return sc.operation_status(sc.short_status(s) for s in raw)
+def _packaged_operation_status(raw: tuple[str, ...]) -> OperationStatus | None:
+    """The operation status of its raw status codes under the packaged lists (pure), cached."""
+    tables = sc.status_tables(None)
+    return tables.operation_status(tables.short(s) for s in raw)
+
+
+def _operation_status(raw: tuple[str, ...], ctx: MappingContext) -> OperationStatus | None:
+    """The operation status of its raw status codes under this connection's status lists."""
+    tables = sc.status_tables(ctx)
+    if tables is sc.status_tables(None):
+        return _packaged_operation_status(raw)
+    return tables.operation_status(tables.short(s) for s in raw)
 
 
 def _loipro(idoc: _Idoc, ctx: MappingContext, result: MappingResult) -> None:
@@ -53,7 +62,8 @@ def _order(idoc: _Idoc, h: _Seg, ctx: MappingContext, result: MappingResult) -> 
     item = h.one("E1AFPOL")
     stats = [s.text("STAT") for s in h.all("E1JSTKL")]
     raw_status = [s for s in stats if s]
-    status = sc.order_status(sc.short_status(s) for s in raw_status)
+    tables = sc.status_tables(ctx)
+    status = tables.order_status(tables.short(s) for s in raw_status)
     planned = r.qty_d(h, "GAMNG", "GMEIN")
     if planned is None:
         raise _fail(h, "GAMNG", MappingError("order header has no total quantity GAMNG", code="missing_field"))
@@ -159,7 +169,7 @@ def _operation(
             continue
         value = r.qty_d(op, value_field, unit_field)
         if value is not None and value["value"]:
-            kind = sc.activity_kind(slot)
+            kind = sc.activity_kind(slot, r.ctx)
             activities.append({"activity": kind, "duration": value, "activity_type_code": fields.get(type_field),
                                "basis_quantity": basis})
     kids = op.kids
@@ -205,7 +215,7 @@ def _operation(
         "latest_start_at": r.instant(op, "SSAVD", "SSAVZ", zone),
         "latest_end_at": r.instant(op, "SSEDD", "SSEDZ", zone),
         "planned_activities": activities,
-        "status": _operation_status(tuple(raw)),
+        "status": _operation_status(tuple(raw), r.ctx),
         "status_source_code": " ".join(raw) or None,
         "properties": props,
     }

@@ -214,7 +214,7 @@ def _write_ppcc2(
                     "a time ticket does not carry activity types (LSTAR); leave activity_type_code empty",
                     code="unmappable_value",
                 )
-            slot = sc.activity_slot(activity.activity, used)
+            slot = sc.activity_slot(activity.activity, used, ctx)
             used.add(slot)
             _qty_out(
                 t, f"CONF_ACTIVITY{slot}", f"CONF_ACTI_UNIT{slot}", f"CONF_ACTI_UNIT{slot}_ISO", activity.duration, ctx

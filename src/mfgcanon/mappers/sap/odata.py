@@ -32,6 +32,7 @@ import msgspec
 
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers._base import (
+    BaseMapper,
     MappingResult,
     Payload,
     PayloadMeta,
@@ -95,7 +96,7 @@ _SERVICE_KINDS = {
 _INSPECTION_PARTS = frozenset({"lot", "result", "decision", "bapi_results", "bapi_decision"})
 
 
-class SapODataMapper:
+class SapODataMapper(BaseMapper):
     """S/4HANA OData V2 JSON: orders, products, material documents, stock, confirmations, inspections."""
 
     name: ClassVar[str] = NAME

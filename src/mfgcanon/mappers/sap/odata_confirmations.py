@@ -91,7 +91,7 @@ def _confirmation(rec: _Rec, ctx: MappingContext, result: MappingResult) -> None
     for slot, value_name, unit_name in _CONFIRMED_WORK:
         duration = f.qty_d(value_name, unit_name)
         if duration is not None:
-            activities.append({"activity": sc.activity_kind(slot), "duration": duration})
+            activities.append({"activity": sc.activity_kind(slot, ctx), "duration": duration})
     goods = f.nav_records("to_ProdnOrdConfMatlDocItm")
     movement_ids = [
         _material_document_item(f.sub(item, where)) or f"{confirmation_id}/{n}"

@@ -25,9 +25,17 @@ from mfgcanon.v1.order import OperationStatus, ProductionOrder
 
 
 @functools.cache
-def _operation_status(shorts: tuple[str, ...]) -> OperationStatus | None:
-    """:func:`.common.operation_status` once per combination of flags (the code lists are static)."""
+def _packaged_operation_status(shorts: tuple[str, ...]) -> OperationStatus | None:
+    """:func:`.common.operation_status` once per combination of flags under the packaged lists."""
     return sc.operation_status(shorts)
+
+
+def _operation_status(shorts: tuple[str, ...], ctx: MappingContext) -> OperationStatus | None:
+    """The operation status under this connection's status lists (cached when they are the packaged ones)."""
+    tables = sc.status_tables(ctx)
+    if tables is sc.status_tables(None):
+        return _packaged_operation_status(shorts)
+    return tables.operation_status(shorts)
 
 
 @functools.cache
@@ -66,14 +74,20 @@ def _order(rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
     quantity = f.qty_d("TotalQuantity", "ProductionUnit")
     if quantity is None:
         raise f.fail("TotalQuantity", MappingError("production order has no TotalQuantity", code="missing_field"))
-    statuses = [s for s in f.nav("to_ProductionOrderStatus") if not s.get("IsUserStatus")]
+    tables = sc.status_tables(ctx)
+    statuses = [
+        (s, str(s.get("StatusShortName") or tables.short(str(s.get("StatusCode", "")))))
+        for s in f.nav("to_ProductionOrderStatus")
+    ]
+    # a user status counts only where this connection's lists give it a meaning ([codes."sap.order_statuses"])
+    statuses = [(s, short) for s, short in statuses if not s.get("IsUserStatus") or tables.known(short)]
     if statuses:
-        shorts = [str(s.get("StatusShortName") or sc.short_status(str(s.get("StatusCode", "")))) for s in statuses]
-        raw = " ".join(str(s.get("StatusCode") or "") for s in statuses).strip()
+        shorts = [short for _, short in statuses]
+        raw = " ".join(str(s.get("StatusCode") or "") for s, _ in statuses).strip()
     else:
         shorts = [code for name, code in _flags("Order") if f.flag(name)]
         raw = " ".join(shorts)
-    status = sc.order_status(shorts)
+    status = tables.order_status(shorts)
     zone = _Zone(ctx, plant)
     operations = [
         _operation(f.sub(op, where), plant, zone) for where, op in f.nav_records("to_ProductionOrderOperation")
@@ -154,7 +168,7 @@ def _operation(f: _Fields, plant: str, zone: _Zone) -> dict[str, Any]:
         amount = f.dec(value_name)
         if amount:
             duration = f.qty_of(amount, value_name, unit_name)
-            activities.append({"activity": sc.activity_kind(slot), "duration": duration})
+            activities.append({"activity": sc.activity_kind(slot, f.ctx), "duration": duration})
     shorts = tuple(code for name, code in _flags("Operation") if get(name) not in _UNSET and f.flag(name))
     found = f.strings(_OPERATION_STRINGS)
     found.update(
@@ -173,7 +187,7 @@ def _operation(f: _Fields, plant: str, zone: _Zone) -> dict[str, Any]:
             "latest_start_at": f.instant("OpLtstSchedldExecStrtDte", "OpLtstSchedldExecStrtTme", plant, zone),
             "latest_end_at": f.instant("OpLtstSchedldExecEndDte", "OpLtstSchedldExecEndTme", plant, zone),
             "planned_activities": activities,
-            "status": _operation_status(shorts),
+            "status": _operation_status(shorts, f.ctx),
             "status_source_code": " ".join(shorts) or None,
             "properties": _pds(_pd("sap.work_center_internal_id", f.s("WorkCenterInternalID"))),
         }

@@ -113,7 +113,7 @@ def _confirmation_body(
             raise MappingError(
                 "ProdnOrdConf2 does not carry activity types; leave activity_type_code empty", code="unmappable_value"
             )
-        slot = sc.activity_slot(activity.activity, used)
+        slot = sc.activity_slot(activity.activity, used, ctx)
         used.add(slot)
         body[f"OpWorkQuantityUnit{slot}"] = _unit(activity.duration, ctx)
         body[f"OpConfirmedWorkQuantity{slot}"] = _num(activity.duration.value)
