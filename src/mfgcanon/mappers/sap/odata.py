@@ -43,7 +43,7 @@ from mfgcanon.mappers._base import (
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.helpers import continuation_of
 from mfgcanon.mappers.sap import common as sc
-from mfgcanon.mappers.sap import values
+from mfgcanon.mappers.sap import odata_typed, values
 from mfgcanon.mappers.sap.odata_confirmations import _confirmation_with_movements
 from mfgcanon.mappers.sap.odata_materials import _batch, _product, _stock
 from mfgcanon.mappers.sap.odata_movements import _movement
@@ -213,6 +213,11 @@ class SapODataMapper:
         data: Any = payload
         checked = True  # JSON decoded here: every string is Unicode, the nesting decodable
         if isinstance(payload, bytes | str):
+            fast = odata_typed.try_orders(payload, ctx)  # plain production orders: typed structs, no second pass
+            if fast is not None:
+                for event in fast:
+                    result.add_event(event)
+                return
             try:
                 data = _JSON.decode(payload)
             except (msgspec.DecodeError, UnicodeError, RecursionError) as exc:
