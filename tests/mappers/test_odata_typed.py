@@ -249,3 +249,24 @@ def test_paged_response_keeps_its_continuation() -> None:
     result = MAPPER.to_canonical(data, CONTEXTS["plants"])
     assert result.continuation == "https://s4h.example.com/next?$skiptoken=10"
     assert len(result.events) == 1
+
+
+def test_caches_are_per_context_bounded_and_dropped() -> None:
+    """Conversions are cached per live context and plant (a context's unit aliases never leak into another's),
+    bounded in size, and dropped with their context."""
+    import gc
+
+    data = ORDER
+    first = MappingContext.build(source_system="S4H-100", plants={"1710": "UTC"})
+    second = MappingContext.build(source_system="S4H-100", plants={"1710": "UTC"}, units={"PC": "EA"})
+    for ctx in (first, second, first):
+        assert _agree(data, ctx)
+    assert MAPPER.to_canonical(data, first).events[0].data.planned_quantity.uom == "H87"
+    assert MAPPER.to_canonical(data, second).events[0].data.planned_quantity.uom == "EA"
+    key = id(second)
+    assert key in odata_typed._DOCS
+    with mock.patch.object(odata_typed, "_DOC_SIZE", 5):  # starts afresh on every order: same result
+        assert _agree(data, second)
+    del second
+    gc.collect()
+    assert key not in odata_typed._DOCS or odata_typed._DOCS[key][0]() is not None

@@ -19,6 +19,7 @@ shorten), composed keys are checked here; the value conversions are the same fun
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -250,8 +251,10 @@ _Shared = tuple[Location, tuple[Property, ...], date | None, bool, bool]
 
 
 class _Doc:
-    """Conversions of one order, cached (an order repeats a handful of dates, units, quantities and status
-    combinations); one per order, so every cache is per mapping context."""
+    """Conversions for the orders of one plant under one mapping context, cached: orders repeat a handful of
+    keys, dates, units, quantities and status combinations, within a document and across the documents of one
+    connection. Every value cached is immutable and a function of its raw fields, the context and the plant
+    alone (:func:`_doc_for` keeps one per context and plant, and starts afresh when it grows too large)."""
 
     __slots__ = (
         "activities",
@@ -291,6 +294,13 @@ class _Doc:
         self.flag_values = _getter(tuple(name for name, _ in operation_flags))
         self.flag_codes = tuple(code for _, code in operation_flags)
         self.zone: tzinfo | None = None
+
+    def size(self) -> int:
+        return (
+            len(self.keys) + len(self.days) + len(self.instants) + len(self.numbers) + len(self.quantities)
+            + len(self.locations) + len(self.properties) + len(self.shared) + len(self.activities)
+            + len(self.operation_instants) + len(self.statuses)
+        )
 
     def key(self, value: str | None) -> str | None:
         """:meth:`.odata_reader._Fields.key`: stripped, ALPHA zeros off unless the context keeps them."""
@@ -440,6 +450,37 @@ class _Doc:
         return found
 
 
+_DOCS: dict[int, tuple[weakref.ref[MappingContext], dict[tuple[str, tuple[tuple[str, str], ...]], _Doc]]] = {}
+"""The caches of each live mapping context (by its id, checked against a weak reference: a context is
+immutable but not hashable), per plant and flag list."""
+_DOC_SIZE = 20_000
+"""Entries one :class:`_Doc` may cache before it starts afresh (memory stays bounded on any traffic)."""
+_CONTEXTS = 256
+
+
+def _doc_for(ctx: MappingContext, plant: str, operation_flags: tuple[tuple[str, str], ...]) -> _Doc:
+    """The cache of conversions for ``ctx`` and ``plant``: kept across documents while the context lives."""
+    entry = _DOCS.get(id(ctx))
+    if entry is None or entry[0]() is not ctx:
+        if len(_DOCS) >= _CONTEXTS:
+            _DOCS.clear()
+        key = id(ctx)
+        entry = _DOCS[key] = (weakref.ref(ctx, functools.partial(_forget, key)), {})
+    docs = entry[1]
+    doc = docs.get((plant, operation_flags))
+    if doc is None or doc.size() > _DOC_SIZE:
+        doc = docs[(plant, operation_flags)] = _Doc(ctx, plant, operation_flags)
+    return doc
+
+
+def _forget(key: int, _ref: object = None, docs: dict[int, Any] = _DOCS) -> None:
+    """A context was collected: drop its caches (a later context may get the same id). ``docs`` is bound at
+    definition: a callback may run while the interpreter tears the module down."""
+    entry = docs.get(key)
+    if entry is not None and entry[0]() is None:
+        del docs[key]
+
+
 @functools.cache
 def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     """One C call reading several fields as a tuple (``attrgetter`` gives a bare value for one name)."""
@@ -487,7 +528,7 @@ def _order(
     plant = _text(o.ProductionPlant) or _text(o.Plant)
     if not plant:
         raise _Fallback
-    doc = _Doc(ctx, plant, operation_flags)
+    doc = _doc_for(ctx, plant, operation_flags)
     order_id = doc.key(o.ManufacturingOrder)
     material_id = doc.key(o.Material)
     if not order_id or not material_id:
