@@ -18,7 +18,9 @@ repeat is deduplicated (a warning; it is counted with the lot's event), a differ
 
 This module is the mapper (detection, payloads, error bodies, dispatch by entity kind); each entity family is
 read in its own module (``odata_orders``, ``odata_materials``, ``odata_movements``, ``odata_confirmations``,
-``odata_quality``) over :mod:`.odata_reader`, and written by :mod:`.odata_writer`.
+``odata_quality``) over :mod:`.odata_reader`, and written by :mod:`.odata_writer`. Plain production-order
+responses take a fast path first (:mod:`.odata_typed`: typed structs, no second validation pass), which gives
+the same bytes and hands every other payload to the checked reader.
 """
 
 from __future__ import annotations
