@@ -13,7 +13,8 @@ Why the output is the checked reader's: every field that reader reads is declare
 differently (a number where a string is expected, ``null`` where absence and ``null`` differ) fails the typed
 decode; the length limits of the canonical fields are the typed fields' limits (stripping and ALPHA only
 shorten), composed keys are checked here; the value conversions are the same functions (:mod:`.values`,
-:mod:`.common`), cached per document; and the constructors run the same model hooks as ``msgspec.convert``.
+:mod:`.common`), cached per live mapping context and plant (:func:`_doc_for`); and the constructors run the
+same model hooks as ``msgspec.convert``.
 """
 
 from __future__ import annotations
