@@ -640,6 +640,8 @@ def emit_genealogy(result: MappingResult, start: int = 0) -> None:
             results.append(data)
     if not any(m.order_id for m in movements):
         return
+    if not results and all(m.posting is not None and m.posting.state is not PostingState.POSTED for m in movements):
+        return  # only posted facts link, and nothing here is posted (requests without their results)
     try:
         links = derive.genealogy_from_movements([*movements, *results])
     except MfgcanonError:  # one order's units: derive order by order, so the others still link

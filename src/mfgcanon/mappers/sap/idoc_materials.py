@@ -184,4 +184,4 @@ def _batch(idoc: _Idoc, b: _Seg, ctx: MappingContext, result: MappingResult) -> 
     # a restricted batch places a hold, at the IDoc's creation time (one IDoc says no status before it)
     holds = sc.lot_holds(result, lot, created, lambda: b.where()[0])
     time = sc.event_time(result, ctx, lambda: b.where()[0], created)
-    sc.emit_with_holds(result, build_event(LotUpserted, lot, time=time), holds)
+    sc.emit_with_holds(result, build_event(LotUpserted, lot, time=time, validated=True), holds)

@@ -195,4 +195,4 @@ def _movement(
         MaterialMovement,
     )
     # a posted status change into blocked or quality-inspection stock places a hold (a request derives none)
-    return sc.emit_with_holds(result, movement_event(movement), derive.holds_from_movement(movement))
+    return sc.emit_with_holds(result, movement_event(movement, validated=True), derive.holds_from_movement(movement))

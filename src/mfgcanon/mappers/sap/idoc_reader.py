@@ -465,6 +465,7 @@ class _Idoc:
         self.control: dict[str, str] = control.f if control is not None else {}
         self.root_name = root_name
         self.index = index
+        self._created: dict[tzinfo, datetime | None] = {}
 
     def c(self, name: str) -> str | None:
         value = self.control.get(name)
@@ -524,6 +525,13 @@ class _Idoc:
         zone = zone or context.default_timezone
         if zone is None:
             return None
+        known = self._created  # an IDoc's items ask again, mostly in the same zone
+        if zone in known:
+            return known[zone]
+        created = known[zone] = self._created_in(zone)
+        return created
+
+    def _created_in(self, zone: tzinfo) -> datetime | None:
         day = values.parse_date(self.c("CREDAT"))
         if day is None:
             return None

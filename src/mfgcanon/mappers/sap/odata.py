@@ -18,7 +18,9 @@ repeat is deduplicated (a warning; it is counted with the lot's event), a differ
 
 This module is the mapper (detection, payloads, error bodies, dispatch by entity kind); each entity family is
 read in its own module (``odata_orders``, ``odata_materials``, ``odata_movements``, ``odata_confirmations``,
-``odata_quality``) over :mod:`.odata_reader`, and written by :mod:`.odata_writer`.
+``odata_quality``) over :mod:`.odata_reader`, and written by :mod:`.odata_writer`. Plain production-order
+responses take a fast path first (:mod:`.odata_typed`: typed structs, no second validation pass), which gives
+the same bytes and hands every other payload to the checked reader.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from mfgcanon.mappers._base import (
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.helpers import continuation_of
 from mfgcanon.mappers.sap import common as sc
-from mfgcanon.mappers.sap import values
+from mfgcanon.mappers.sap import odata_typed, values
 from mfgcanon.mappers.sap.odata_confirmations import _confirmation_with_movements
 from mfgcanon.mappers.sap.odata_materials import _batch, _product, _stock
 from mfgcanon.mappers.sap.odata_movements import _movement
@@ -214,6 +216,11 @@ class SapODataMapper(BaseMapper):
         data: Any = payload
         checked = True  # JSON decoded here: every string is Unicode, the nesting decodable
         if isinstance(payload, bytes | str):
+            fast = odata_typed.try_orders(payload, ctx)  # plain production orders: typed structs, no second pass
+            if fast is not None:
+                for event in fast:
+                    result.add_event(event)
+                return
             try:
                 data = _JSON.decode(payload)
             except (msgspec.DecodeError, UnicodeError, RecursionError) as exc:

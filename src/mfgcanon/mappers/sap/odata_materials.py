@@ -163,7 +163,7 @@ def _batch(rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:
     # a restricted batch places a hold at its LastChangeDateTime (one read says no status before it)
     holds = sc.lot_holds(result, lot, changed, rec.pointer or "/")
     time = sc.event_time(result, ctx, rec.pointer or "/", changed, f.timestamp("CreationDateTime"))
-    sc.emit_with_holds(result, build_event(LotUpserted, lot, time=time), holds)
+    sc.emit_with_holds(result, build_event(LotUpserted, lot, time=time, validated=True), holds)
 
 # stock ------------------------------------------------------------------
 def _stock(rec: _Rec, ctx: MappingContext, result: MappingResult) -> None:

@@ -120,7 +120,7 @@ def _movement(rec: _Rec, ctx: MappingContext, result: MappingResult, number: int
         MaterialMovement,
     )
     # a posted status change into blocked or quality-inspection stock places a hold (a POST body: none)
-    sc.emit_with_holds(result, movement_event(movement), derive.holds_from_movement(movement))
+    sc.emit_with_holds(result, movement_event(movement, validated=True), derive.holds_from_movement(movement))
 
 
 def _stock_statuses(f: _Fields, meaning: Mapping[str, Any], receipt: bool) -> dict[str, Any]:

@@ -344,7 +344,8 @@ def _inspection(
     # a rejecting decision places a hold, an accepting one releases it, at decided_at (else ChangedDateTime)
     holds = sc.inspection_holds(result, inspection, changed, lot.pointer or "/")
     time = sc.event_time(result, ctx, lot.pointer or "/", decided_at, changed)
-    sc.emit_with_holds(result, build_event(InspectionCompleted, inspection, time=time), holds, records=records)
+    event = build_event(InspectionCompleted, inspection, time=time, validated=True)  # built by sc.convert: checked
+    sc.emit_with_holds(result, event, holds, records=records)
 
 def _bapi_result(rf: _Fields, plant: str, call: Mapping[str, Any]) -> dict[str, Any]:
     """A BAPI2045D2 row (BAPI_INSPOPER_RECORDRESULTS CHAR_RESULTS) as inspection result data."""
