@@ -404,3 +404,16 @@ def test_a_connections_activity_slots_in_and_out(ctx: MappingContext) -> None:
     (reject,) = IDOC.to_canonical(loipro, bad).rejects
     assert reject.code == "invalid_context"
     assert "1..6" in reject.reason
+
+
+def test_a_connections_code_lists_hold_on_the_typed_odata_path() -> None:
+    """The typed fast path for production orders reads the packaged lists only: a connection with its own
+    lists is mapped by the checked reader, so its statuses and activity slots hold (a test that fails when the
+    fast path answers for it)."""
+    own = MappingContext.build(source_system="S4H-100", plants={"1710": "America/Los_Angeles"},
+                               codes={"sap.order_statuses": {"REL": "planned"}, "sap.activity_slots": {"1": "machine"}})
+    payload = sample("odata_production_order_2_get_response.json")
+    (order,) = _orders(ODATA.to_canonical(payload, own))
+    assert order.data.status == "planned"
+    kinds = {a.activity for op in order.data.operations for a in op.planned_activities}
+    assert "setup" not in kinds

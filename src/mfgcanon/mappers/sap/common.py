@@ -268,7 +268,7 @@ class StatusTables:
     closure and technical completion, ahead of every other system status: an order on a user hold is on hold
     even while it is released, but a deleted order stays deleted."""
 
-    __slots__ = ("codes", "operation", "order", "precedence")
+    __slots__ = ("codes", "operation", "order", "own", "precedence")
 
     def __init__(self, context: MappingContext | None = None) -> None:
         own = {name: context.code_overrides.get(name, {}) for name in _STATUS_LISTS} if context else {}
@@ -278,6 +278,7 @@ class StatusTables:
             own.get(ORDER_STATUSES_LIST, {}), ORDER_STATUSES_LIST, _ORDER_STATUS_VALUES)}
         self.operation: Mapping[str, str] = {**table(STATUSES, "operation"), **_checked(
             own.get(OPERATION_STATUSES_LIST, {}), OPERATION_STATUSES_LIST, _OPERATION_STATUS_VALUES)}
+        self.own = frozenset(own.get(ORDER_STATUSES_LIST, {})) | frozenset(own.get(OPERATION_STATUSES_LIST, {}))
         packaged = [str(name) for name in load(STATUSES).get("precedence", [])]
         extra = [name for name in (*self.order, *self.operation) if name not in packaged]
         cut = max(packaged.index(name) for name in _TERMINAL) + 1
@@ -303,8 +304,9 @@ class StatusTables:
         return OperationStatus(self.operation.get(top, "other")) if top else OperationStatus.OTHER
 
     def known(self, short: str) -> bool:
-        """Whether a short name means something here (a user status counts only where a list names it)."""
-        return short in self.order or short in self.operation
+        """Whether this connection's own lists give a short name a meaning: a user status counts only then
+        (one that happens to share a system status's short name does not)."""
+        return short in self.own
 
 
 _ORDER_STATUS_VALUES = frozenset(kind.value for kind in OrderStatus)

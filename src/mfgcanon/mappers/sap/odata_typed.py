@@ -33,7 +33,7 @@ from msgspec import UNSET, Meta, UnsetType
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.sap import common as sc
 from mfgcanon.mappers.sap import values
-from mfgcanon.mappers.sap.odata_orders import _flags, _operation_status
+from mfgcanon.mappers.sap.odata_orders import _flags, _packaged_operation_status
 from mfgcanon.mappers.sap.odata_reader import _EMPTY_NUMBERS
 from mfgcanon.v1.common import ActivityTime, Location, Property, Quantity, SourceRef
 from mfgcanon.v1.events import CloudEvent, build_event
@@ -447,7 +447,7 @@ class _Doc:
         found = self.statuses.get(flags)
         if found is None:
             shorts = tuple(code for value, code in zip(flags, self.flag_codes, strict=True) if _flag(value))
-            found = self.statuses[flags] = (_operation_status(shorts), " ".join(shorts) or None)
+            found = self.statuses[flags] = (_packaged_operation_status(shorts), " ".join(shorts) or None)
         return found
 
 
@@ -500,6 +500,8 @@ def fast_orders(payload: bytes | str, ctx: MappingContext) -> list[tuple[type[Cl
         raise _Fallback
     if not ctx.source_system or len(ctx.source_system) > _MAX_ID:
         raise _Fallback
+    if any(name.startswith("sap.") for name in ctx.code_overrides):
+        raise _Fallback  # the connection's own code lists (statuses, activity slots): the checked reader's call
     order_flags = _flags("Order")
     operation_flags = _flags("Operation")
     if not all(name in _ORDER_FIELDS for name, _ in order_flags) or not all(
