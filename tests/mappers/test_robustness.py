@@ -298,3 +298,18 @@ def test_idoc_given_deep_parsed_data_is_a_reject() -> None:
     (reject,) = get("sap-idoc").to_canonical(_nested(100_000), CTX).rejects
     assert reject.code == "malformed_payload"
     assert reject.payload.startswith("{'a': {'a':")
+
+
+def test_a_source_error_quoting_a_lone_surrogate_is_a_writable_reject() -> None:
+    """An OData error body whose message holds a lone surrogate (parsed JSON can carry one) is a reject that
+    can be written out, its reason with the surrogate escaped (found by the fuzz run, seed 1569)."""
+    import msgspec
+
+    from mfgcanon import mappers
+
+    body = {"error": {"code": "CO/123", "message": {"lang": "en", "value": "bad \ud800 order"}}}
+    result = mappers.get("sap-odata").to_canonical(body, mappers.MappingContext.build(source_system="S4H-100"))
+    (reject,) = result.rejects
+    assert reject.code == "source_error"
+    assert "\\ud800" in reject.reason
+    msgspec.json.encode(reject)  # writable as it stands

@@ -338,14 +338,15 @@ def reject_from_error(
         if not isinstance(exc, MappingError) and exc.path:
             where = f"{location} (canonical {exc.path})"
         found_line = exc.position if isinstance(exc, MappingError) and exc.position is not None else line
-        return Reject(
-            code=exc.code, reason=exc.message, location=where, payload=payload, line=found_line, mapper=mapper
+        return Reject(  # a message may quote the payload: a lone surrogate in it must not make it unwritable
+            code=exc.code, reason=printable(exc.message), location=printable(where), payload=payload,
+            line=found_line, mapper=mapper,
         )
     # A bug in a mapper must not lose the record or crash the batch: keep it, with the exception type.
     return Reject(
         code="mapping_failed",
-        reason=f"{type(exc).__name__}: {exc}",
-        location=location,
+        reason=printable(f"{type(exc).__name__}: {exc}"),
+        location=printable(location),
         payload=payload,
         line=line,
         mapper=mapper,
