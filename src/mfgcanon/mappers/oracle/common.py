@@ -107,7 +107,9 @@ def transaction_type(ctx: MappingContext, name: str, code: str, path: str) -> Ma
     return entry
 
 
-def transaction_type_out(ctx: MappingContext, name: str, movement_type: str, side: str) -> tuple[str, Mapping[str, Any]]:
+def transaction_type_out(
+    ctx: MappingContext, name: str, movement_type: str, side: str
+) -> tuple[str, Mapping[str, Any]]:
     """The first transaction type of list ``oracle.<name>`` with this movement type and side (outbound)."""
     for code, entry in codes(ctx, name).items():
         if isinstance(entry, Mapping) and entry.get("movement_type") == movement_type and entry.get("side") == side:
@@ -382,16 +384,18 @@ def emit_outcome(result: MappingResult, data: Mapping[str, Any], records: int = 
 
 
 def guard(result: MappingResult, mapper: str, pointer: str, data: Any, work: Callable[[], None],
-          records: int = 1) -> None:
+          records: int = 1, line: int | None = None) -> None:
     """Run one record's mapping; whatever it raises becomes ``records`` rejects that keep the record."""
     try:
         work()
     except Exception as exc:
-        reject = reject_from_error(exc, location=pointer or "/", payload=fragment(data), mapper=mapper)
+        reject = reject_from_error(exc, location=pointer or "/", payload=fragment(data), line=line, mapper=mapper)
         for _ in range(records):
             result.add_reject(reject)
 
 
-def reject(result: MappingResult, mapper: str, code: str, reason: str, pointer: str, data: Any) -> None:
-    result.add_reject(Reject(code=code, reason=reason, location=pointer or "/", payload=fragment(data),
+def reject(result: MappingResult, mapper: str, code: str, reason: str, pointer: str, data: Any,
+           line: int | None = None) -> None:
+    text = data if isinstance(data, str) else fragment(data)
+    result.add_reject(Reject(code=code, reason=reason, location=pointer or "/", payload=text, line=line,
                              mapper=mapper))

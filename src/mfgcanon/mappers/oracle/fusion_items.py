@@ -38,8 +38,8 @@ def item(f: Fields, result: MappingResult) -> None:
         "status": oc.enum_code(ctx, "item_statuses", status_text, MaterialStatus, MaterialStatus.OTHER)
         if status_text else MaterialStatus.ACTIVE,
         "status_source_code": status_text,
-        "is_lot_managed": bool(lot_text) and lot_text.lower() not in _NO_CONTROL,
-        "is_serialized": bool(serial_text) and serial_text.lower() not in _NO_CONTROL,
+        "is_lot_managed": lot_text is not None and lot_text.lower() not in _NO_CONTROL,
+        "is_serialized": serial_text is not None and serial_text.lower() not in _NO_CONTROL,
         "plant_data": [{"plant": plant}] if plant else [],
         "properties": [p for p in (
             {"name": "oracle.uom_name", "value": uom_text} if uom_text != base_uom else None,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -90,7 +91,7 @@ def operation_transactions(f: Fields, result: MappingResult, mapper: str) -> Non
     for key, members in groups.items():
         pointer = members[0][0] if len(members) == 1 else f.at("OperationTransactionDetail")
         oc.guard(result, mapper, pointer, [d for _, d in members],
-                 lambda k=key, m=members: _confirmation(f, k, m, code, result), records=len(members))
+                 functools.partial(_confirmation, f, key, members, code, result), records=len(members))
 
 
 def _confirmation(f: Fields, key: str, members: Sequence[tuple[str, Mapping[str, Any]]], code: str | None,
@@ -148,7 +149,8 @@ def _confirmation(f: Fields, key: str, members: Sequence[tuple[str, Mapping[str,
             subinventory = d.s("ComplSubinventoryCode")
             if subinventory:
                 amounts["subinventory"] = subinventory
-    assert head is not None and ended is not None
+    assert head is not None
+    assert ended is not None
     plant, order_id, operation = head
     first = next(iter(v for k, v in amounts.items() if k != "subinventory"))
     confirmation_id = key if not key.startswith("#") else \
@@ -183,7 +185,7 @@ def material_transactions(f: Fields, result: MappingResult, mapper: str) -> None
                            path=f.at("MaterialTransactionDetail"))
     for where, data in details:
         d = f.sub(data, where)
-        oc.guard(result, mapper, where, data, lambda d=d: _material_transaction(d, code, result))
+        oc.guard(result, mapper, where, data, functools.partial(_material_transaction, d, code, result))
 
 
 def _lots(d: Fields, name: str, unit_text: str | None, unit_field: str) -> list[dict[str, Any]]:
