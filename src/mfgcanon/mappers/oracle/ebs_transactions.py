@@ -133,10 +133,11 @@ def material_row(f: Fields, lots: Sequence[Fields], serial_rows: Sequence[Fields
         "posting": oc.requested(ctx, external, state, raw),
         "properties": [p for p in (
             {"name": "oracle.source_code", "value": f.s("SOURCE_CODE")} if f.s("SOURCE_CODE") else None,
+            {"name": "oracle.transaction_interface_id", "value": interface_id} if interface_id else None,
             {"name": "oracle.final_completion", "value": f.s("FINAL_COMPLETION_FLAG")}
             if f.s("FINAL_COMPLETION_FLAG") else None,
         ) if p is not None],
-        "source": oc.source(ctx, f"EBS:{MTI}", interface_id or movement_id),
+        "source": oc.source(ctx, f"EBS:{MTI}", movement_id),
     }
     oc.emit(result, movement_event(kind), data, MaterialMovement, occurred, records=records)
 
@@ -263,7 +264,8 @@ def material_rows(m: MaterialMovement, ctx: MappingContext, mapper: str) -> dict
         raise MappingError(f"movement {m.movement_id!r}: a WIP transaction ({type_id}) needs its order",
                            code="unmappable_value", path="order_id")
     header, line = split_id(m.movement_id)
-    interface_id = numeric_id(m.movement_id)
+    kept = _prop(m, "oracle.transaction_interface_id")
+    interface_id = int(kept) if kept and kept.isdigit() else numeric_id(m.movement_id)
     location = m.from_location if side == "from" else m.to_location
     sign = -1 if side == "from" else 1
     row: dict[str, Any] = {
