@@ -20,7 +20,8 @@ from mfgcanon.v1.events import PostingFailed, PostingSucceeded
 from mfgcanon.v1.inventory import MaterialMovement, MovementType
 from mfgcanon.v1.order import OrderStatus, ProductionOrder
 from mfgcanon.v1.posting import PostingState, RequestKind
-from tests.mappers.oracle.conftest import EBS_SAMPLE, FIXTURES, LOOKUPS, make_context, sample, sample_json
+
+from .conftest import EBS_SAMPLE, FIXTURES, LOOKUPS, make_context, sample, sample_json
 
 M = OracleEbsMapper()
 
@@ -44,20 +45,23 @@ def test_sample_rows() -> None:
         "M1-1001", "M1", "FG-1000", OrderStatus.RELEASED, "3")
     assert order.planned_quantity.uom == "EA"  # the job has no unit: the item's, through lookups.item_base_unit
     assert order.planned_start_at == datetime(2024, 1, 16, 14, 0, tzinfo=UTC)  # 06:00 in Los Angeles
-    assert order.receipt_location is not None and order.receipt_location.storage_location == "FGI"
+    assert order.receipt_location is not None
+    assert order.receipt_location.storage_location == "FGI"
     assert order.order_type == "Discrete"
     assert isinstance(issue, MaterialMovement)
     assert (issue.movement_id, issue.movement_type, issue.plant, issue.order_id) == (
         "MES-GI-000981/1", MovementType.GOODS_ISSUE, "M1", "M1-1001")
     assert (issue.quantity.value, issue.quantity.uom, issue.lot_id, issue.operation_id) == (100, "EA", "L24-0042", "10")
-    assert issue.posting is not None and issue.posting.state is PostingState.REQUESTED
+    assert issue.posting is not None
+    assert issue.posting.state is PostingState.REQUESTED
     assert issue.posting.state_source_code == "1"
     assert (receipt.movement_type, receipt.lot_id, receipt.expiry_date) == (
         MovementType.GOODS_RECEIPT, "FG24011601", date(2026, 1, 15))
     assert isinstance(confirmation, ProductionConfirmation)
     assert (confirmation.confirmation_id, confirmation.operation_id) == ("MES01/9101", "10")
     assert confirmation.yield_quantity.value == 98
-    assert confirmation.scrap_quantity is not None and confirmation.scrap_quantity.value == 2
+    assert confirmation.scrap_quantity is not None
+    assert confirmation.scrap_quantity.value == 2
     assert confirmation.scrap_reason_code == "DAMAGED"
 
 
@@ -91,8 +95,10 @@ def test_ids_through_lookups_and_a_miss_names_the_table() -> None:
     bare = make_context(lookups={k: v for k, v in LOOKUPS.items() if k != "job_order"})
     result = run(sample(EBS_SAMPLE), bare)
     (miss, miss_lot) = [r for r in result.rejects if r.location.startswith("/MTL_TRANSACTIONS_INTERFACE/0")]
-    assert miss.code == "unresolved_reference" and miss.location == "/MTL_TRANSACTIONS_INTERFACE/0/TRANSACTION_SOURCE_ID"
-    assert "[lookups.job_order]" in miss.reason and "880011" in miss.reason
+    assert miss.code == "unresolved_reference"
+    assert miss.location == "/MTL_TRANSACTIONS_INTERFACE/0/TRANSACTION_SOURCE_ID"
+    assert "[lookups.job_order]" in miss.reason
+    assert "880011" in miss.reason
     assert miss_lot.code == "unresolved_reference"  # the lot row goes with its transaction
 
 
@@ -120,11 +126,13 @@ def test_processed_rows_are_posting_outcomes() -> None:
     failed = result.events[1]
     assert isinstance(failed, PostingFailed)
     assert failed.data.request_external_id == "MES-GI-000981/1"  # the id the request was read with
-    assert (failed.data.messages[0].code, failed.data.messages[0].text) == ("INV_INT_QTY", "Insufficient quantity on hand")
+    message = failed.data.messages[0]
+    assert (message.code, message.text) == ("INV_INT_QTY", "Insufficient quantity on hand")
     assert failed.data.processed_at == datetime(2024, 1, 16, 18, 15, 5, tzinfo=UTC)
     assert result.records_in == 7  # the failed transaction's lot row is counted with it
     done = result.events[0]
-    assert isinstance(done, PostingSucceeded) and done.data.target_document_id == "880011"
+    assert isinstance(done, PostingSucceeded)
+    assert done.data.target_document_id == "880011"
     move_failed = result.events[3].data
     assert (move_failed.request_external_id, move_failed.messages[0].text) == ("MES01/9101", "Scrap account required")
 
@@ -147,8 +155,10 @@ def test_rows_written_for_the_managers() -> None:
         "TRANSACTION_SOURCE_TYPE_ID": 5, "TRANSACTION_ACTION_ID": 1, "SOURCE_CODE": "MES01", "SOURCE_LINE_ID": 1,
         "TRANSACTION_SOURCE_ID": 880011, "ORGANIZATION_ID": 207, "TRANSACTION_UOM": "Ea",
         "TRANSACTION_DATE": "2024-01-16 10:15:00", "TRANSACTION_REFERENCE": "MES-GI-000981"}
-    assert issue["TRANSACTION_QUANTITY"] == -100 and receipt["TRANSACTION_QUANTITY"] == 98
-    assert receipt["TRANSACTION_TYPE_ID"] == 44 and receipt["FINAL_COMPLETION_FLAG"] == "N"
+    assert issue["TRANSACTION_QUANTITY"] == -100
+    assert receipt["TRANSACTION_QUANTITY"] == 98
+    assert receipt["TRANSACTION_TYPE_ID"] == 44
+    assert receipt["FINAL_COMPLETION_FLAG"] == "N"
     lots = tables["MTL_TRANSACTION_LOTS_INTERFACE"]
     assert [(x["TRANSACTION_INTERFACE_ID"], x["LOT_NUMBER"]) for x in lots] == [
         (issue["TRANSACTION_INTERFACE_ID"], "L24-0042"), (receipt["TRANSACTION_INTERFACE_ID"], "FG24011601")]
@@ -163,13 +173,15 @@ def test_rows_written_for_the_managers() -> None:
 def test_cli_csv_in_and_out(tmp_path: Path) -> None:
     context = tmp_path / "ctx.toml"
     context.write_text(
-        'source_system = "ORA-PROD"\nreceived_at = 2024-01-17T12:00:00Z\n[plants.M1]\ntimezone = "America/Los_Angeles"\n'
+        'source_system = "ORA-PROD"\nreceived_at = 2024-01-17T12:00:00Z\n'
+        '[plants.M1]\ntimezone = "America/Los_Angeles"\n'
         '[lookups.organization_code]\n"207" = "M1"\n[lookups.organization_id]\n"M1" = "207"\n'
         '[lookups.job_order]\n"880011" = "M1-1001"\n[vendors.oracle-ebs]\nsource_code = "MES01"\n'
     )
     runner = CliRunner()
-    inputs = [str(FIXTURES / n) for n in ("ebs_mtl_transactions_interface.csv", "ebs_mtl_transaction_lots_interface.csv",
-                                           "ebs_wip_move_txn_interface.csv")]
+    names = ("ebs_mtl_transactions_interface.csv", "ebs_mtl_transaction_lots_interface.csv",
+             "ebs_wip_move_txn_interface.csv")
+    inputs = [str(FIXTURES / n) for n in names]
     first = runner.invoke(convert, ["--context", str(context), "--from", "oracle-ebs", *inputs])
     assert first.exit_code == 0, first.output
     events = tmp_path / "events.ndjson"

@@ -18,7 +18,8 @@ from mfgcanon.v1.inventory import MaterialMovement, MovementType
 from mfgcanon.v1.material import Material, MaterialStatus, MaterialType
 from mfgcanon.v1.order import OrderStatus, ProductionOrder, SupplyType
 from mfgcanon.v1.posting import PostingState
-from tests.mappers.oracle.conftest import LOOKUPS, make_context, sample, sample_json
+
+from .conftest import LOOKUPS, make_context, sample, sample_json
 
 M = OracleFusionMapper()
 
@@ -45,29 +46,39 @@ def test_work_order_get() -> None:
     assert (order.order_id, order.plant, order.material_id) == ("M1-1001", "M1", "FG-1000")
     assert order.description == "Pump assembly lot for week 3"
     assert order.source_order_id == "300100571234001"
-    assert order.status is OrderStatus.RELEASED and order.status_source_code == "ORA_RELEASED"
+    assert order.status is OrderStatus.RELEASED
+    assert order.status_source_code == "ORA_RELEASED"
     assert {p.name: p.value for p in order.properties}["oracle.work_order_system_status"] == "RELEASED"
     assert (order.planned_quantity.value, order.planned_quantity.uom, order.planned_quantity.source_uom) == (
         100, "EA", "Ea")
     assert (order.planned_start_at, order.planned_end_at) == (at(6), at(18, 30))
     assert order.released_at == datetime(2024, 1, 15, 7, 15, 2, tzinfo=UTC)
-    assert order.actual_start_at is None and order.closed_at is None
-    assert order.priority_source_code == "10" and order.priority is None  # Oracle's scale is not guessed
-    assert order.receipt_location is not None and order.receipt_location.storage_location == "FGI"
-    assert order.confirmed_yield_quantity is not None and order.confirmed_yield_quantity.value == 0
-    assert order.routing_id == "ORA_MAIN" and order.order_type == "STANDARD"
+    assert order.actual_start_at is None
+    assert order.closed_at is None
+    assert order.priority_source_code == "10"
+    assert order.priority is None
+    assert order.receipt_location is not None
+    assert order.receipt_location.storage_location == "FGI"
+    assert order.confirmed_yield_quantity is not None
+    assert order.confirmed_yield_quantity.value == 0
+    assert order.routing_id == "ORA_MAIN"
+    assert order.order_type == "STANDARD"
     assert [op.operation_id for op in order.operations] == ["10", "20"]
     op = order.operations[0]
     assert (op.description, op.process_segment_id, op.work_center_id) == ("Assemble pump housing", "ASSEMBLE", "ASSY01")
     assert op.planned_activities[0].resource_id == "ASSY-LABOR"
-    assert op.planned_activities[0].duration.value == 250 and op.planned_activities[0].duration.uom == "MIN"
+    assert op.planned_activities[0].duration.value == 250
+    assert op.planned_activities[0].duration.uom == "MIN"
     push, pull = order.material_requirements
     assert (push.material_id, push.supply_type, push.supply_type_source_code, push.is_backflush) == (
         "RM-2001", SupplyType.PUSH, "PUSH", False)
     assert (pull.supply_type, pull.is_backflush, pull.operation_id) == (SupplyType.OPERATION_PULL, True, "10")
-    assert pull.quantity.value == Decimal("12.5") and pull.quantity.uom == "KGM"
-    assert push.issue_location is not None and push.issue_location.storage_location == "RM-STORES"
-    assert order.source is not None and order.source.document_type == "FUSION:workOrders"
+    assert pull.quantity.value == Decimal("12.5")
+    assert pull.quantity.uom == "KGM"
+    assert push.issue_location is not None
+    assert push.issue_location.storage_location == "RM-STORES"
+    assert order.source is not None
+    assert order.source.document_type == "FUSION:workOrders"
 
 
 def test_work_order_actuals_and_progress() -> None:
@@ -81,21 +92,25 @@ def test_work_order_actuals_and_progress() -> None:
     assert order.status is OrderStatus.COMPLETED
     assert (order.actual_start_at, order.actual_end_at) == (at(6, 5), at(18, 20))
     assert order.closed_at == at(13, 0, day=17)  # the offset applied
-    assert order.confirmed_yield_quantity is not None and order.confirmed_yield_quantity.value == 98
-    assert order.confirmed_scrap_quantity is not None and order.confirmed_scrap_quantity.value == 2
+    assert order.confirmed_yield_quantity is not None
+    assert order.confirmed_yield_quantity.value == 98
+    assert order.confirmed_scrap_quantity is not None
+    assert order.confirmed_scrap_quantity.value == 2
     rejected = {p.name: p for p in order.properties}["oracle.rejected_quantity"]
     assert (rejected.value, rejected.uom) == ("1", "EA")
 
 
 def test_post_body_takes_its_unit_from_the_lookup() -> None:
     order: ProductionOrder = one(sample("workorders_post_request.json"))
-    assert order.status is OrderStatus.PLANNED and order.status_source_code == "ORA_UNRELEASED"
+    assert order.status is OrderStatus.PLANNED
+    assert order.status_source_code == "ORA_UNRELEASED"
     assert order.planned_quantity.uom == "EA"
     bare = make_context(lookups={k: v for k, v in LOOKUPS.items() if k != "item_base_unit"})
     found = rejects(json.loads(sample("workorders_post_request.json")), bare)
     assert [r.code for r in found] == ["unresolved_reference"]
     assert found[0].location == "/UOMCode"
-    assert "[lookups.item_base_unit]" in found[0].reason and "FG-1000" in found[0].reason
+    assert "[lookups.item_base_unit]" in found[0].reason
+    assert "FG-1000" in found[0].reason
     assert "M1-1001" in found[0].payload  # the record kept
 
 
@@ -103,9 +118,11 @@ def test_item() -> None:
     material: Material = one(sample("itemsv2_get_response.json"))
     assert (material.material_id, material.description) == ("FG-1000", "Centrifugal pump assembly 2 kW")
     assert material.base_uom == "EA"
-    assert material.material_type is MaterialType.FINISHED and material.material_type_source_code == "Finished Good"
+    assert material.material_type is MaterialType.FINISHED
+    assert material.material_type_source_code == "Finished Good"
     assert material.status is MaterialStatus.ACTIVE
-    assert material.is_lot_managed and not material.is_serialized
+    assert material.is_lot_managed
+    assert not material.is_serialized
     assert [p.plant for p in material.plant_data] == ["M1"]
 
 
@@ -114,10 +131,14 @@ def test_operation_transactions_complete_and_scrap() -> None:
     assert (conf.confirmation_id, conf.order_id, conf.operation_id, conf.plant) == (
         "MES-CONF-3f2b9c1e", "M1-1001", "10", "M1")
     assert (conf.yield_quantity.value, conf.yield_quantity.uom, conf.yield_quantity.source_uom) == (98, "EA", "Each")
-    assert conf.scrap_quantity is not None and conf.scrap_quantity.value == 2
-    assert conf.scrap_reason_code == "DAMAGED" and conf.ended_at == at(14, 29)
-    assert conf.posting is not None and conf.posting.state is PostingState.REQUESTED
-    assert conf.posting.external_id == "MES-CONF-3f2b9c1e" and conf.posting.target_system == "ORA-PROD"
+    assert conf.scrap_quantity is not None
+    assert conf.scrap_quantity.value == 2
+    assert conf.scrap_reason_code == "DAMAGED"
+    assert conf.ended_at == at(14, 29)
+    assert conf.posting is not None
+    assert conf.posting.state is PostingState.REQUESTED
+    assert conf.posting.external_id == "MES-CONF-3f2b9c1e"
+    assert conf.posting.target_system == "ORA-PROD"
     assert not conf.is_reversal
 
 
@@ -125,12 +146,15 @@ def test_reject_and_reversal_dispatch_states() -> None:
     body = sample_json("operationtransactions_post_complete_and_scrap_request.json")
     body["OperationTransactionDetail"][1]["ToDispatchState"] = "REJECT"
     conf: ProductionConfirmation = one(body)
-    assert conf.rejected_quantity is not None and conf.rejected_quantity.value == 2 and conf.scrap_quantity is None
+    assert conf.rejected_quantity is not None
+    assert conf.rejected_quantity.value == 2
+    assert conf.scrap_quantity is None
     back = sample_json("operationtransactions_post_complete_and_scrap_request.json")
     back["OperationTransactionDetail"] = back["OperationTransactionDetail"][:1]
     back["OperationTransactionDetail"][0].update({"FromDispatchState": "COMPLETE", "ToDispatchState": "READY"})
     reversal: ProductionConfirmation = one(back)
-    assert reversal.is_reversal and reversal.yield_quantity.value == 98
+    assert reversal.is_reversal
+    assert reversal.yield_quantity.value == 98
     mixed = sample_json("operationtransactions_post_complete_and_scrap_request.json")
     mixed["OperationTransactionDetail"][1].update({"FromDispatchState": "SCRAP", "ToDispatchState": "READY"})
     found = rejects(mixed)
@@ -143,11 +167,15 @@ def test_material_issue_and_completion() -> None:
     assert (issue.movement_id, issue.movement_type, issue.movement_type_source_code) == (
         "MES-GI-000981/1", MovementType.GOODS_ISSUE, "MATERIAL_ISSUE")
     assert (issue.order_id, issue.operation_id, issue.lot_id) == ("M1-1001", "10", "L24-0042")
-    assert issue.from_location is not None and issue.from_location.storage_location == "RM-STORES"
-    assert issue.posting is not None and issue.posting.external_id == "MES-GI-000981/1"
+    assert issue.from_location is not None
+    assert issue.from_location.storage_location == "RM-STORES"
+    assert issue.posting is not None
+    assert issue.posting.external_id == "MES-GI-000981/1"
     receipt: MaterialMovement = one(sample("materialtransactions_post_product_completion_request.json"))
-    assert receipt.movement_type is MovementType.GOODS_RECEIPT and receipt.lot_id == "FG24011601"
-    assert receipt.to_location is not None and receipt.to_location.storage_location == "FGI"
+    assert receipt.movement_type is MovementType.GOODS_RECEIPT
+    assert receipt.lot_id == "FG24011601"
+    assert receipt.to_location is not None
+    assert receipt.to_location.storage_location == "FGI"
 
 
 def test_several_lots_and_serials() -> None:
@@ -158,7 +186,8 @@ def test_several_lots_and_serials() -> None:
     detail["TransactionSerial"] = [{"SerialNumber": "S1"}, {"SerialNumber": "S2"}]
     issue: MaterialMovement = one(body)
     assert [(lot.lot_id, lot.quantity.value) for lot in issue.lots] == [("L1", 60), ("L2", 40)]
-    assert issue.lot_id is None and issue.serial_numbers == ["S1", "S2"]
+    assert issue.lot_id is None
+    assert issue.serial_numbers == ["S1", "S2"]
     written = M.write_documents([issue], make_context())
     assert written[0].payload["MaterialTransactionDetail"][0]["TransactionLot"] == [  # type: ignore[index,call-overload]
         {"LotNumber": "L1", "TransactionQuantity": 60}, {"LotNumber": "L2", "TransactionQuantity": 40}]
@@ -180,7 +209,8 @@ def test_staged_misc_issue_signed_quantity_and_organization_name() -> None:
     assert (scrap.movement_type, scrap.movement_type_source_code) == (MovementType.SCRAP, "Miscellaneous Issue")
     assert (scrap.plant, scrap.quantity.value, scrap.quantity.uom, scrap.quantity.source_uom) == (
         "M1", 3, "EA", "Each")
-    assert scrap.lot_id == "L24-0042" and scrap.movement_id == "MES-SCR-000055"
+    assert scrap.lot_id == "L24-0042"
+    assert scrap.movement_id == "MES-SCR-000055"
     body = sample_json("inventorystagedtransactions_post_misc_issue_request.json")
     body["TransactionQuantity"] = 3  # an issue with a positive quantity: the sign contradicts the type
     found = rejects(body)
@@ -212,7 +242,8 @@ def test_json_numbers_are_exact_decimals() -> None:
     raw = sample("workorders_get_response.json").replace(b'"RequiredQuantity": 12.5', b'"RequiredQuantity": 0.3')
     order: ProductionOrder = one(raw)
     value = order.material_requirements[1].quantity.value
-    assert isinstance(value, Decimal) and str(value) == "0.3"  # never through float (0.299999...)
+    assert isinstance(value, Decimal)
+    assert str(value) == "0.3"
     raw = sample("workorders_get_response.json").replace(b'"RequiredQuantity": 12.5', b'"RequiredQuantity": 12.50')
     assert str(one(raw).material_requirements[1].quantity.value) == "12.50"
 
@@ -234,10 +265,12 @@ def test_status_codes_mapped_raw_kept_and_overridable() -> None:
     body = sample_json("workorders_post_request.json")
     body["WorkOrderStatusCode"] = "ORA_ON_HOLD"
     order: ProductionOrder = one(body)
-    assert order.status is OrderStatus.ON_HOLD and order.status_source_code == "ORA_ON_HOLD"
+    assert order.status is OrderStatus.ON_HOLD
+    assert order.status_source_code == "ORA_ON_HOLD"
     body["WorkOrderStatusCode"] = "ACME_WAIT"  # a user status this connection does not know
     order = one(body)
-    assert order.status is OrderStatus.OTHER and order.status_source_code == "ACME_WAIT"
+    assert order.status is OrderStatus.OTHER
+    assert order.status_source_code == "ACME_WAIT"
     custom = make_context(codes={"oracle.work_order_statuses": {"ACME_WAIT": "on_hold"}})
     assert one(body, custom).status is OrderStatus.ON_HOLD
     broken = make_context(codes={"oracle.work_order_statuses": {"ACME_WAIT": "snoozing"}})

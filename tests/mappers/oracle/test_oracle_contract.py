@@ -10,7 +10,8 @@ import pytest
 from mfgcanon.mappers import MappingContext, detect, get
 from mfgcanon.mappers.oracle import OracleEbsMapper, OracleFusionMapper
 from mfgcanon.testing.mapper_suite import MapperContract
-from tests.mappers.oracle.conftest import REF_SAMPLES, ebs_samples, fusion_samples, make_context, sap_samples
+
+from .conftest import REF_SAMPLES, ebs_samples, fusion_samples, make_context, sap_samples
 
 
 class TestFusionContract(MapperContract):
