@@ -126,16 +126,16 @@ def _move_view(m: MaterialMovement) -> tuple[Any, ...]:
 @given(st.lists(confirmations(ebs=False), min_size=1, max_size=3, unique_by=lambda c: c.confirmation_id))
 def test_fusion_confirmations_round_trip(items: list[ProductionConfirmation]) -> None:
     back = _back(FUSION, items)
-    assert sorted(map(lambda c: repr(_conf_view(c, True)), back)) == sorted(
-        map(lambda c: repr(_conf_view(c, True)), items))
+    assert sorted(repr(_conf_view(c, True)) for c in back) == sorted(
+        repr(_conf_view(c, True)) for c in items)
 
 
 @SETTINGS
 @given(st.lists(confirmations(ebs=True), min_size=1, max_size=3, unique_by=lambda c: c.confirmation_id))
 def test_ebs_confirmations_round_trip(items: list[ProductionConfirmation]) -> None:
     back = _back(EBS, items)
-    assert sorted(map(lambda c: repr(_conf_view(c, False)), back)) == sorted(
-        map(lambda c: repr(_conf_view(c, False)), items))
+    assert sorted(repr(_conf_view(c, False)) for c in back) == sorted(
+        repr(_conf_view(c, False)) for c in items)
 
 
 @SETTINGS
