@@ -74,6 +74,8 @@ _FILES = {
 def codes(ctx: MappingContext, name: str) -> Mapping[str, Any]:
     """The code list ``oracle.<name>`` as this connection uses it (``[codes."oracle.<name>"]`` over the packaged)."""
     relative, section = _FILES[name]
+    if not ctx.code_overrides:
+        return table(relative, section)
     return helpers.code_list(ctx, f"oracle.{name}", relative, section)
 
 
@@ -209,27 +211,35 @@ def unwritable(data: Any) -> str | None:
     return None
 
 
+_INT_LIMIT = 10**28  # whole numbers below this need no range check (a canonical decimal holds 29 digits)
+
+
 class Fields:
     """Typed reads of one record (a Fusion JSON object, an EBS row); a failure names the field's pointer."""
 
-    __slots__ = ("ctx", "d", "p")
+    __slots__ = ("ctx", "d", "memo", "p")
 
-    def __init__(self, data: Mapping[str, Any], pointer: str, ctx: MappingContext) -> None:
+    def __init__(self, data: Mapping[str, Any], pointer: str, ctx: MappingContext,
+                 memo: dict[Any, Any] | None = None) -> None:
         self.d = data
         self.p = pointer
         self.ctx = ctx
+        self.memo = {} if memo is None else memo  # units and instants already read in this record tree
 
     def at(self, name: str) -> str:
         return f"{self.p}/{name}"
 
     def sub(self, data: Mapping[str, Any], pointer: str) -> Fields:
-        return Fields(data, pointer, self.ctx)
+        return Fields(data, pointer, self.ctx, self.memo)
 
     def s(self, name: str) -> str | None:
         """Text (or a whole number written as text: EBS ids); empty is None."""
         value = self.d.get(name)
         if value is None:
             return None
+        if type(value) is str:
+            text = value.strip()
+            return text or None
         if isinstance(value, str):
             text = value.strip()
             return text or None
@@ -238,6 +248,20 @@ class Fields:
         if isinstance(value, Decimal) and value == value.to_integral_value():
             return str(value.quantize(Decimal(1)))
         raise MappingError(f"{name} must be text, got {type(value).__name__}", code="type_mismatch", path=self.at(name))
+
+    def texts(self, *names: str) -> list[str | None]:
+        """Several text fields at once (the hot path of large documents: one call, not one per field)."""
+        get = self.d.get
+        found: list[str | None] = []
+        for name in names:
+            value = get(name)
+            if value is None:
+                found.append(None)
+            elif type(value) is str:
+                found.append(value.strip() or None)
+            else:
+                found.append(self.s(name))
+        return found
 
     def need(self, name: str, what: str) -> str:
         value = self.s(name)
@@ -249,6 +273,8 @@ class Fields:
         value = self.d.get(name)
         if value is None or value == "":
             return None
+        if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT:
+            return Decimal(value)
         return helpers.decimal_of(value, path=self.at(name))
 
     def qty(self, name: str, unit_text: str | None, unit_field: str, *, signed: bool = False) -> Any:
@@ -261,7 +287,10 @@ class Fields:
             raise MappingError(f"{name} is negative ({number})", code="negative_quantity", path=self.at(name))
         if unit_text is None:
             raise MappingError(f"{name} has no unit ({unit_field})", code="missing_field", path=self.at(unit_field))
-        code = unit(unit_text, self.ctx, self.at(unit_field))
+        key = ("unit", unit_text)
+        code = self.memo.get(key)
+        if code is None:
+            code = self.memo[key] = unit(unit_text, self.ctx, self.at(unit_field))
         return {"value": number.copy_abs(), "uom": code, "source_uom": None if unit_text == code else unit_text}
 
     def direction(self, name: str) -> str | None:
@@ -292,11 +321,18 @@ class Fields:
 
     def instant(self, name: str, plant: str | None) -> datetime | None:
         """An ISO date-time as UTC: with an offset converted, without one read in the organization's zone."""
-        text = self.s(name)
-        if text is None:
+        value = self.d.get(name)
+        if value is None:
             return None
-        moment = parse_instant(text, self.at(name))
-        return helpers.to_utc(moment, self.ctx, plant=plant, path=self.at(name))
+        text = value if type(value) is str else self.s(name)
+        if not text:
+            return None
+        key = (text, plant)
+        found: datetime | None = self.memo.get(key)
+        if found is None:
+            moment = parse_instant(text, self.at(name))
+            found = self.memo[key] = helpers.to_utc(moment, self.ctx, plant=plant, path=self.at(name))
+        return found
 
     def children(self, name: str) -> list[tuple[str, Mapping[str, Any]]]:
         """A child collection (a list of objects; Fusion ``expand`` may also wrap it in ``items``)."""

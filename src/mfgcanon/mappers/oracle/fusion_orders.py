@@ -115,6 +115,7 @@ def work_order(f: Fields, result: MappingResult) -> None:
 
 def _operation(op: Fields, plant: str, unit_text: str, unit_field: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     number = op.need("OperationSequenceNumber", "work order operation")
+    d = op.d
     activities = []
     for where, data in op.children("WorkOrderOperationResource"):
         res = op.sub(data, where)
@@ -122,32 +123,38 @@ def _operation(op: Fields, plant: str, unit_text: str, unit_field: str) -> tuple
         duration = res.qty("RequiredUsage", usage_unit, "UsageUOMCode")
         if duration is None:
             continue
-        kind = res.s("ResourceType")
+        kind, resource = res.texts("ResourceType", "ResourceCode")
         activities.append({
             "activity": _RESOURCE_KINDS.get((kind or "").upper(), ActivityKind.OTHER),
             "activity_source_code": kind,
             "duration": duration,
-            "resource_id": res.s("ResourceCode"),
+            "resource_id": resource,
         })
     lines = [_material(op.sub(data, where), plant, number)
              for where, data in op.children("WorkOrderOperationMaterial")]
-    lines += [_output(op.sub(data, where), number) for where, data in op.children("WorkOrderOperationOutput")]
+    if "WorkOrderOperationOutput" in d:
+        lines += [_output(op.sub(data, where), number) for where, data in op.children("WorkOrderOperationOutput")]
+    source_id, description, name, standard, work_center = op.texts(
+        "WorkOrderOperationId", "OperationDescription", "OperationName", "StandardOperationCode", "WorkCenterCode")
+    count_point, auto = op.flag("CountPointOperationFlag"), op.flag("AutoTransactFlag")
     operation = {
         "operation_id": number,
-        "source_operation_id": op.s("WorkOrderOperationId"),
-        "description": op.s("OperationDescription"),
-        "process_segment_id": op.s("OperationName") or op.s("StandardOperationCode"),
-        "work_center_id": op.s("WorkCenterCode"),
+        "source_operation_id": source_id,
+        "description": description,
+        "process_segment_id": name or standard,
+        "work_center_id": work_center,
         "planned_start_at": op.instant("PlannedStartDate", plant),
         "planned_end_at": op.instant("PlannedCompletionDate", plant),
         "actual_start_at": op.instant("ActualStartDate", plant),
         "actual_end_at": op.instant("ActualCompletionDate", plant),
         "planned_activities": activities,
-        "confirmed_yield_quantity": op.qty("CompletedQuantity", unit_text, unit_field),
-        "confirmed_scrap_quantity": op.qty("ScrappedQuantity", unit_text, unit_field),
+        "confirmed_yield_quantity": op.qty("CompletedQuantity", unit_text, unit_field) if "CompletedQuantity" in d
+        else None,
+        "confirmed_scrap_quantity": op.qty("ScrappedQuantity", unit_text, unit_field) if "ScrappedQuantity" in d
+        else None,
         "properties": _props(
-            _prop("oracle.count_point", op.flag("CountPointOperationFlag"), "boolean"),
-            _prop("oracle.auto_transact", op.flag("AutoTransactFlag"), "boolean"),
+            _prop("oracle.count_point", count_point, "boolean"),
+            _prop("oracle.auto_transact", auto, "boolean"),
         ),
     }
     return operation, lines
@@ -155,20 +162,21 @@ def _operation(op: Fields, plant: str, unit_text: str, unit_field: str) -> tuple
 
 def _material(m: Fields, plant: str, operation: str | None) -> dict[str, Any]:
     material_id = m.need("InventoryItemNumber", "work order material")
-    unit_text, unit_field = _unit_text(m, material_id, "UOMCode", "UnitOfMeasure")
+    uom, name = m.texts("UOMCode", "UnitOfMeasure")
+    unit_text, unit_field = (uom, "UOMCode") if uom else (name, "UnitOfMeasure") if name else \
+        _unit_text(m, material_id, "UOMCode", "UnitOfMeasure")
     quantity = m.qty("RequiredQuantity", unit_text, unit_field)
     if quantity is None:
         raise MappingError("work order material has no RequiredQuantity", code="missing_field",
                            path=m.at("RequiredQuantity"))
-    sequence = m.s("MaterialSequenceNumber")
-    supply = m.s("SupplyType")
+    sequence, supply, subinventory, locator = m.texts(
+        "MaterialSequenceNumber", "SupplyType", "SupplySubinventory", "SupplyLocator")
     supply_type = oc.enum_code(m.ctx, "supply_types", supply, SupplyType, SupplyType.OTHER) if supply else None
-    subinventory, locator = m.s("SupplySubinventory"), m.s("SupplyLocator")
     return {
         "line_id": f"{operation or '-'}/{sequence or material_id}",
         "material_id": material_id,
         "quantity": quantity,
-        "issued_quantity": m.qty("IssuedQuantity", unit_text, unit_field),
+        "issued_quantity": m.qty("IssuedQuantity", unit_text, unit_field) if "IssuedQuantity" in m.d else None,
         "supply_type": supply_type,
         "supply_type_source_code": supply,
         "is_backflush": supply_type in (SupplyType.ASSEMBLY_PULL, SupplyType.OPERATION_PULL),
