@@ -74,3 +74,19 @@ def test_other_vendors_reference_samples_are_refused() -> None:
         payload = path.read_bytes()
         assert not OracleFusionMapper().sniff(payload), path.name
         assert not OracleEbsMapper().sniff(payload), path.name
+
+
+def test_package_imports_its_mappers_lazily() -> None:
+    """The entry points name the package; importing it imports no mapper module until one is asked for."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib\n"
+        "oracle = importlib.import_module('mfgcanon.mappers.oracle')\n"
+        "assert not [m for m in sys.modules if m.startswith('mfgcanon.mappers.oracle.')], sorted(sys.modules)\n"
+        "assert oracle.OracleFusionMapper().name == 'oracle-fusion'\n"
+        "assert 'mfgcanon.mappers.oracle.ebs' not in sys.modules\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
