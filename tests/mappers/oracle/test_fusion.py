@@ -320,3 +320,13 @@ def test_writer_needs_its_source_system_code() -> None:
     bare = conf.__class__(**{**{f: getattr(conf, f) for f in conf.__struct_fields__}, "properties": []})
     with pytest.raises(Exception, match=r"vendors.oracle-fusion"):
         M.write_documents([bare], make_context(vendors={}))
+
+
+def test_an_id_written_as_a_large_number_is_text_not_a_crash() -> None:
+    """Regression (found by the fuzz test): ``1e+28`` where text is expected crashed the quantize of the id."""
+    body = sample_json("inventorystagedtransactions_post_misc_issue_request.json")
+    body["SourceCode"] = 1e28
+    movement: MaterialMovement = one(body)
+    assert {p.name: p.value for p in movement.properties}["oracle.source_code"] == "1" + "0" * 28
+    body["SourceCode"] = 1.5
+    assert [(r.code, r.location) for r in rejects(body)] == [("type_mismatch", "/SourceCode")]

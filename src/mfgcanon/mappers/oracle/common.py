@@ -245,8 +245,9 @@ class Fields:
             return text or None
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
-        if isinstance(value, Decimal) and value == value.to_integral_value():
-            return str(value.quantize(Decimal(1)))
+        if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 40 \
+                and value == value.to_integral_value():
+            return str(int(value))  # 10.0 or 1E+3 written for an id
         raise MappingError(f"{name} must be text, got {type(value).__name__}", code="type_mismatch", path=self.at(name))
 
     def texts(self, *names: str) -> list[str | None]:
