@@ -18,7 +18,8 @@ from .conftest import ebs_samples, fusion_samples, make_context
 
 MAPPERS = (OracleFusionMapper(), OracleEbsMapper())
 CTX = make_context()
-SETTINGS = settings(max_examples=int(os.environ.get("MFGCANON_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("MFGCANON_FUZZ_EXAMPLES", "60"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SAMPLES = [json.loads(p) for _, p in fusion_samples() + ebs_samples()[:1]]
 scalars = st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.text(max_size=12) | st.floats(
     allow_nan=False, allow_infinity=False)
