@@ -146,7 +146,8 @@ def priority(ctx: MappingContext, raw: str | None) -> int | None:
 
 # Units ---------------------------------------------------------------------------------------------------
 @functools.cache
-def _inbound_units() -> dict[str, str]:
+def inbound_units() -> dict[str, str]:
+    """Oracle UOM codes and unit names -> Rec 20 (``mappings/oracle/units.toml``), for ``helpers.resolve_unit``."""
     return {**table(UNITS, "codes"), **table(UNITS, "names")}
 
 
@@ -160,7 +161,7 @@ def _outbound(section: str) -> dict[str, str]:
 
 def unit(text: str, ctx: MappingContext, path: str | None = None) -> str:
     """An Oracle UOM code (``Ea``) or unit name (``Each``) as a Rec 20 code: context aliases first."""
-    return helpers.resolve_unit(text, ctx, packaged=_inbound_units(), path=path)
+    return helpers.resolve_unit(text, ctx, packaged=inbound_units(), path=path)
 
 
 def unit_out(quantity: Any, kind: str, ctx: MappingContext) -> str:
@@ -293,13 +294,6 @@ class Fields:
         if code is None:
             code = self.memo[key] = unit(unit_text, self.ctx, self.at(unit_field))
         return {"value": number.copy_abs(), "uom": code, "source_uom": None if unit_text == code else unit_text}
-
-    def direction(self, name: str) -> str | None:
-        """``out`` for a negative number, ``in`` otherwise (:func:`helpers.signed_quantity`'s rule)."""
-        number = self.dec(name)
-        if number is None:
-            return None
-        return "out" if number < 0 else "in"
 
     def integer(self, name: str) -> int | None:
         number = self.dec(name)

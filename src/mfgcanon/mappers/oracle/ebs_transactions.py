@@ -85,11 +85,16 @@ def material_row(f: Fields, lots: Sequence[Fields], serial_rows: Sequence[Fields
     kind = MovementType(str(entry["movement_type"]))
     side = entry.get("side")
     unit_text = f.s("TRANSACTION_UOM")
-    direction = f.direction("TRANSACTION_QUANTITY")
-    quantity = f.qty("TRANSACTION_QUANTITY", unit_text, "TRANSACTION_UOM", signed=True)
-    if quantity is None or direction is None:
+    raw_quantity = f.d.get("TRANSACTION_QUANTITY")
+    if raw_quantity is None or raw_quantity == "":
         raise MappingError("material transaction without TRANSACTION_QUANTITY", code="missing_field",
                            path=f.at("TRANSACTION_QUANTITY"))
+    if unit_text is None:
+        raise MappingError("material transaction without TRANSACTION_UOM", code="missing_field",
+                           path=f.at("TRANSACTION_UOM"))
+    direction, amount = helpers.signed_quantity(raw_quantity, unit_text, ctx, packaged_units=oc.inbound_units(),
+                                                path=f.at("TRANSACTION_QUANTITY"))
+    quantity: dict[str, Any] = {"value": amount.value, "uom": amount.uom, "source_uom": amount.source_uom}
     if quantity["value"] and direction != ("out" if side == "from" else "in"):
         raise MappingError(f"transaction type {type_id} takes a {'negative' if side == 'from' else 'positive'} "
                            "quantity", code="invalid_value", path=f.at("TRANSACTION_QUANTITY"))
@@ -100,11 +105,11 @@ def material_row(f: Fields, lots: Sequence[Fields], serial_rows: Sequence[Fields
     order_id = None
     if str(entry.get("source_type")) == "5":
         order_id = ej.job_of(f, "TRANSACTION_SOURCE_NAME", "TRANSACTION_SOURCE_ID")
-    lot_entries = []
+    lot_entries: list[dict[str, Any]] = []
     for lot in lots:
-        amount = lot.qty("TRANSACTION_QUANTITY", unit_text, "TRANSACTION_UOM", signed=True) or quantity
+        part = lot.qty("TRANSACTION_QUANTITY", unit_text, "TRANSACTION_UOM", signed=True) or quantity
         expiry = lot.instant("LOT_EXPIRATION_DATE", plant)
-        lot_entries.append({"lot_id": lot.need("LOT_NUMBER", "lot row"), "quantity": amount,
+        lot_entries.append({"lot_id": lot.need("LOT_NUMBER", "lot row"), "quantity": part,
                             "expiry_date": expiry.astimezone(ctx.zone_for(plant)).date() if expiry else None})
     numbers = [s.s("FM_SERIAL_NUMBER") or s.need("FM_SERIAL_NUMBER", "serial row") for s in serial_rows]
     lot_fields: dict[str, Any] = {}

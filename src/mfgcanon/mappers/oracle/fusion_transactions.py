@@ -267,7 +267,7 @@ def staged_transaction(d: Fields, result: MappingResult) -> None:
                            path=d.at("TransactionQuantity"))
     if unit_text is None:
         raise MappingError("staged transaction has no unit", code="missing_field", path=d.at(unit_field))
-    direction, amount = helpers.signed_quantity(raw, unit_text, ctx, packaged_units=oc._inbound_units(),
+    direction, amount = helpers.signed_quantity(raw, unit_text, ctx, packaged_units=oc.inbound_units(),
                                                 path=d.at("TransactionQuantity"))
     wanted = "out" if entry.get("side") == "from" else "in"
     if direction != wanted and amount.value:
