@@ -75,7 +75,8 @@ class OracleEbsMapper(BaseMapper):
     def sniff(self, payload: Payload) -> bool:
         data: Any = payload
         if isinstance(payload, bytes | str):
-            text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+            head = payload[:65536]  # the header line is enough: a large file is not decoded to be sniffed
+            text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
             if text.lstrip("\ufeff \t\r\n")[:1] not in ("{", "["):
                 return er.looks_like_csv(text)
             try:
