@@ -133,7 +133,11 @@ def test_to_a_mapper_that_cannot_write_is_a_usage_error_naming_the_writers(tmp_p
     assert result.exit_code == EXIT_USAGE
     assert "Usage: cli convert" in result.stderr
     assert "read-only reads vendor payloads only" in result.stderr
-    assert "mappers that can write: sap-idoc, sap-odata" in result.stderr
+    listed = result.stderr.split("mappers that can write: ", 1)[1].splitlines()[0]
+    writers = [name.strip() for name in listed.split(",")]
+    assert writers == sorted(writers)
+    assert {"sap-idoc", "sap-odata", "oracle-fusion", "oracle-ebs"} <= set(writers)
+    assert "read-only" not in writers
     for args in (["--to", "nope"], [], ["--to", "ndjson"]):
         other = CliRunner().invoke(cli, ["convert", "--from", "canonical", *args, str(source)])
         assert other.exit_code == EXIT_USAGE, args

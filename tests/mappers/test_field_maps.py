@@ -50,7 +50,7 @@ def _exists(entity: Any, path: str) -> bool:
 
 
 def test_every_field_map_file_is_listed() -> None:
-    on_disk = {p.relative_to(mappings_root()).as_posix() for p in mappings_root().glob("sap/*_fields.toml")}
+    on_disk = {p.relative_to(mappings_root()).as_posix() for p in mappings_root().glob("*/*_fields.toml")}
     assert on_disk == set(FIELD_MAPS.values())
 
 

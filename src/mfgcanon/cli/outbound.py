@@ -176,6 +176,9 @@ def _documents(mapper: Mapper, items: Sequence[_Line], context: MappingContext) 
     it, else what ``from_canonical`` returns (bytes, text, or a JSON body or list of bodies)."""
     events = [item.event for item in items]
     many = getattr(mapper, "write_documents", None)
+    files = getattr(mapper, "document_files", None)
+    if callable(many) and callable(files):  # a mapper whose documents are files of their own (EBS: CSV per table)
+        return [(str(name), data) for kind, body in many(events, context) for name, data in files(kind, body)]
     if callable(many):
         return [(str(kind), _as_bytes(body)) for kind, body in many(events, context)]
     written = mapper.from_canonical(events, context)
@@ -209,7 +212,10 @@ def file_names(mapper_name: str, documents: Sequence[Document]) -> list[str]:
     names = []
     for number, (kind, body) in enumerate(documents, 1):
         stem = _safe(kind) if kind else mapper_name
-        names.append(f"{stem}-{number:04d}.{extension(body)}")
+        ext = extension(body)
+        if kind and kind.lower().endswith(".csv"):  # a mapper's file name (document_files) says its format
+            stem, ext = _safe(kind[:-4]), "csv"
+        names.append(f"{stem}-{number:04d}.{ext}")
     return names
 
 

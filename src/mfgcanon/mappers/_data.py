@@ -73,6 +73,14 @@ FIELD_MAPS = {
     ("sap-odata", "A_MatlStkInAcctMod"): "sap/odata_material_stock_fields.toml",
     ("sap-odata", "ProdnOrdConf2"): "sap/odata_confirmation_fields.toml",
     ("sap-odata", "A_InspectionLot"): "sap/odata_inspection_lot_fields.toml",
+    ("oracle-fusion", "workOrders"): "oracle/fusion_work_order_fields.toml",
+    ("oracle-fusion", "itemsV2"): "oracle/fusion_item_fields.toml",
+    ("oracle-fusion", "operationTransactions"): "oracle/fusion_operation_transaction_fields.toml",
+    ("oracle-fusion", "materialTransactions"): "oracle/fusion_material_transaction_fields.toml",
+    ("oracle-fusion", "inventoryStagedTransactions"): "oracle/fusion_staged_transaction_fields.toml",
+    ("oracle-ebs", "WIP_JOB_SCHEDULE_INTERFACE"): "oracle/ebs_job_fields.toml",
+    ("oracle-ebs", "MTL_TRANSACTIONS_INTERFACE"): "oracle/ebs_mti_fields.toml",
+    ("oracle-ebs", "WIP_MOVE_TXN_INTERFACE"): "oracle/ebs_wip_move_fields.toml",
 }
 """Which field map describes which (mapper, message): the files are listed in mappings/README.md."""
 
@@ -99,6 +107,20 @@ TRANSFORMS = frozenset(
         "inspection_type",  # inspection lot origin -> InspectionType (sap/quality.toml [inspection_type])
         "evaluation",  # result valuation -> Evaluation (sap/quality.toml [evaluation])
         "usage_decision",  # UD code, else its valuation -> UsageDecision (sap/quality.toml [usage_decision])
+        # Oracle (mappings/oracle/)
+        "instant",  # ISO 8601 date-time: with an offset -> UTC; without (EBS dates) in the organization's zone
+        "local_date",  # an EBS date-time's calendar date in the organization's zone
+        "lookup",  # an id or name through the context's [lookups.<table>] (organization_code, item_number, job_order)
+        "signed_quantity",  # a signed number -> its absolute value; the sign must agree with the transaction type
+        "work_order_status",  # system status, else WorkOrderStatusCode -> OrderStatus (oracle/statuses.toml)
+        "job_status",  # EBS STATUS_TYPE -> OrderStatus (oracle/statuses.toml [job_status])
+        "supply_type",  # SupplyType / WIP_SUPPLY_TYPE -> SupplyType (oracle/statuses.toml [supply_type])
+        "item_type",  # UserItemTypeValue -> MaterialType (oracle/statuses.toml [item_type])
+        "item_status",  # ItemStatusValue -> MaterialStatus (oracle/statuses.toml [item_status])
+        "control",  # a lot / serial control value: anything but "No ... control" is true
+        "transaction_type",  # a transaction type -> MovementType and side (oracle/transactions.toml)
+        "dispatch_state",  # From/ToDispatchState pair -> the bucket, and whether it is a reversal
+        "intraoperation_step",  # FM/TO intraoperation steps -> the bucket, and whether it is a reversal
     }
 )
 """The transform names a field map may use (each one a reader of the mappers)."""

@@ -29,6 +29,8 @@ GROUP = "mfgcanon.mappers"
 BUILTINS: dict[str, str] = {
     "sap-idoc": "mfgcanon.mappers.sap:SapIdocMapper",
     "sap-odata": "mfgcanon.mappers.sap:SapODataMapper",
+    "oracle-fusion": "mfgcanon.mappers.oracle:OracleFusionMapper",
+    "oracle-ebs": "mfgcanon.mappers.oracle:OracleEbsMapper",
 }
 
 # Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name
