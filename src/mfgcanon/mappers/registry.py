@@ -29,6 +29,9 @@ GROUP = "mfgcanon.mappers"
 BUILTINS: dict[str, str] = {
     "sap-idoc": "mfgcanon.mappers.sap:SapIdocMapper",
     "sap-odata": "mfgcanon.mappers.sap:SapODataMapper",
+    "d365-mes": "mfgcanon.mappers.d365:D365MesMapper",
+    "d365-odata": "mfgcanon.mappers.d365:D365ODataMapper",
+    "bc": "mfgcanon.mappers.d365:BcMapper",
 }
 
 # Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name
