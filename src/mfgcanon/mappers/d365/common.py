@@ -283,8 +283,10 @@ def unit_out(code: str, source: str | None) -> str:
     return str(found) if found else code
 
 
-def quantity(number: Decimal, symbol: str, ctx: MappingContext, path: str) -> dict[str, Any]:
-    code = unit(symbol, ctx, path)
+def quantity(number: Decimal, symbol: str, ctx: MappingContext, path: str,
+             unit_path: str | None = None) -> dict[str, Any]:
+    """A quantity as plain data; an unknown unit names ``unit_path`` (the unit's own field), else ``path``."""
+    code = unit(symbol, ctx, unit_path or path)
     text = symbol.strip()
     return {"value": number, "uom": code, "source_uom": None if text == code else text}
 

@@ -63,6 +63,7 @@ def _line(message: Message, head: c.Fields, f: c.Fields, index: int, order: str,
     if number is None and scrap is None:
         raise MappingError("the line consumes nothing (no ConsumptionBOMQuantity, ConsumptionInventoryQuantity or "
                            "ScrapBOMQuantity)", code="missing_field", path=where)
+    unit_at = f.at("BOMUnitSymbol") if symbol is not None else None
     if symbol is None:
         symbol = c.item_unit(ctx, company, item, f.at("BOMUnitSymbol"))
     when = local_midnight(ctx, company, site, day, f.at("ConsumptionDate"))
@@ -83,13 +84,13 @@ def _line(message: Message, head: c.Fields, f: c.Fields, index: int, order: str,
     records = 1
     if number is not None and (number or not scrap):
         issue = convert({**base, "movement_id": movement_id, "movement_type": MovementType.GOODS_ISSUE,
-                         "quantity": c.quantity(number, symbol, ctx, where),
+                         "quantity": c.quantity(number, symbol, ctx, where, unit_at),
                          "source": message.source(ctx, str(index + 1))}, MaterialMovement)
         emit_checked(result, MaterialIssued, issue, time=when)
         records = 0
     if scrap:
         lost = convert({**base, "movement_id": f"{movement_id}/scrap", "movement_type": MovementType.SCRAP,
-                        "quantity": c.quantity(scrap, symbol, ctx, f.at("ScrapBOMQuantity")),
+                        "quantity": c.quantity(scrap, symbol, ctx, f.at("ScrapBOMQuantity"), unit_at),
                         "source": message.source(ctx, f"{index + 1}/scrap")}, MaterialMovement)
         emit_checked(result, MaterialScrapped, lost, time=when, records=records)
 

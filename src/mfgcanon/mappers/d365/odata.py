@@ -334,6 +334,7 @@ def _requirement(f: c.Fields, company: str, site: str, ctx: MappingContext) -> d
         raise MappingError("the BOM line has no quantity (EstimatedBOMLineQuantity)", code="missing_field",
                            path=f.at("EstimatedBOMLineQuantity"))
     symbol = f.s("BOMLineUnitSymbol") or c.item_unit(ctx, company, item, f.at("BOMLineUnitSymbol"))
+    unit_at = f.at("BOMLineUnitSymbol")
     flushing = f.s("FlushingPrinciple")
     supply = c.codes(ctx, "d365", "flushing_principle").get(flushing or "")
     line_type = f.s("LineType")
@@ -344,7 +345,7 @@ def _requirement(f: c.Fields, company: str, site: str, ctx: MappingContext) -> d
         raise MappingError("LineNumber is required", code="missing_field", path=f.at("LineNumber"))
     return {
         "line_id": line, "material_id": item, "material_use_source_code": line_type,
-        "quantity": c.quantity(number, symbol, ctx, f.at("EstimatedBOMLineQuantity")),
+        "quantity": c.quantity(number, symbol, ctx, f.at("EstimatedBOMLineQuantity"), unit_at),
         "supply_type": None if flushing is None else (supply or "other"), "supply_type_source_code": flushing,
         "is_final_issue": bool(f.yes("IsFullyConsumed")),
         "operation_id": None if operation in (None, "0") else operation,
