@@ -60,6 +60,11 @@ def _cause(text: str | None) -> str | None:
     return None if text in (None, "None") else text
 
 
+def _zero(number: Decimal | None) -> Decimal:
+    """An absent good quantity is zero; a given one keeps its digits (``0.000`` stays ``0.000``)."""
+    return Decimal(0) if number is None else number
+
+
 def _qty(ctx: MappingContext, company: str, item: str, number: Decimal | None, path: str) -> dict[str, Any] | None:
     if number is None:
         return None
@@ -80,7 +85,7 @@ def read_report_finished(message: Message, ctx: MappingContext, result: MappingR
         raw_type = line.s("ProductionType")
         use = MaterialUse(uses.get(raw_type, "other")) if raw_type else MaterialUse.PRODUCED
         site = line.s("ProductionSiteId")
-        good = _qty(ctx, company, item, line.dec("ReportedGoodQuantity") or Decimal(0), line.at("ReportedGoodQuantity"))
+        good = _qty(ctx, company, item, _zero(line.dec("ReportedGoodQuantity")), line.at("ReportedGoodQuantity"))
         error = _qty(ctx, company, item, line.dec("ReportedErrorQuantity"), line.at("ReportedErrorQuantity"))
         warehouse = line.s("ProductionWarehouseId")
         serial = line.s("ProductSerialNumber")
@@ -239,7 +244,7 @@ def _route_line(message: Message, head: c.Fields, f: c.Fields, index: int, order
             "confirmation_id": f"{order}/{operation}/{message.key[:16]}/{index + 1}", "order_id": order,
             "operation_id": operation, "plant": site, "company_id": company, "material_id": item,
             "work_center_id": resource,
-            "yield_quantity": _qty(ctx, company, item, f.dec("GoodQuantity") or Decimal(0), f.at("GoodQuantity")),
+            "yield_quantity": _qty(ctx, company, item, _zero(f.dec("GoodQuantity")), f.at("GoodQuantity")),
             "rejected_quantity": _qty(ctx, company, item, f.dec("ErrorQuantity"), f.at("ErrorQuantity")),
             "scrap_reason_code": _cause(f.s("ErrorCause")), "is_final": bool(f.yes("OperationCompleted")),
             "posting_date": day, "activities": activities, "personnel_ids": [worker] if worker else [],
