@@ -51,12 +51,15 @@ def test_report_as_finished() -> None:
     (conf,) = _data("mes_report_as_finished.json")
     assert isinstance(conf, ProductionConfirmation)
     assert (conf.order_id, conf.company_id, conf.plant, conf.operation_id) == ("P000123", "USMF", "1", None)
-    assert conf.yield_quantity.value == Decimal(98) and conf.yield_quantity.uom == "EA"
+    assert conf.yield_quantity.value == Decimal(98)
+    assert conf.yield_quantity.uom == "EA"
     assert conf.yield_quantity.source_uom == "ea"
-    assert conf.rejected_quantity is not None and conf.rejected_quantity.value == Decimal(2)
+    assert conf.rejected_quantity is not None
+    assert conf.rejected_quantity.value == Decimal(2)
     assert conf.scrap_quantity is None  # D365's error quantity is the model's rejected quantity
     assert conf.scrap_reason_code == "Material"
-    assert conf.ended_at is not None and conf.ended_at.isoformat() == "2024-01-16T18:45:00+00:00"
+    assert conf.ended_at is not None
+    assert conf.ended_at.isoformat() == "2024-01-16T18:45:00+00:00"
     assert str(conf.posting_date) == "2024-01-16"
     (out,) = conf.outputs
     assert (out.material_id, out.material_use, out.material_use_source_code, out.lot_id) == (
@@ -64,8 +67,10 @@ def test_report_as_finished() -> None:
     assert out.receipt_location is not None
     assert (out.receipt_location.plant, out.receipt_location.storage_location, out.receipt_location.bin) == (
         "1", "11", "FG-OUT")
-    assert conf.posting is not None and conf.posting.state is PostingState.REQUESTED
-    assert conf.posting.external_id and conf.posting.target_system == "D365-USMF"
+    assert conf.posting is not None
+    assert conf.posting.state is PostingState.REQUESTED
+    assert conf.posting.external_id
+    assert conf.posting.target_system == "D365-USMF"
 
 
 def test_co_and_by_products_are_outputs() -> None:
@@ -87,10 +92,12 @@ def test_route_card_lines_are_operation_confirmations() -> None:
     process, setup = _data("mes_route_card_time_consumption.json")
     assert (process.operation_id, process.work_center_id, process.personnel_ids, process.is_final) == (
         "10", "ASSY01", ["000020"], True)
-    assert process.yield_quantity.value == 98 and process.rejected_quantity.value == 2
+    assert process.yield_quantity.value == 98
+    assert process.rejected_quantity.value == 2
     assert [(a.activity.value, str(a.duration.value), a.duration.uom) for a in process.activities] == [
         ("machine", "4.4", "HUR")]
-    assert setup.yield_quantity.value == 0 and setup.activities[0].activity.value == "setup"
+    assert setup.yield_quantity.value == 0
+    assert setup.activities[0].activity.value == "setup"
     assert setup.activities[0].duration.value == Decimal("0.25")
     assert process.confirmation_id != setup.confirmation_id
 
@@ -99,8 +106,10 @@ def test_picking_list_issues_and_scrap() -> None:
     first, second, scrap = _data("mes_material_consumption_picking_list.json")
     assert (first.movement_type, first.material_id, first.quantity.value, first.quantity.uom) == (
         MovementType.GOODS_ISSUE, "RM-2001", Decimal(100), "EA")
-    assert first.is_final_issue and first.lot_id is None  # InventoryLotId is a transaction lot, not a batch
-    assert second.quantity.value == Decimal("12.75") and second.quantity.uom == "KGM"
+    assert first.is_final_issue
+    assert first.lot_id is None
+    assert second.quantity.value == Decimal("12.75")
+    assert second.quantity.uom == "KGM"
     assert (scrap.movement_type, scrap.quantity.value, scrap.reason_code) == (
         MovementType.SCRAP, Decimal("0.25"), "Machine")
     assert first.occurred_at.isoformat() == "2024-01-16T05:00:00+00:00"  # 00:00 at site 1 (America/New_York)
@@ -112,7 +121,8 @@ def test_start_and_end() -> None:
     (end,) = _data("mes_end_production_order.json")
     assert isinstance(start, OrderStatusChange)
     assert (start.status, start.status_source_code, start.company_id) == (OrderStatus.IN_PROGRESS, "StartedUp", "USMF")
-    assert start.started_quantity is not None and start.started_quantity.value == 100
+    assert start.started_quantity is not None
+    assert start.started_quantity.value == 100
     assert (end.status, end.status_source_code) == (OrderStatus.CLOSED, "Completed")
     assert end.changed_at.isoformat() == "2024-01-17T08:00:00+00:00"
 
@@ -155,7 +165,8 @@ def test_unit_symbols_are_per_installation() -> None:
     content["PickingListLines"] = [dict(content["PickingListLines"][0], BOMUnitSymbol="Stk")]
     payload = _envelope("ProdProductionOrderPickingList", content)
     (bad,) = MAPPER.to_canonical(payload, CTX).rejects
-    assert bad.code == "unknown_unit" and "[units]" in bad.reason
+    assert bad.code == "unknown_unit"
+    assert "[units]" in bad.reason
     assert bad.location == "/_messageContent/PickingListLines/0/BOMUnitSymbol"
     assert "Stk" in bad.payload
     ctx = _with_units({}, units={"Stk": "H87"})
@@ -170,7 +181,8 @@ def test_unit_absent_is_looked_up_by_item() -> None:
                          lookups={"order_sites": {"USMF/P000123": "1"}})
     (bad,) = MAPPER.to_canonical(sample("mes_report_as_finished.json"), ctx).rejects
     assert bad.code == "unresolved_reference"
-    assert "[lookups.item_units]" in bad.reason and '"USMF/FG-1000"' in bad.reason
+    assert "[lookups.item_units]" in bad.reason
+    assert '"USMF/FG-1000"' in bad.reason
     assert bad.location == "/_messageContent/ReportFinishedLines/0/ReportedGoodQuantity"
     assert "FG24011601" in bad.payload
 
@@ -227,7 +239,8 @@ def test_processor_outcome_names_the_request() -> None:
     assert (outcome.outcome, outcome.outcome_source_code, outcome.request_kind) == (
         PostingState.FAILED, "Failed", RequestKind.CONFIRMATION)
     assert outcome.request_external_id == request.posting.external_id
-    assert outcome.order_id == "P000123" and outcome.company_id == "USMF"
+    assert outcome.order_id == "P000123"
+    assert outcome.company_id == "USMF"
     assert outcome.messages[0].text.startswith("Batch number FG24011601")
     assert outcome.processed_at.isoformat() == "2024-01-16T18:50:00+00:00"
 
@@ -257,8 +270,10 @@ def test_one_document_per_message_with_content_as_json_text() -> None:
         "ProdProductionOrderRouteCard", "ProdProductionOrderStart"])
     for document in documents:
         body = document.payload
-        assert isinstance(body, dict) and isinstance(body["_messageContent"], str)
-        assert body["_companyId"] == "USMF" and body["_messageQueue"] == "JmgMES3P"
+        assert isinstance(body, dict)
+        assert isinstance(body["_messageContent"], str)
+        assert body["_companyId"] == "USMF"
+        assert body["_messageQueue"] == "JmgMES3P"
     picking = next(d.payload for d in documents if d.kind == "ProdProductionOrderPickingList")
     assert '"ConsumptionBOMQuantity":12.75' in picking["_messageContent"]  # a JSON number, not a string
     assert '"ScrapBOMQuantity":0.25' in picking["_messageContent"]
@@ -275,7 +290,8 @@ def test_writer_refuses_a_quantity_in_another_unit() -> None:
 
     with pytest.raises(MappingError) as info:
         MAPPER.write_documents([other], CTX)
-    assert info.value.code == "unmappable_value" and "carries no unit" in info.value.message
+    assert info.value.code == "unmappable_value"
+    assert "carries no unit" in info.value.message
 
 
 def test_writer_refuses_receipts_and_unknown_statuses() -> None:

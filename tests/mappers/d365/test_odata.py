@@ -103,7 +103,8 @@ def test_dates_no_date_and_seconds_of_day_in_the_site_zone() -> None:
     assert order.scheduled_end_at.isoformat() == "2024-01-16T23:30:00+00:00"
     assert str(order.released_date) == "2024-01-15"  # date only: never shifted by a zone
     names = {p.name for p in order.properties}
-    assert "d365.started_date" not in names and "d365.ended_date" not in names  # 1900-01-01 is no date
+    assert "d365.started_date" not in names
+    assert "d365.ended_date" not in names
     assert "d365.estimated_date" in names
 
 
@@ -138,7 +139,8 @@ def test_lines_without_their_header_are_kept_as_rejects() -> None:
     result = MAPPER.to_canonical(sample(ODATA_LINES[0]), CTX)
     result.assert_balanced()
     assert [r.code for r in result.rejects] == ["unmatched_record", "unmatched_record"]
-    assert result.rejects[0].location == "/value/0" and "RM-2001" in result.rejects[0].payload
+    assert result.rejects[0].location == "/value/0"
+    assert "RM-2001" in result.rejects[0].payload
 
 
 def test_order_unit_comes_from_the_item() -> None:
@@ -146,7 +148,8 @@ def test_order_unit_comes_from_the_item() -> None:
     result = MAPPER.to_canonical_many([sample(n) for n in ALL], ctx)
     result.assert_balanced()
     first = result.rejects[0]
-    assert first.code == "unresolved_reference" and "[lookups.item_units]" in first.reason
+    assert first.code == "unresolved_reference"
+    assert "[lookups.item_units]" in first.reason
     assert first.location == "/value/0/ItemNumber" or first.location.endswith("/ItemNumber")
     assert len(result.rejects) == 5  # the header and, with it, its lines: each kept
 
@@ -187,7 +190,8 @@ def test_bc_line_is_an_order() -> None:
 def test_bc_without_item_unit_is_a_reject() -> None:
     ctx = MappingContext.build(source_system="BC", default_timezone="UTC")
     (bad,) = BC.to_canonical(bc_sample(), ctx).rejects
-    assert bad.code == "unresolved_reference" and bad.location == "/value/0/itemNo"
+    assert bad.code == "unresolved_reference"
+    assert bad.location == "/value/0/itemNo"
 
 
 @pytest.mark.parametrize("name", [*ODATA_SAMPLES, *ODATA_LINES, "mes_report_as_finished.json",

@@ -129,6 +129,9 @@ def zone_instant(ctx: MappingContext, company: str, site: str | None, day: date,
     return in_zone(datetime.combine(day, time()) + timedelta(seconds=seconds), zone, path=path)
 
 
+_LARGE = Decimal(10) ** 28
+"""Numbers below this are within the canonical decimal's range (29 digits before the point) without a check."""
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -145,6 +148,8 @@ class Fields:
 
     def s(self, name: str) -> str | None:
         value = self.d.get(name)
+        if type(value) is str:  # the common case, first
+            return value.strip() or None
         if value is None:
             return None
         if isinstance(value, bool | list | Mapping):
@@ -160,7 +165,12 @@ class Fields:
 
     def dec(self, name: str) -> Decimal | None:
         value = self.d.get(name)
-        if value is None or value == "":
+        if value is None:
+            return None
+        kind = type(value)
+        if kind is int and 0 <= value < _LARGE:  # a JSON integer: exact and in range
+            return Decimal(value)
+        if value == "":
             return None
         if isinstance(value, bool | Mapping | list):
             raise MappingError(f"{value!r} is not a number", code="type_mismatch", path=self.at(name))
@@ -190,6 +200,8 @@ class Fields:
     def yes(self, name: str) -> bool | None:
         """A NoYes enum (``"Yes"`` / ``"No"``; a JSON boolean accepted too); None when absent."""
         value = self.d.get(name)
+        if value == "Yes" or value == "No":
+            return value == "Yes"
         if value is None or value == "":
             return None
         if isinstance(value, bool):

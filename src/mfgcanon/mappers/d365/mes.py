@@ -66,6 +66,9 @@ _READERS = {
 }
 
 
+_NO_CONTEXT = MappingContext()
+
+
 def _is_envelope(data: object) -> bool:
     return isinstance(data, Mapping) and "_messageType" in data and "_messageContent" in data
 
@@ -142,7 +145,7 @@ class D365MesMapper(BaseMapper):
 
     def _message(self, rec: c.Rec) -> Message:
         data = rec.data
-        f = c.Fields(rec, MappingContext())
+        f = c.Fields(rec, _NO_CONTEXT)  # envelope fields: plain strings, no zones or lookups
         message_type = f.req("_messageType")
         if message_type not in TYPES:
             raise MappingError(f"message type {message_type!r} is not one this mapper reads ({', '.join(TYPES)})",
