@@ -200,8 +200,10 @@ class Fields:
     def yes(self, name: str) -> bool | None:
         """A NoYes enum (``"Yes"`` / ``"No"``; a JSON boolean accepted too); None when absent."""
         value = self.d.get(name)
-        if value == "Yes" or value == "No":
-            return value == "Yes"
+        if value == "Yes":
+            return True
+        if value == "No":
+            return False
         if value is None or value == "":
             return None
         if isinstance(value, bool):
