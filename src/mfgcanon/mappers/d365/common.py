@@ -26,6 +26,20 @@ from mfgcanon.mappers._data import table
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.helpers import code_list, decimal_of, decode_json, in_zone, resolve_unit
 
+FIELD_MAPS = {
+    ("d365-mes", "ProdProductionOrderReportFinished"): "d365/mes_report_finished_fields.toml",
+    ("d365-mes", "ProdProductionOrderRouteCard"): "d365/mes_route_card_fields.toml",
+    ("d365-mes", "ProdProductionOrderPickingList"): "d365/mes_picking_list_fields.toml",
+    ("d365-odata", "ProductionOrderHeaders"): "d365/odata_production_order_fields.toml",
+    ("bc", "manufacturingProdOrderLines"): "bc/analytics_prod_order_lines_fields.toml",
+}
+"""The Microsoft mappers' field maps (the SAP maps' format, read by the same loader; their transforms are
+listed in :data:`TRANSFORMS` and in mappings/README.md)."""
+
+TRANSFORMS = frozenset({"copy", "company", "number", "quantity", "item_quantity", "date", "instant", "date_seconds",
+                        "local_midnight", "noyes", "hours", "error_cause", "order_status", "production_type",
+                        "task_type", "flushing_principle"})
+
 NO_DATE = date(1900, 1, 1)
 """D365's "no date" (``dateNull()``): an empty date field, never a real date."""
 
