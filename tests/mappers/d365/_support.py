@@ -11,9 +11,10 @@ from mfgcanon.mappers import MappingContext, load_context
 REPO = Path(__file__).resolve().parents[3]
 D365 = REPO / "examples" / "d365"
 BC = REPO / "examples" / "bc"
+CONTENT = REPO / "tests" / "mappers" / "fixtures" / "d365"  # the decoded _messageContent of each MES sample
 CTX: MappingContext = load_context(D365 / "context.toml")
 
-MES = sorted(p.name for p in D365.glob("mes_*.json") if not p.name.endswith(".content.json"))
+MES = sorted(p.name for p in D365.glob("mes_*.json"))
 MES_SAMPLES = [*MES, "business_event_message_processed_failed.json"]
 ODATA_SAMPLES = ["odata_production_order_headers_get_response.json", "business_event_production_order_released.json"]
 ODATA_LINES = ["odata_production_order_bom_lines_get_response.json",
@@ -21,7 +22,8 @@ ODATA_LINES = ["odata_production_order_bom_lines_get_response.json",
 
 
 def sample(name: str) -> bytes:
-    return (D365 / name).read_bytes()
+    """A bundled sample (examples/d365), or the decoded content of one (``*.content.json``, test fixtures)."""
+    return (CONTENT / name if name.endswith(".content.json") else D365 / name).read_bytes()
 
 
 def bc_sample() -> bytes:
@@ -33,7 +35,7 @@ def foreign(*own: str) -> list[tuple[str, Any]]:
     and the shared reference samples of other vendors where they are checked out."""
     paths = [*sorted((REPO / "examples" / "sap").iterdir()),
              *sorted((REPO / "tests" / "mappers" / "fixtures" / "sap").iterdir()),
-             *sorted(D365.glob("*.json")), *sorted(BC.glob("*.json"))]
+             *sorted(D365.glob("*.json")), *sorted(CONTENT.glob("*.json")), *sorted(BC.glob("*.json"))]
     oracle = REPO.parent / "shared" / "reference" / "samples" / "oracle"
     if oracle.is_dir():
         paths += sorted(oracle.glob("*.json"))
