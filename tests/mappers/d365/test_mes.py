@@ -307,3 +307,31 @@ def test_writer_refuses_receipts_and_unknown_statuses() -> None:
     assert isinstance(receipt, MaterialMovement)
     with pytest.raises(MappingError, match="reported as finished"):
         MAPPER.write_documents([receipt], CTX)
+
+
+def test_a_json_array_of_envelopes() -> None:
+    """Several messages in one payload (what from_canonical writes for several): each read, pointers per item."""
+    start, end = json.loads(sample("mes_start_production_order.json")), json.loads(sample("mes_end_production_order.json"))
+    result = MAPPER.to_canonical(json.dumps([start, {"_messageType": "X"}, end]).encode(), CTX)
+    result.assert_balanced()
+    assert [e.data.status for e in result.events] == [OrderStatus.IN_PROGRESS, OrderStatus.CLOSED]
+    (bad,) = result.rejects
+    assert (bad.code, bad.location) == ("unsupported_message", "/1")
+
+
+def test_outcome_time_needs_an_offset() -> None:
+    body = json.loads(sample("business_event_message_processed_failed.json"))
+    body["EventTimeIso8601"] = "2024-01-16T18:50:00"
+    (bad,) = MAPPER.to_canonical(json.dumps(body).encode(), CTX).rejects
+    assert (bad.code, bad.location) == ("invalid_value", "/EventTimeIso8601")
+
+
+def test_builtins_table_lists_the_microsoft_mappers_without_entry_points() -> None:
+    """The shared environment's installed metadata predates the d365 entry points: the built-in table alone
+    makes them available (and detection finds them)."""
+    from mfgcanon.mappers import registry
+
+    assert {"d365-mes": "mfgcanon.mappers.d365:D365MesMapper", "d365-odata": "mfgcanon.mappers.d365:D365ODataMapper",
+            "bc": "mfgcanon.mappers.d365:BcMapper"}.items() <= registry.BUILTINS.items()
+    assert registry.detect(sample("mes_report_as_finished.json")) == ["d365-mes"]
+    assert registry.detect(sample("odata_production_order_headers_get_response.json")) == ["d365-odata"]

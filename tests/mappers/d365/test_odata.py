@@ -201,3 +201,12 @@ def test_sap_mappers_refuse_microsoft_samples(name: str) -> None:
     for sap in ("sap-odata", "sap-idoc"):
         assert not get(sap).sniff(sample(name)), (sap, name)
     assert not get("sap-odata").sniff(bc_sample())
+
+
+def test_a_single_record_and_record_annotations() -> None:
+    """One record without the collection wrapper reads alike; annotations on a record are no fields."""
+    body = json.loads(sample(HEADERS))["value"][0]
+    body["ProductionOrderStatus@odata.type"] = "#Microsoft.Dynamics.DataEntities.ProdStatus"
+    order = _order(json.dumps(body).encode()).data
+    assert order.status is OrderStatus.RELEASED
+    assert order.order_id == "P000123"

@@ -124,7 +124,7 @@ def company_of(value: object, path: str) -> str:
     return value.strip().upper()
 
 
-def _company_spelling(ctx: MappingContext, company: str) -> str:
+def company_spelling(ctx: MappingContext, company: str) -> str:
     """The spelling of a company the context uses (``[companies.usmf]`` or ``[companies.USMF]``)."""
     known = set(ctx.company_timezones) | {c for c, _ in ctx.company_plant_timezones}
     for spelling in (company, company.lower(), company.upper()):
@@ -137,7 +137,7 @@ def zone_instant(ctx: MappingContext, company: str, site: str | None, day: date,
     """A local date and time of day (seconds since midnight) in the site's zone, as UTC: the zone of
     ``[companies.<c>.plants.<site>]``, then ``[plants.<site>]``, ``[companies.<c>]``, ``default_timezone``."""
     try:
-        zone = ctx.zone_for(site, _company_spelling(ctx, company))
+        zone = ctx.zone_for(site, company_spelling(ctx, company))
     except MappingError as exc:
         raise MappingError(exc.message, code=exc.code, path=path) from None
     return in_zone(datetime.combine(day, time()) + timedelta(seconds=seconds), zone, path=path)

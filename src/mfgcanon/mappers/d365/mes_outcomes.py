@@ -27,14 +27,18 @@ def is_outcome(data: Mapping[str, Any]) -> bool:
     return "MessageState" in data and "MessageType" in data and "MessageContent" in data
 
 
-def event_time(f: c.Fields, ctx: MappingContext) -> datetime | None:
+def event_time(f: c.Fields) -> datetime | None:
     """A business event's time: ``EventTimeIso8601``, else ``EventTime`` (``/Date(ms)/``, UTC)."""
     iso = f.s("EventTimeIso8601")
     if iso is not None:
-        moment = f.instant("EventTimeIso8601", "", None)
-        if moment is None or moment.tzinfo is None:
-            raise MappingError(f"{iso!r} has no offset", code="invalid_value", path=f.at("EventTimeIso8601"))
-        return moment
+        try:
+            moment = datetime.fromisoformat(iso)
+        except ValueError:
+            moment = None
+        if moment is None or moment.utcoffset() is None:
+            raise MappingError(f"{iso!r} is not an ISO 8601 time with an offset", code="invalid_value",
+                               path=f.at("EventTimeIso8601"))
+        return moment.astimezone(UTC)
     raw = f.s("EventTime")
     if raw is None:
         return None
@@ -63,7 +67,7 @@ def read_outcome(rec: c.Rec, ctx: MappingContext, result: MappingResult) -> None
     severity = "error" if outcome == "failed" else "info"
     log = rec.data.get("MessageInfolog") or rec.data.get("MessageProcessingResult")
     texts = [log] if isinstance(log, str) else [t for t in log if isinstance(t, str)] if isinstance(log, list) else []
-    processed = event_time(f, ctx) or ctx.received_at
+    processed = event_time(f) or ctx.received_at
     if processed is None:
         raise MappingError("the event carries no time and no received time was given", code="missing_field",
                            path=f.at("EventTimeIso8601"))
@@ -72,7 +76,7 @@ def read_outcome(rec: c.Rec, ctx: MappingContext, result: MappingResult) -> None
         {
             "result_id": event_id, "outcome": PostingState(outcome), "outcome_source_code": state,
             "request_kind": RequestKind(kind), "request_kind_source_code": message_type,
-            "request_external_id": key, "target_system": ctx.source_system or "d365",
+            "request_external_id": key, "target_system": ctx.source_system,
             "company_id": company, "order_id": order if isinstance(order, str) and order else None,
             "messages": [{"severity": severity, "text": text} for text in texts if text.strip()],
             "processed_at": processed,

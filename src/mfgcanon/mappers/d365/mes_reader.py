@@ -86,7 +86,7 @@ def number_out(text: str | None) -> int | str | None:
 
 
 def local_day(ctx: MappingContext, company: str, site: str | None, moment: datetime) -> date:
-    return moment.astimezone(ctx.zone_for(site, c._company_spelling(ctx, company))).date()
+    return moment.astimezone(ctx.zone_for(site, c.company_spelling(ctx, company))).date()
 
 
 def drop_none(data: dict[str, Any]) -> dict[str, Any]:

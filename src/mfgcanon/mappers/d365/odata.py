@@ -304,7 +304,7 @@ class D365ODataMapper(BaseMapper):
             if not raw:
                 raise MappingError("the status-changed event names no new status (ProductionOrderStatus)",
                                    code="missing_field", path=f.at("ProductionOrderStatus"))
-        changed = event_time(f, ctx)
+        changed = event_time(f)
         if changed is None:
             raise MappingError("the business event has no time (EventTimeIso8601, EventTime)", code="missing_field",
                                path=f.at("EventTimeIso8601"))
