@@ -311,7 +311,8 @@ def test_writer_refuses_receipts_and_unknown_statuses() -> None:
 
 def test_a_json_array_of_envelopes() -> None:
     """Several messages in one payload (what from_canonical writes for several): each read, pointers per item."""
-    start, end = json.loads(sample("mes_start_production_order.json")), json.loads(sample("mes_end_production_order.json"))
+    start = json.loads(sample("mes_start_production_order.json"))
+    end = json.loads(sample("mes_end_production_order.json"))
     result = MAPPER.to_canonical(json.dumps([start, {"_messageType": "X"}, end]).encode(), CTX)
     result.assert_balanced()
     assert [e.data.status for e in result.events] == [OrderStatus.IN_PROGRESS, OrderStatus.CLOSED]
