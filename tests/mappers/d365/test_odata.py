@@ -210,3 +210,25 @@ def test_a_single_record_and_record_annotations() -> None:
     order = _order(json.dumps(body).encode()).data
     assert order.status is OrderStatus.RELEASED
     assert order.order_id == "P000123"
+
+
+@pytest.mark.parametrize("mapper", ["d365-mes", "d365-odata", "bc"])
+def test_parsed_input_with_a_lone_surrogate_is_a_reject(mapper: str) -> None:
+    """Dicts a caller built may hold text that is not Unicode: a malformed_payload reject, never an event or a
+    reject that cannot be written (regression: the order was emitted and failed to encode)."""
+    from mfgcanon import codecs
+
+    name = {"d365-mes": "mes_report_as_finished.json", "d365-odata": HEADERS}.get(mapper)
+    data = json.loads(sample(name) if name else bc_sample())
+    if mapper == "d365-mes":
+        content = json.loads(data["_messageContent"])
+        content["ProductionOrderNumber"] = "P\ud800"
+        data["_messageContent"] = content
+    else:
+        data["value"][0]["prodOrderStatus" if mapper == "bc" else "ProductionOrderStatus"] = "Re\ud800"
+    result = get(mapper).to_canonical(data, CTX)
+    result.assert_balanced()
+    assert not result.events
+    (bad,) = result.rejects
+    assert bad.code == "malformed_payload"
+    codecs.encode(bad.to_dict())

@@ -84,6 +84,8 @@ class BcMapper(BaseMapper):
         records: Sequence[Any] = values if isinstance(values, list) else [data]
         for index, item in enumerate(records):
             rec = c.Rec(item if isinstance(item, Mapping) else {}, f"/value/{index}" if values is not None else "")
+            if not c.check_writable(c.Rec(item, rec.pointer), result, NAME, not isinstance(payload, bytes | str)):
+                continue
             if not _is_line(item):
                 c.reject(result, NAME, "unsupported_message", "not a manufacturingProdOrderLines record "
                          "(prodOrderNo, prodOrderLineNo)", rec.pointer or "/", item)

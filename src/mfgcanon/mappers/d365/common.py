@@ -78,6 +78,28 @@ def reject(result: MappingResult, mapper: str, code: str, reason: str, location:
                              mapper=mapper))
 
 
+def unwritable(data: Any) -> str | None:
+    """Why parsed input (dicts a caller built, not JSON text) cannot become events, or None: a string that is not
+    Unicode (a lone surrogate) or nesting too deep to write. JSON text decoded here never holds either."""
+    try:
+        _NUMBERS.encode(data)
+    except UnicodeEncodeError:
+        return "a string holds a lone surrogate (not Unicode): the record could not be written as JSON"
+    except RecursionError:
+        return "nested too deeply to be written as JSON"
+    except TypeError:
+        return None  # values of other types are read (or refused) field by field
+    return None
+
+
+def check_writable(rec: Rec, result: MappingResult, mapper: str, parsed: bool) -> bool:
+    """For parsed input, whether the record can be written; if not, it is a ``malformed_payload`` reject."""
+    problem = unwritable(rec.data) if parsed else None
+    if problem is not None:
+        reject(result, mapper, "malformed_payload", problem, rec.pointer, rec.data)
+    return problem is None
+
+
 def decode(payload: Any) -> Any:
     """A payload as parsed JSON: text and bytes decoded with exact decimals (``12.75`` stays ``12.75``)."""
     if isinstance(payload, bytes | str):

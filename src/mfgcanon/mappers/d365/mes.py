@@ -112,12 +112,12 @@ class D365MesMapper(BaseMapper):
             import dataclasses
 
             ctx = dataclasses.replace(ctx, received_at=info.received_at)
-        if isinstance(data, list):
-            for index, item in enumerate(data):
-                self._one(c.Rec(item, f"/{index}") if isinstance(item, Mapping) else c.Rec({}, f"/{index}"),
-                          item, ctx, result)
-        else:
-            self._one(c.Rec(data, "") if isinstance(data, Mapping) else c.Rec({}, ""), data, ctx, result)
+        parsed = not isinstance(payload, bytes | str)
+        items = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
+        for index, item in items:
+            rec = c.Rec(item if isinstance(item, Mapping) else {}, "" if index is None else f"/{index}")
+            if c.check_writable(c.Rec(item, rec.pointer), result, NAME, parsed):
+                self._one(rec, item, ctx, result)
         stamp_meta(result, info)
         return result
 

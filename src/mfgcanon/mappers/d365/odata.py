@@ -183,8 +183,11 @@ class D365ODataMapper(BaseMapper):
         following = continuation_of(data)
         if following is not None:
             result.continuation = following
+        parsed = not isinstance(payload, bytes | str)
         for rec in records:
             rec = c.Rec(rec.data, prefix + rec.pointer)
+            if not c.check_writable(rec, result, NAME, parsed):
+                continue
             kind = _kind(rec.data, hint)
             if kind == "event":
                 c.guard(rec, result, NAME, partial(self._event, rec, ctx, result))
