@@ -34,7 +34,7 @@ from mfgcanon.mappers import MappingContext, get
 from mfgcanon.pydantic import v1 as pyd
 from mfgcanon.v1 import __schema_version__
 
-SAMPLE = Path(__file__).parents[1] / "examples" / "d365" / "mes_report_as_finished.content.json"
+SAMPLE = Path(__file__).parents[1] / "examples" / "d365" / "mes_report_as_finished.json"
 EVENT_NAMESPACE = uuid.UUID("6f1c2b7e-3d54-5f0a-9a3e-1b8c0d2e4f60")  # the documented uuid5 namespace of event ids
 ITEM_UNITS = {"FG-1000": "ea", "FG-1000-CO": "ea", "SCRAP-MET": "kg"}
 UNITS = {"ea": "EA", "kg": "KGM"}  # the packaged symbols this case uses (mappings/d365/units.toml)
@@ -51,7 +51,7 @@ LINE_TEXT = (("InventoryStatusId", "d365.inventory_status"), ("LicensePlateNumbe
 
 
 def message() -> bytes:
-    content = json.loads(SAMPLE.read_text())
+    content = json.loads(json.loads(SAMPLE.read_text())["_messageContent"])
     content["ReportFinishedLines"] += [
         {"LineNumber": 2, "ItemNumber": "FG-1000-CO", "ProductionType": "Co_Product", "ReportedGoodQuantity": 5},
         {"LineNumber": 3, "ItemNumber": "SCRAP-MET", "ProductionType": "By_Product", "ReportedGoodQuantity": 1.25},

@@ -336,3 +336,11 @@ def test_builtins_table_lists_the_microsoft_mappers_without_entry_points() -> No
             "bc": "mfgcanon.mappers.d365:BcMapper"}.items() <= registry.BUILTINS.items()
     assert registry.detect(sample("mes_report_as_finished.json")) == ["d365-mes"]
     assert registry.detect(sample("odata_production_order_headers_get_response.json")) == ["d365-odata"]
+
+
+def test_benchmark_case_is_the_mappers_event() -> None:
+    """benchmarks/mappers_d365.py builds its message from the bundled sample and checks its pipeline's event
+    equals the mapper's (run here once, without timing, so the benchmark cannot rot)."""
+    from benchmarks import mappers_d365
+
+    mappers_d365.assert_same(mappers_d365.message())
