@@ -201,13 +201,11 @@ def _confirmation_time(conf: ProductionConfirmation) -> datetime:
 # Route card ------------------------------------------------------------------------------------------------
 def read_route_card(message: Message, ctx: MappingContext, result: MappingResult) -> None:
     """One confirmation per route card line (each line is guarded alone: one bad line is one reject)."""
-    from mfgcanon.mappers.d365.common import guard
-
     f = message.fields(ctx)
     company = message.company
     order = f.req("ProductionOrderNumber")
     for index, (pointer, data) in enumerate(c.lines(f, "RouteCardLines")):
-        guard(c.Rec(data, pointer), result, "d365-mes",
+        c.guard(c.Rec(data, pointer), result, "d365-mes",
               partial(_route_line, message, f, f.sub(data, pointer), index, order, company, ctx, result))
 
 
