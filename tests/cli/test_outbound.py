@@ -136,7 +136,7 @@ def test_to_a_mapper_that_cannot_write_is_a_usage_error_naming_the_writers(tmp_p
     listed = result.stderr.split("mappers that can write: ", 1)[1].splitlines()[0]
     writers = [name.strip() for name in listed.split(",")]
     assert writers == sorted(writers)
-    assert {"sap-idoc", "sap-odata", "oracle-fusion", "oracle-ebs"} <= set(writers)
+    assert {"sap-idoc", "sap-odata", "oracle-fusion", "oracle-ebs", "d365-mes"} <= set(writers)
     assert "read-only" not in writers
     for args in (["--to", "nope"], [], ["--to", "ndjson"]):
         other = CliRunner().invoke(cli, ["convert", "--from", "canonical", *args, str(source)])

@@ -64,12 +64,13 @@ def test_paths_exist_and_transforms_are_known(relative: str) -> None:
     for entry in entries:
         assert _exists(entity, entry["canonical"]), f"{relative}: {entry['canonical']} is not in {data['entity']}"
         assert entry["transform"] in TRANSFORMS, f"{relative}: unknown transform {entry['transform']}"
-        if entry["transform"] == "quantity":
+        if entry["transform"] in ("quantity", "item_quantity"):  # item_quantity: the item whose unit is looked up
             assert "unit" in entry, f"{relative}: {entry['canonical']} needs a unit field"
         else:
             assert "unit" not in entry, f"{relative}: {entry['canonical']}: a unit field only goes with quantity"
         if "time" in entry:
-            assert entry["transform"] in ("local_instant", "odata_local_instant"), f"{relative}: {entry}"
+            timed = ("local_instant", "odata_local_instant", "date_seconds")
+            assert entry["transform"] in timed, f"{relative}: {entry}"
 
 
 def test_canonical_lookup() -> None:

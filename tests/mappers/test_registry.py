@@ -64,7 +64,7 @@ def test_detection() -> None:
 def test_pyproject_entry_points_are_the_builtins() -> None:
     """The entry points the installed metadata carries (read here from pyproject.toml, which a re-install
     copies) are the built-in table, and each loads the mapper of its name from its vendor's package
-    (``mappers.sap``, ``mappers.oracle``)."""
+    (``mappers.sap``, ``mappers.oracle``, ``mappers.d365``)."""
     import importlib
     import tomllib
 

@@ -81,6 +81,11 @@ FIELD_MAPS = {
     ("oracle-ebs", "WIP_JOB_SCHEDULE_INTERFACE"): "oracle/ebs_job_fields.toml",
     ("oracle-ebs", "MTL_TRANSACTIONS_INTERFACE"): "oracle/ebs_mti_fields.toml",
     ("oracle-ebs", "WIP_MOVE_TXN_INTERFACE"): "oracle/ebs_wip_move_fields.toml",
+    ("d365-mes", "ProdProductionOrderReportFinished"): "d365/mes_report_finished_fields.toml",
+    ("d365-mes", "ProdProductionOrderRouteCard"): "d365/mes_route_card_fields.toml",
+    ("d365-mes", "ProdProductionOrderPickingList"): "d365/mes_picking_list_fields.toml",
+    ("d365-odata", "ProductionOrderHeaders"): "d365/odata_production_order_fields.toml",
+    ("bc", "manufacturingProdOrderLines"): "bc/analytics_prod_order_lines_fields.toml",
 }
 """Which field map describes which (mapper, message): the files are listed in mappings/README.md."""
 
@@ -121,6 +126,18 @@ TRANSFORMS = frozenset(
         "transaction_type",  # a transaction type -> MovementType and side (oracle/transactions.toml)
         "dispatch_state",  # From/ToDispatchState pair -> the bucket, and whether it is a reversal
         "intraoperation_step",  # FM/TO intraoperation steps -> the bucket, and whether it is a reversal
+        # Dynamics 365 and Business Central (mappings/d365/, mappings/bc/)
+        "company",  # dataAreaId, upper-cased: the legal entity is the company
+        "number",  # a JSON number as text (a line number: 10)
+        "item_quantity",  # a quantity without a unit in the payload: the item's unit from [lookups.item_units]
+        "date_seconds",  # a date + seconds of the day, in the site's zone -> UTC instant
+        "local_midnight",  # a date as 00:00 in the site's zone
+        "noyes",  # the NoYes enum ("Yes"/"No") -> bool
+        "hours",  # hours (route card) -> an ActivityTime in HUR
+        "error_cause",  # ErrorCause enum name -> scrap reason code
+        "production_type",  # ProductionType -> MaterialUse (d365/statuses.toml)
+        "task_type",  # route card task -> ActivityKind (d365/statuses.toml)
+        "flushing_principle",  # FlushingPrinciple -> SupplyType (d365/statuses.toml)
     }
 )
 """The transform names a field map may use (each one a reader of the mappers)."""

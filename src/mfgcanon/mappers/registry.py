@@ -31,6 +31,9 @@ BUILTINS: dict[str, str] = {
     "sap-odata": "mfgcanon.mappers.sap:SapODataMapper",
     "oracle-fusion": "mfgcanon.mappers.oracle:OracleFusionMapper",
     "oracle-ebs": "mfgcanon.mappers.oracle:OracleEbsMapper",
+    "d365-mes": "mfgcanon.mappers.d365:D365MesMapper",
+    "d365-odata": "mfgcanon.mappers.d365:D365ODataMapper",
+    "bc": "mfgcanon.mappers.d365:BcMapper",
 }
 
 # Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name
