@@ -31,6 +31,8 @@ from typing import Any
 
 import pytest
 
+from mfgcanon import errors
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 
@@ -125,6 +127,9 @@ def run_python(block: Block, namespace: dict[str, Any]) -> None:
     stdout = io.StringIO()
     cwd = Path.cwd()
     os.chdir(ROOT)
+    # an example may register a plugin error code: the registry is process-wide, and what the generated
+    # errors page lists must not depend on which examples ran before it in the same worker
+    registered = (dict(errors._registered), dict(errors._registered_fix))
     try:
         with contextlib.redirect_stdout(stdout):
             exec(code, namespace)
@@ -137,6 +142,9 @@ def run_python(block: Block, namespace: dict[str, Any]) -> None:
         assert not raises, f"{where}: the page shows {raises[-1]['cls']}, the example raised nothing"
     finally:
         os.chdir(cwd)
+        for live, saved in zip((errors._registered, errors._registered_fix), registered, strict=True):
+            live.clear()
+            live.update(saved)
     if block.expected is not None:
         assert _same(stdout.getvalue(), block.expected), (
             f"{where}: printed output differs from the page\n--- printed\n{stdout.getvalue()}"
