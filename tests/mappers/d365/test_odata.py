@@ -154,6 +154,28 @@ def test_order_unit_comes_from_the_item() -> None:
     assert len(result.rejects) == 5  # the header and, with it, its lines: each kept
 
 
+def test_process_time_is_per_process_quantity() -> None:
+    """ProcessTime is hours per ProcessQuantity of the item (D365's route operation): that quantity is the
+    activity's basis, as SAP's base quantity is. Without it, 0.04 hours read as the whole operation's run
+    (found by the cross-vendor test against SAP's 2.5 min per piece). Setup time is per run: no basis."""
+    body = json.loads(sample("odata_production_order_route_operations_get_response.json"))
+    body["value"][0]["ProcessQuantity"] = 10
+    op10, op20 = _order(sample(HEADERS), sample(ODATA_LINES[0]), json.dumps(body).encode()).data.operations
+    setup, machine = op10.planned_activities
+    assert (setup.activity, setup.duration.value, setup.basis_quantity) == ("setup", Decimal("0.25"), None)
+    assert (machine.activity, machine.duration.value, machine.duration.uom) == ("machine", Decimal("0.04"), "HUR")
+    assert machine.basis_quantity is not None
+    assert (machine.basis_quantity.value, machine.basis_quantity.uom, machine.basis_quantity.source_uom) == (
+        Decimal(10), "EA", "ea")
+    (only,) = op20.planned_activities
+    assert only.basis_quantity is not None
+    assert only.basis_quantity.value == Decimal(1)
+    assert all(p.name != "d365.process_quantity" for p in op10.properties)  # one concept, one place
+    del body["value"][0]["ProcessQuantity"]
+    first = _order(sample(HEADERS), json.dumps(body).encode()).data.operations[0]
+    assert first.planned_activities[1].basis_quantity is None  # no quantity given: no basis invented
+
+
 def test_business_event_is_a_thin_status_change() -> None:
     (event,) = MAPPER.to_canonical(sample("business_event_production_order_released.json"), CTX).events
     change = event.data

@@ -257,7 +257,7 @@ class D365ODataMapper(BaseMapper):
             if kind == "bom":
                 requirements.append(_requirement(lf, company, site, ctx))
             else:
-                operations.append(_operation(lf, company, site))
+                operations.append(_operation(lf, company, site, symbol, ctx))
         operations.sort(key=lambda op: (int(op["operation_id"]) if op["operation_id"].isdigit() else 0,
                                         op["operation_id"]))
         entity = convert(
@@ -371,9 +371,13 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
-def _operation(f: c.Fields, company: str, site: str) -> dict[str, Any]:
+def _operation(f: c.Fields, company: str, site: str, symbol: str, ctx: MappingContext) -> dict[str, Any]:
     """A route operation: scheduled from/to (date + seconds of day, site-local), setup and process time in
-    hours, started/completed flags as its status."""
+    hours, started/completed flags as its status.
+
+    ``ProcessTime`` is the time for ``ProcessQuantity`` of the order's item (its inventory unit ``symbol``): that
+    quantity is the activity's ``basis_quantity``, as SAP's base quantity is, or 0.04 hours would read as the
+    operation's whole run. ``SetupTime`` is per run and has no basis."""
     operation = f.number_text("OperationNumber")
     if operation is None:
         raise MappingError("OperationNumber is required", code="missing_field", path=f.at("OperationNumber"))
@@ -383,11 +387,14 @@ def _operation(f: c.Fields, company: str, site: str) -> dict[str, Any]:
     elif f.yes("IsOperationStarted"):
         status = "in_progress"
     activities = []
+    per = f.dec("ProcessQuantity")
+    basis = c.quantity(per, symbol, ctx, f.at("ProcessQuantity")) if per else None
     for field, kind in (("SetupTime", "setup"), ("ProcessTime", "machine")):
         hours = f.dec(field)
         if hours:
             activities.append({"activity": kind, "duration": {"value": hours, "uom": "HUR"},
-                               "activity_source_code": field})
+                               "activity_source_code": field,
+                               "basis_quantity": basis if field == "ProcessTime" else None})
     return {
         "operation_id": operation, "process_segment_id": f.s("OperationId"),
         "work_center_id": f.s("OperationsResourceId") or f.s("CostingOperationResourceId"),
@@ -396,8 +403,7 @@ def _operation(f: c.Fields, company: str, site: str) -> dict[str, Any]:
         "planned_activities": activities, "status": status,
         "properties": c.props(c.prop("d365.operation_priority", f.s("OperationPriority")),
                               c.prop("d365.route_group", f.s("RouteGroupId")),
-                              c.prop("d365.next_operation_number", f.number_text("NextOperationNumber")),
-                              c.prop("d365.process_quantity", f.dec("ProcessQuantity"), "decimal")),
+                              c.prop("d365.next_operation_number", f.number_text("NextOperationNumber"))),
     }
 
 
