@@ -70,3 +70,15 @@ def test_samples_with_a_value_swapped(number: int, data: st.DataObject) -> None:
         holder = holder[key]
     holder[path[-1]] = data.draw(values)
     _check(json.dumps(document))
+
+
+def test_a_null_interface_row_is_a_typed_reject() -> None:
+    """A row that is not an object (``null`` in a table's list) is a malformed_payload reject naming its
+    pointer, never a mapping_failed crash (found by the fuzz run)."""
+    from mfgcanon.mappers import MappingContext, get
+
+    result = get("oracle-ebs").to_canonical(b'{"WIP_JOB_SCHEDULE_INTERFACE": [null]}', MappingContext.build(
+        source_system="EBS"))
+    (reject,) = result.rejects
+    assert (reject.code, reject.location) == ("malformed_payload", "/WIP_JOB_SCHEDULE_INTERFACE/0")
+    assert result.records_in == 1

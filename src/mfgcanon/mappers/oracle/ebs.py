@@ -222,9 +222,16 @@ class OracleEbsMapper(BaseMapper):
             return []
         if not found_rows:
             oc.reject(result, self.name, "missing_field", "no interface rows", prefix or "/", oc.fragment(data))
+        kept = []
         for row in found_rows:
+            if not isinstance(row.data, Mapping):  # a row is an object of columns; anything else is refused here
+                oc.reject(result, self.name, "malformed_payload",
+                          f"an interface row must be an object of columns, got {type(row.data).__name__}",
+                          row.pointer or "/", oc.fragment(row.data))
+                continue
             row.number = number
-        return found_rows
+            kept.append(row)
+        return kept
 
     # ------------------------------------------------------------------ outbound
     def write_documents(self, items: Iterable[Any], context: MappingContext | None = None) -> list[Document]:
