@@ -291,3 +291,23 @@ def test_context_code_lists_are_read_as_the_checked_reader_reads_them() -> None:
     assert fusion_typed.try_work_orders(ORDER, CONTEXTS["bad codes"]) is None
     result = MAPPER.to_canonical(ORDER, CONTEXTS["bad codes"])
     assert [r.code for r in result.rejects] == ["invalid_context"]
+
+
+def test_caches_are_per_context_bounded_and_dropped() -> None:
+    """Conversions are cached per live context (a context's unit aliases never leak into another's), bounded
+    in size, and dropped with their context."""
+    import gc
+
+    first = make_context()
+    second = make_context(units={"Ea": "H87"})
+    for ctx in (first, second, first):
+        assert _agree(ORDER, ctx)
+    assert MAPPER.to_canonical(ORDER, first).events[0].data.planned_quantity.uom == "EA"
+    assert MAPPER.to_canonical(ORDER, second).events[0].data.planned_quantity.uom == "H87"
+    key = id(second)
+    assert key in fusion_typed._DOCS
+    with mock.patch.object(fusion_typed, "_DOC_SIZE", 5):  # starts afresh on every document: same result
+        assert _agree(ORDER, second)
+    del second
+    gc.collect()
+    assert key not in fusion_typed._DOCS or fusion_typed._DOCS[key][0]() is not None

@@ -20,8 +20,11 @@ are checked here; and the constructors run the same model hooks as ``msgspec.con
 
 from __future__ import annotations
 
+import functools
+import weakref
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -159,6 +162,11 @@ class _Fallback(Exception):
     """The fast path does not answer this payload: the checked reader maps it."""
 
 
+def _given(value: Text | UnsetType) -> Text:
+    """An attribute read for its value (absent is null), where its presence alone matters elsewhere."""
+    return None if isinstance(value, UnsetType) else value
+
+
 def _s(value: Text) -> str | None:
     """:meth:`.common.Fields.s` for the types the decode lets through."""
     if value is None:
@@ -212,12 +220,18 @@ def _items(value: Any) -> list[Any]:
     return list(value.items)
 
 
-class _Doc:
-    """Conversions of one document under one mapping context: units, instants, quantities and code-list
-    answers repeat across its operations and materials (the checked reader memoizes the same within a record
-    tree)."""
+_Shared = tuple[SupplyType | None, Location | None, bool, bool]
 
-    __slots__ = ("codes", "ctx", "instants", "quantities", "units")
+
+class _Doc:
+    """Conversions under one mapping context, cached: units, instants, quantities, code-list answers and
+    what lines share repeat across the operations and materials of a document, and across the documents of
+    one connection (the checked reader memoizes units and instants within a record tree). Every value cached
+    is immutable and a function of its raw fields and the context alone (:func:`_doc_for` keeps one per
+    live context, and starts afresh when it grows too large)."""
+
+    __slots__ = ("activities", "codes", "ctx", "dates", "flag_properties", "instants", "quantities", "shared",
+                 "units")
 
     def __init__(self, ctx: MappingContext) -> None:
         self.ctx = ctx
@@ -225,6 +239,70 @@ class _Doc:
         self.instants: dict[tuple[str, str], datetime] = {}
         self.quantities: dict[tuple[type, Any, str], Quantity] = {}
         self.codes: dict[tuple[str, str], Any] = {}
+        self.dates: dict[tuple[tuple[str | None, ...], str], tuple[datetime | None, ...]] = {}
+        self.activities: dict[tuple[Any, ...], ActivityTime | None] = {}
+        self.flag_properties: dict[tuple[Flag, Flag], tuple[Property, ...]] = {}
+        self.shared: dict[tuple[str, str | None, str | None, str | None], _Shared] = {}
+
+    def instants_of(self, raw: tuple[str | None, ...], plant: str) -> tuple[datetime | None, ...]:
+        """Several instants of one record, once per combination of their texts."""
+        key = (raw, plant)
+        found = self.dates.get(key)
+        if found is None:
+            instant = self.instant
+            found = self.dates[key] = tuple(instant(value, plant) for value in raw)
+        return found
+
+    def activity(self, fields: tuple[Any, ...]) -> ActivityTime | None:
+        """An operation resource as a planned activity (None without a ``RequiredUsage``), once per
+        combination of its fields (the usage keyed by its spelling, as :meth:`qty`)."""
+        usage = fields[1]
+        key = (*fields, type(usage), str(usage))
+        try:
+            found = self.activities[key]
+        except KeyError:
+            raw_unit, _, raw_kind, raw_resource = fields
+            usage_unit = _s(raw_unit)
+            if usage_unit is None:
+                raise _Fallback from None  # the checked reader needs the unit first
+            duration = self.qty(usage, usage_unit)
+            found = None
+            if duration is not None:
+                kind, resource = _code(raw_kind), _ident(raw_resource)
+                found = ActivityTime(
+                    activity=_RESOURCE_KINDS.get((kind or "").upper(), ActivityKind.OTHER),
+                    activity_source_code=kind,
+                    duration=duration,
+                    resource_id=resource,
+                )
+            self.activities[key] = found
+        return found
+
+    def operation_flags(self, flags: tuple[Flag, Flag]) -> tuple[Property, ...]:
+        """The count-point and auto-transact properties of an operation, once per pair of flag values."""
+        properties = []
+        for name, value in zip(("oracle.count_point", "oracle.auto_transact"), flags, strict=True):
+            flag = _flag(value)
+            if flag is not None:
+                properties.append(Property(name=name, value="true" if flag else "false",
+                                           data_type=PropertyType.BOOLEAN))
+        found = self.flag_properties[flags] = tuple(properties)
+        return found
+
+    def material_shared(self, side: tuple[str, str | None, str | None, str | None]) -> _Shared:
+        """What material lines share: supply type (through the code list), its flags, the issue location."""
+        plant, supply, subinventory, locator = side
+        for text, limit in ((supply, _MAX_CODE), (subinventory, _MAX_ID), (locator, _MAX_ID)):
+            if text is not None and len(text) > limit:
+                raise _Fallback
+        supply_type = self.enum("supply_types", supply, SupplyType, SupplyType.OTHER) if supply else None
+        found = self.shared[side] = (
+            supply_type,
+            Location(plant=plant, storage_location=subinventory, bin=locator) if subinventory or locator else None,
+            supply_type in _BACKFLUSH,
+            supply_type is SupplyType.PHANTOM,
+        )
+        return found
 
     def instant(self, value: str | None, plant: str) -> datetime | None:
         """:meth:`.common.Fields.instant` (the text is not stripped before the empty check, as there)."""
@@ -263,6 +341,38 @@ class _Doc:
         return found
 
 
+    def size(self) -> int:
+        return (len(self.units) + len(self.instants) + len(self.quantities) + len(self.codes) + len(self.dates)
+                + len(self.activities) + len(self.flag_properties) + len(self.shared))
+
+
+_DOCS: dict[int, tuple[weakref.ref[MappingContext], _Doc]] = {}
+"""The cache of each live mapping context (by its id, checked against a weak reference: a context is immutable
+but not hashable), as :mod:`mfgcanon.mappers.sap.odata_typed` keeps its own."""
+_DOC_SIZE = 20_000
+"""Entries one :class:`_Doc` may cache before it starts afresh (memory stays bounded on any traffic)."""
+_CONTEXTS = 256
+
+
+def _doc_for(ctx: MappingContext) -> _Doc:
+    """The cache of conversions for ``ctx``: kept across documents while the context lives."""
+    key = id(ctx)
+    entry = _DOCS.get(key)
+    if entry is None or entry[0]() is not ctx or entry[1].size() > _DOC_SIZE:
+        if len(_DOCS) >= _CONTEXTS:
+            _DOCS.clear()
+        entry = _DOCS[key] = (weakref.ref(ctx, functools.partial(_forget, key)), _Doc(ctx))
+    return entry[1]
+
+
+def _forget(key: int, _ref: object = None, docs: dict[int, Any] = _DOCS) -> None:
+    """A context was collected: drop its cache (a later context may get the same id). ``docs`` is bound at
+    definition: a callback may run while the interpreter tears the module down."""
+    entry = docs.get(key)
+    if entry is not None and entry[0]() is None:
+        del docs[key]
+
+
 def fast_work_orders(
     payload: bytes | str, ctx: MappingContext
 ) -> tuple[list[tuple[type[CloudEvent], ProductionOrder, datetime]], str | None]:
@@ -278,7 +388,7 @@ def fast_work_orders(
         if (value := getattr(body, name)) is not UNSET
     }
     continuation = helpers.continuation_of(paging)
-    doc = _Doc(ctx)
+    doc = _doc_for(ctx)
     return [_work_order(record, doc) for record in body.items], continuation
 
 
@@ -291,7 +401,7 @@ def _work_order(w: _WorkOrder, doc: _Doc) -> tuple[type[CloudEvent], ProductionO
     if not _none(w.WorkOrderOutput):
         raise _Fallback  # outputs: the checked reader's
     ctx = doc.ctx
-    order_id = _ident(w.WorkOrderNumber)
+    order_id = _ident(_given(w.WorkOrderNumber))
     plant = _ident(w.OrganizationCode)
     material_id = _ident(w.ItemNumber)
     if not order_id or not plant or not material_id:
@@ -303,7 +413,7 @@ def _work_order(w: _WorkOrder, doc: _Doc) -> tuple[type[CloudEvent], ProductionO
     if quantity is None:
         raise _Fallback
     system = _code(w.WorkOrderSystemStatusCode)
-    user = _s(w.WorkOrderStatusCode if w.WorkOrderStatusCode is not UNSET else None)
+    user = _s(_given(w.WorkOrderStatusCode))
     if system:
         status = doc.enum("work_order_system_statuses", system, OrderStatus, OrderStatus.OTHER)
     elif user:
@@ -322,7 +432,7 @@ def _work_order(w: _WorkOrder, doc: _Doc) -> tuple[type[CloudEvent], ProductionO
     for m in _items(w.WorkOrderMaterial):
         requirements.append(_material(m, plant, None, doc))
     changed = _s(w.LastUpdateDate)
-    work_order_id = _ident(w.WorkOrderId if w.WorkOrderId is not UNSET else None)
+    work_order_id = _ident(_given(w.WorkOrderId))
     status_source = user or system
     instant = doc.instant
     properties = []
@@ -384,88 +494,97 @@ def _work_order(w: _WorkOrder, doc: _Doc) -> tuple[type[CloudEvent], ProductionO
     return oc.order_event(status), order, time
 
 
+_OP_TEXTS = attrgetter(
+    "OperationSequenceNumber", "WorkOrderOperationId", "OperationDescription", "OperationName",
+    "StandardOperationCode", "WorkCenterCode",
+)
+_OP_DATES = attrgetter("PlannedStartDate", "PlannedCompletionDate", "ActualStartDate", "ActualCompletionDate")
+_MAT_TEXTS = attrgetter(
+    "InventoryItemNumber", "UOMCode", "UnitOfMeasure", "MaterialSequenceNumber", "SupplyType", "SupplySubinventory",
+    "SupplyLocator",
+)
+_RES_FIELDS = attrgetter("UsageUOMCode", "RequiredUsage", "ResourceType", "ResourceCode")
+
+
+def _texts(values: tuple[Any, ...]) -> list[str | None]:
+    """:func:`_s` over several fields read at once (one C call for the read, one comprehension)."""
+    return [(value.strip() or None) if type(value) is str else _s(value) for value in values]
+
+
 def _operation(op: _Operation, plant: str, unit_text: str, doc: _Doc) -> tuple[Operation, list[MaterialRequirement]]:
     """:func:`.fusion_orders._operation` over the typed record."""
     if not _none(op.WorkOrderOperationOutput):
         raise _Fallback  # outputs: the checked reader's
-    number = _ident(op.OperationSequenceNumber)
-    if not number:
+    number, source_id, description, name, standard, work_center = _texts(_OP_TEXTS(op))
+    if not number or len(number) > _MAX_ID:
         raise _Fallback
-    activities = []
-    for res in _items(op.WorkOrderOperationResource):
-        usage_unit = _s(res.UsageUOMCode)
-        if usage_unit is None:
+    for text in (source_id, name, standard, work_center):
+        if text is not None and len(text) > _MAX_ID:
             raise _Fallback
-        duration = doc.qty(res.RequiredUsage, usage_unit)
-        if duration is None:
-            continue
-        kind, resource = _code(res.ResourceType), _ident(res.ResourceCode)
-        activities.append(ActivityTime(
-            activity=_RESOURCE_KINDS.get((kind or "").upper(), ActivityKind.OTHER),
-            activity_source_code=kind,
-            duration=duration,
-            resource_id=resource,
-        ))
-    lines = [_material(m, plant, number, doc) for m in _items(op.WorkOrderOperationMaterial)]
-    name = _ident(op.OperationName)
-    standard = _ident(op.StandardOperationCode)
-    count_point, auto = _flag(op.CountPointOperationFlag), _flag(op.AutoTransactFlag)
-    properties = []
-    if count_point is not None:
-        properties.append(Property(name="oracle.count_point", value="true" if count_point else "false",
-                                   data_type=PropertyType.BOOLEAN))
-    if auto is not None:
-        properties.append(Property(name="oracle.auto_transact", value="true" if auto else "false",
-                                   data_type=PropertyType.BOOLEAN))
-    instant = doc.instant
+    resources = op.WorkOrderOperationResource
+    activities = [doc.activity(_RES_FIELDS(res)) for res in _items(resources)] if resources else []
+    if None in activities:
+        activities = [a for a in activities if a is not None]  # no RequiredUsage: no activity
+    materials = op.WorkOrderOperationMaterial
+    lines = [_material(m, plant, number, doc) for m in _items(materials)] if materials else []
+    flags = (op.CountPointOperationFlag, op.AutoTransactFlag)
+    properties = doc.flag_properties.get(flags)
+    if properties is None:
+        properties = doc.operation_flags(flags)
+    start, end, actual_start, actual_end = doc.instants_of(_OP_DATES(op), plant)
     operation = Operation(
         operation_id=number,
-        source_operation_id=_ident(op.WorkOrderOperationId),
-        description=_s(op.OperationDescription),
+        source_operation_id=source_id,
+        description=description,
         process_segment_id=name or standard,
-        work_center_id=_ident(op.WorkCenterCode),
-        planned_start_at=instant(op.PlannedStartDate, plant),
-        planned_end_at=instant(op.PlannedCompletionDate, plant),
-        actual_start_at=instant(op.ActualStartDate, plant),
-        actual_end_at=instant(op.ActualCompletionDate, plant),
-        planned_activities=activities,
+        work_center_id=work_center,
+        planned_start_at=start,
+        planned_end_at=end,
+        actual_start_at=actual_start,
+        actual_end_at=actual_end,
+        planned_activities=activities,  # type: ignore[arg-type]  # the Nones were taken out above
         confirmed_yield_quantity=doc.qty(op.CompletedQuantity, unit_text),
         confirmed_scrap_quantity=doc.qty(op.ScrappedQuantity, unit_text),
-        properties=properties,
+        properties=list(properties),
     )
     return operation, lines
 
 
 def _material(m: _Material, plant: str, operation: str | None, doc: _Doc) -> MaterialRequirement:
-    """:func:`.fusion_orders._material` over the typed record."""
-    material_id = _ident(m.InventoryItemNumber)
-    if not material_id:
+    """:func:`.fusion_orders._material` over the typed record; what lines share (supply type, location) is
+    converted once per combination."""
+    material_id, uom, name, sequence, supply, subinventory, locator = _texts(_MAT_TEXTS(m))
+    if not material_id or len(material_id) > _MAX_ID:
         raise _Fallback
-    unit_text = _s(m.UOMCode) or _s(m.UnitOfMeasure)
+    unit_text = uom or name
     if unit_text is None:
         raise _Fallback  # the item's base unit from the context: the checked reader's
     quantity = doc.qty(m.RequiredQuantity, unit_text)
     if quantity is None:
         raise _Fallback
-    sequence, supply = _code(m.MaterialSequenceNumber), _code(m.SupplyType)
-    subinventory, locator = _ident(m.SupplySubinventory), _ident(m.SupplyLocator)
-    supply_type = doc.enum("supply_types", supply, SupplyType, SupplyType.OTHER) if supply else None
+    if sequence is not None and len(sequence) > _MAX_CODE:
+        raise _Fallback
+    side = (plant, supply, subinventory, locator)
+    shared = doc.shared.get(side)
+    if shared is None:
+        shared = doc.material_shared(side)
+    supply_type, location, backflush, phantom = shared
     line_id = f"{operation or '-'}/{sequence or material_id}"
     if len(line_id) > _MAX_ID:
         raise _Fallback
+    issued = m.IssuedQuantity
     return MaterialRequirement(
         line_id=line_id,
         material_id=material_id,
         quantity=quantity,
-        issued_quantity=doc.qty(m.IssuedQuantity, unit_text),
+        issued_quantity=None if issued is None else doc.qty(issued, unit_text),
         supply_type=supply_type,
         supply_type_source_code=supply,
-        is_backflush=supply_type in _BACKFLUSH,
-        is_phantom=supply_type is SupplyType.PHANTOM,
+        is_backflush=backflush,
+        is_phantom=phantom,
         operation_id=operation,
         bom_item_number=sequence,
-        issue_location=Location(plant=plant, storage_location=subinventory, bin=locator)
-        if subinventory or locator else None,
+        issue_location=location,
     )
 
 
