@@ -506,21 +506,24 @@ _MAT_TEXTS = attrgetter(
 _RES_FIELDS = attrgetter("UsageUOMCode", "RequiredUsage", "ResourceType", "ResourceCode")
 
 
-def _texts(values: tuple[Any, ...]) -> list[str | None]:
-    """:func:`_s` over several fields read at once (one C call for the read, one comprehension)."""
-    return [(value.strip() or None) if type(value) is str else _s(value) for value in values]
-
-
 def _operation(op: _Operation, plant: str, unit_text: str, doc: _Doc) -> tuple[Operation, list[MaterialRequirement]]:
     """:func:`.fusion_orders._operation` over the typed record."""
     if not _none(op.WorkOrderOperationOutput):
         raise _Fallback  # outputs: the checked reader's
-    number, source_id, description, name, standard, work_center = _texts(_OP_TEXTS(op))
-    if not number or len(number) > _MAX_ID:
+    # _s of each field, unrolled (the hot path: a comprehension costs a frame and a list per record)
+    number, source_id, description, name, standard, work_center = _OP_TEXTS(op)
+    number = (number.strip() or None) if type(number) is str else None if number is None else str(number)
+    source_id = (source_id.strip() or None) if type(source_id) is str else None if source_id is None else str(
+        source_id)
+    description = (description.strip() or None) if type(description) is str else _s(description)
+    name = (name.strip() or None) if type(name) is str else _s(name)
+    standard = (standard.strip() or None) if type(standard) is str else _s(standard)
+    work_center = (work_center.strip() or None) if type(work_center) is str else _s(work_center)
+    if not number:
         raise _Fallback
-    for text in (source_id, name, standard, work_center):
-        if text is not None and len(text) > _MAX_ID:
-            raise _Fallback
+    if len(number) + len(source_id or "") + len(name or "") + len(standard or "") + len(work_center or "") > \
+            _MAX_ID and any(len(t or "") > _MAX_ID for t in (number, source_id, name, standard, work_center)):
+        raise _Fallback
     resources = op.WorkOrderOperationResource
     activities = [doc.activity(_RES_FIELDS(res)) for res in _items(resources)] if resources else []
     if None in activities:
@@ -553,7 +556,15 @@ def _operation(op: _Operation, plant: str, unit_text: str, doc: _Doc) -> tuple[O
 def _material(m: _Material, plant: str, operation: str | None, doc: _Doc) -> MaterialRequirement:
     """:func:`.fusion_orders._material` over the typed record; what lines share (supply type, location) is
     converted once per combination."""
-    material_id, uom, name, sequence, supply, subinventory, locator = _texts(_MAT_TEXTS(m))
+    # _s of each field, unrolled (the hot path: a comprehension costs a frame and a list per record)
+    material_id, uom, name, sequence, supply, subinventory, locator = _MAT_TEXTS(m)
+    material_id = (material_id.strip() or None) if type(material_id) is str else _s(material_id)
+    uom = (uom.strip() or None) if type(uom) is str else _s(uom)
+    name = (name.strip() or None) if type(name) is str else _s(name)
+    sequence = (sequence.strip() or None) if type(sequence) is str else None if sequence is None else str(sequence)
+    supply = (supply.strip() or None) if type(supply) is str else _s(supply)
+    subinventory = (subinventory.strip() or None) if type(subinventory) is str else _s(subinventory)
+    locator = (locator.strip() or None) if type(locator) is str else _s(locator)
     if not material_id or len(material_id) > _MAX_ID:
         raise _Fallback
     unit_text = uom or name
