@@ -278,6 +278,8 @@ def test_paged_collection_keeps_its_continuation() -> None:
     doc["links"].append({"rel": "next", "href": "https://h/workOrders?offset=25"})
     assert _agree(json.dumps(doc), CONTEXTS["plain"])
     assert MAPPER.to_canonical(json.dumps(doc), CONTEXTS["plain"]).continuation == "https://h/workOrders?offset=25"
+    doc["totalResults"] = 40  # asked for with totalResults=true
+    assert _agree(json.dumps(doc), CONTEXTS["plain"])
     doc["@odata.nextLink"] = "https://h/other"
     assert not _agree(json.dumps(doc), CONTEXTS["plain"])
 

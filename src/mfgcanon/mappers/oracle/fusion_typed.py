@@ -153,6 +153,7 @@ class _Body(msgspec.Struct, forbid_unknown_fields=True):
     limit: Any = UNSET
     offset: Any = UNSET
     links: Any = UNSET
+    totalResults: Any = UNSET  # asked for with totalResults=true; no page link reads it
 
 
 _DECODER = msgspec.json.Decoder(_Body, float_hook=Decimal)
