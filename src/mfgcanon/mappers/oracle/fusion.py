@@ -8,7 +8,8 @@ stock movements (scrap, adjustments) -> ``inventoryStagedTransactions``.
 
 JSON numbers are read as exact decimals (``0.3`` stays ``0.3``); paged collections (``items``, ``count``,
 ``hasMore``, ``links``) give :attr:`MappingResult.continuation`. Each family is read in its own module
-(``fusion_orders``, ``fusion_items``, ``fusion_transactions``) over :mod:`.common`.
+(``fusion_orders``, ``fusion_items``, ``fusion_transactions``) over :mod:`.common`; plain ``workOrders``
+collections take a typed fast path first (:mod:`.fusion_typed`), which gives the same events.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from mfgcanon.mappers._base import (
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.oracle import common as oc
 from mfgcanon.mappers.oracle import fusion_transactions as ft
+from mfgcanon.mappers.oracle import fusion_typed
 from mfgcanon.mappers.oracle.common import Fields
 from mfgcanon.mappers.oracle.fusion_items import item
 from mfgcanon.mappers.oracle.fusion_orders import work_order
@@ -126,6 +128,12 @@ class OracleFusionMapper(BaseMapper):
     def _payload(self, payload: Payload, ctx: MappingContext, result: MappingResult) -> None:
         data: Any = payload
         if isinstance(payload, bytes | str):
+            fast = fusion_typed.try_work_orders(payload, ctx)  # plain work orders: typed structs, no second pass
+            if fast is not None:
+                events, result.continuation = fast
+                for event in events:
+                    result.add_event(event)
+                return
             try:
                 data = helpers.decode_json(payload)
             except MappingError as exc:
