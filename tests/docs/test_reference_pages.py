@@ -7,9 +7,12 @@ test session registered (plugin error codes, units) leaks into them, and compare
 from __future__ import annotations
 
 import difflib
+import enum
 import functools
+import importlib
 import json
 import os
+import pkgutil
 import re
 import shutil
 import subprocess
@@ -20,6 +23,7 @@ import markdown.extensions.toc
 import pytest
 from codegen import docs, docs_compat
 
+import mfgcanon.v1
 from mfgcanon import codecs, errors, units
 from mfgcanon.compat import AVRO_RULES, GENERAL_RULES, JSON_RULES
 from mfgcanon.v1 import ENTITY_TYPES, EVENT_TYPES
@@ -143,6 +147,28 @@ def test_pages_cover_every_entity_event_enum_unit_code_and_rule() -> None:
         page = (REFERENCE / "mapping" / fmap.page).read_text(encoding="utf-8")
         for entry in fmap.entries:
             assert f"| `{entry.source}` | `{entry.canonical}` | `{entry.transform}` |" in page, entry
+
+
+def _model_enums() -> set[type[enum.Enum]]:
+    """Every enum of the model: those the pages reach from entities and events, and any other in mfgcanon.v1."""
+    found: set[type[enum.Enum]] = set(docs.Model().enums)
+    for info in pkgutil.iter_modules(mfgcanon.v1.__path__):
+        module = importlib.import_module(f"mfgcanon.v1.{info.name}")
+        found.update(value for value in vars(module).values() if isinstance(value, type)
+                     and issubclass(value, enum.Enum) and value.__module__.startswith("mfgcanon.v1"))
+    return found
+
+
+def test_every_enum_value_has_a_meaning() -> None:
+    # Plant teams read each value's meaning on the enums page, from the member's attribute docstring in
+    # src/mfgcanon/v1; `other` has the generator's shared meaning. A value added without one fails here.
+    missing = [f"{enum_cls.__name__}.{member.name}" for enum_cls in sorted(_model_enums(), key=lambda e: e.__name__)
+               for member in enum_cls
+               if member.value != "other" and not docs.member_docs(enum_cls).get(str(member.value), "").strip()]
+    assert not missing, ("enum values without a meaning: add an attribute docstring (a string right after "
+                         "`VALUE = \"x\"`) to each, then run `" + REGENERATE + "`\n" + "\n".join(missing))
+    page = (REFERENCE / "enums.md").read_text(encoding="utf-8")
+    assert not re.findall(r"^\| `[^`]+` \|\s*\|", page, flags=re.MULTILINE), "enums.md has a value without a meaning"
 
 
 def _json_blocks(text: str) -> list[object]:

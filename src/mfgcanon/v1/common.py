@@ -58,11 +58,17 @@ class PropertyType(enum.StrEnum):
     """How to read a :class:`Property` value."""
 
     STRING = "string"
+    """Plain text, read as it is; the default."""
     DECIMAL = "decimal"
+    """An exact decimal number, e.g. '12.500' (never rounded through a float)."""
     INTEGER = "integer"
+    """A whole number, e.g. '42'."""
     BOOLEAN = "boolean"
+    """Yes or no, written 'true' or 'false'."""
     DATE = "date"
+    """A calendar date, written 'YYYY-MM-DD'."""
     DATETIME = "datetime"
+    """A date and time with its UTC offset (ISO 8601), e.g. '2024-01-15T07:15:00Z'."""
     OTHER = "other"
 
 
@@ -148,9 +154,16 @@ class StockStatus(enum.StrEnum):
     """Usability of stock (SAP stock types; ISA-95 lot disposition)."""
 
     UNRESTRICTED = "unrestricted"
+    """Free to use: may be issued, shipped and planned (SAP unrestricted-use stock); the default of a balance."""
     QUALITY_INSPECTION = "quality_inspection"
+    """Waiting for a quality decision: counted, but not to be used yet (SAP quality inspection stock). A status
+    change into it places a quality hold; one back to unrestricted releases it."""
     BLOCKED = "blocked"
+    """Not to be used, e.g. damaged or disputed (SAP blocked stock). A status change into it places a quality
+    hold; one back to unrestricted releases it."""
     RESTRICTED = "restricted"
+    """Usable only under conditions: the stock of a restricted batch (SAP restricted-use stock). It places no hold
+    by itself; the batch status does."""
     OTHER = "other"
 
 
@@ -158,6 +171,7 @@ class TimePrecision(enum.StrEnum):
     """How precise an instant is: the source gave a time, or only a date."""
 
     INSTANT = "instant"
+    """The source gave a date and a time of day: the instant is the moment the source stated."""
     DAY = "day"
     """The source gave only a date: the instant is 00:00 of that day in the plant's time zone."""
     OTHER = "other"
@@ -167,9 +181,14 @@ class ActivityKind(enum.StrEnum):
     """What a booked or planned activity time is for."""
 
     SETUP = "setup"
+    """Setting up or changing over the machine or line before the run (SAP activity 1 of standard value key SAP1;
+    D365 route card Setup)."""
     MACHINE = "machine"
+    """Machine or process time while producing (SAP activity 2; D365 Process; Oracle equipment resources)."""
     LABOR = "labor"
+    """Time people worked on the operation (SAP activity 3; Oracle labor resources)."""
     TEARDOWN = "teardown"
+    """Clearing down the machine or line after the run (SAP activity 4)."""
     OTHER = "other"
 
 

@@ -36,9 +36,13 @@ class EquipmentMode(enum.StrEnum):
     """What the equipment is set up for (OPC UA Machinery operation mode; PackML unit mode)."""
 
     PROCESSING = "processing"
+    """Set up for normal production (OPC UA Processing; PackML Production mode)."""
     SETUP = "setup"
+    """Being set up, changed over or adjusted for the next run (OPC UA Setup)."""
     MAINTENANCE = "maintenance"
+    """In maintenance: being repaired, serviced or inspected (OPC UA Maintenance; PackML Maintenance mode)."""
     NONE = "none"
+    """No operation mode at the moment, e.g. while the machine is switched off (OPC UA None)."""
     OTHER = "other"
 
 

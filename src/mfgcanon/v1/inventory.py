@@ -31,14 +31,32 @@ class MovementType(enum.StrEnum):
     """Business meaning of a goods movement; the quantity is always positive, the type gives direction."""
 
     GOODS_ISSUE = "goods_issue"
+    """Stock issued for consumption: components to a production order (SAP 261; Oracle MATERIAL_ISSUE, EBS 35;
+    D365 picking list) or to a cost center (SAP 201)."""
     GOODS_RECEIPT = "goods_receipt"
+    """Stock received from production: the order's product (SAP 101; Oracle PRODUCT_COMPLETION, EBS 44) or a
+    by-product (SAP 531). A receipt into quality inspection or blocked stock is still a receipt."""
     SCRAP = "scrap"
+    """Stock written off as destroyed or unusable (SAP 551, 553, 555; Oracle Miscellaneous Issue from the shop
+    floor, EBS 32; D365 picking list scrap). Scrap reported at an operation on a confirmation is not a
+    movement."""
     TRANSFER = "transfer"
+    """Stock moved to another storage location, or to another material, with its status unchanged (SAP 309, 311)."""
     STATUS_CHANGE = "status_change"
+    """Stock changed status in place, e.g. from quality inspection to unrestricted (SAP 321, 343, 349); the from
+    and to stock statuses say which. A move into blocked or quality inspection stock places a quality hold."""
     ADJUSTMENT_IN = "adjustment_in"
+    """Stock added without a production or purchase order: an initial entry, a count gain, a miscellaneous receipt
+    (SAP 501, 561, 701; Oracle Miscellaneous Receipt, Account Alias Receipt, EBS 42)."""
     ADJUSTMENT_OUT = "adjustment_out"
+    """Stock taken out to correct the books: a count loss or an account issue (SAP 702; Oracle Account Alias
+    Issue)."""
     RETURN = "return"
+    """Material given back without cancelling a specific document: unused components from the order to stock (SAP
+    262 without a reference; Oracle MATERIAL_RETURN, EBS 43), or product back to the order (SAP 102 without a
+    reference; Oracle PRODUCT_RETURN, EBS 17). The from and to locations say which way."""
     SHIPMENT_ISSUE = "shipment_issue"
+    """Stock issued for a customer delivery, to be shipped (SAP 601)."""
     OTHER = "other"
 
 

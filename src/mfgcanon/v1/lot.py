@@ -17,19 +17,31 @@ class LotStatus(enum.StrEnum):
     """Usability of a lot (SAP ZUSTD restricted batch, ISA-95 lot status)."""
 
     RELEASED = "released"
+    """Free to use: the lot may be consumed, shipped and planned (SAP batch not restricted); the default. A lot
+    released after a hold status releases the hold."""
     RESTRICTED = "restricted"
     """Usable only under conditions (SAP restricted batch: not for unrestricted use, blocked for MRP)."""
     QUARANTINE = "quarantine"
+    """Held apart until quality decides, typically a new lot waiting for inspection; not to be used. It places a
+    quality hold."""
     BLOCKED = "blocked"
+    """Not to be used, e.g. while a problem is investigated. It places a quality hold until the lot is released
+    again."""
     REJECTED = "rejected"
+    """Quality rejected the lot: it may not be used and waits to be scrapped, reworked or returned. It places a
+    quality hold."""
     EXPIRED = "expired"
+    """Past its shelf-life expiry date: not to be used. A held lot that expires is not a release of its hold."""
     CONSUMED = "consumed"
+    """Used up: nothing of the lot is left in stock."""
     OTHER = "other"
 
 
 class LotOrigin(enum.StrEnum):
     PRODUCED = "produced"
+    """Made in-house by a production order (producing_order_id names it)."""
     PURCHASED = "purchased"
+    """Bought from a supplier (supplier_id and supplier_lot_id name them)."""
     OTHER = "other"
 
 
@@ -83,10 +95,19 @@ class MaterialLot(Entity, frozen=True, kw_only=True, tag="material_lot"):
 
 class GenealogyRelationship(enum.StrEnum):
     CONSUMED_INTO = "consumed_into"
+    """The input lot (child) was consumed by an order that produced the output lot (parent), as raw material goes
+    into a product. The links mfgcanon derives from an order's goods issues and receipts are of this kind."""
     ASSEMBLED_INTO = "assembled_into"
+    """The input item (child), typically a serialised part or sub-assembly, was built into the output item
+    (parent) and stays identifiable in it."""
     SPLIT_FROM = "split_from"
+    """A lot was divided: the output lot (parent) is a part split off the input lot (child)."""
     MERGED_INTO = "merged_into"
+    """Lots were combined: the input lot (child) was merged with others into the output lot (parent), e.g. by
+    blending or pooling."""
     RELABELED_AS = "relabeled_as"
+    """The same material under a new number or label: the output lot (parent) is the input lot (child) renamed,
+    e.g. a supplier lot relabelled on receipt."""
     OTHER = "other"
 
 

@@ -28,26 +28,40 @@ from mfgcanon.v1.common import PartialFields, Properties, Quantity, Source
 
 class MaterialType(enum.StrEnum):
     RAW = "raw"
+    """Raw material bought to be processed (SAP ROH; Oracle Raw Material, Purchased Item)."""
     SEMI_FINISHED = "semi_finished"
+    """An intermediate made in-house to go into another product (SAP HALB; Oracle Subassembly)."""
     FINISHED = "finished"
+    """A product made to be sold (SAP FERT; Oracle Finished Good)."""
     PACKAGING = "packaging"
+    """Packaging material (SAP VERP; Oracle Packaging)."""
     CONSUMABLE = "consumable"
+    """Operating supplies used up in production but not part of the product (SAP HIBE; Oracle Supply Item)."""
     SPARE_PART = "spare_part"
+    """Spare parts to maintain equipment (SAP ERSA)."""
     SERVICE = "service"
+    """A service, bought or sold, never stocked (SAP DIEN)."""
     OTHER = "other"
 
 
 class MaterialStatus(enum.StrEnum):
     ACTIVE = "active"
+    """May be planned, bought, produced and moved; the default (SAP material with no status; Oracle Active). SAP
+    material statuses are defined per installation and read as other."""
     BLOCKED = "blocked"
+    """Temporarily not to be used in some or all processes (Oracle On Hold)."""
     OBSOLETE = "obsolete"
+    """Phased out: no longer to be used or replenished (Oracle Inactive, Obsolete)."""
     OTHER = "other"
 
 
 class ProcurementType(enum.StrEnum):
     MAKE = "make"
+    """Produced in-house (SAP procurement type E)."""
     BUY = "buy"
+    """Procured externally: purchased or subcontracted (SAP F)."""
     BOTH = "both"
+    """Made in-house or procured externally (SAP X)."""
     OTHER = "other"
 
 

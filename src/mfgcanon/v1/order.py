@@ -17,12 +17,23 @@ class OrderStatus(enum.StrEnum):
     """Order lifecycle (SAP system status CRTD/REL/PCNF/CNF/TECO/CLSD/DLFL; ISA-95 request state)."""
 
     PLANNED = "planned"
+    """Created but not released: it cannot be worked on yet (SAP CRTD; Oracle UNRELEASED, EBS Unreleased; D365
+    Created, Estimated, Scheduled; Business Central Simulated, Planned, Firm Planned)."""
     RELEASED = "released"
+    """Released to the shop floor: work may start (SAP REL, also partly released PREL; Oracle RELEASED; D365
+    Released; Business Central Released)."""
     IN_PROGRESS = "in_progress"
+    """Work has started: partly confirmed or partly delivered (SAP PCNF, PDLV; D365 Started)."""
     ON_HOLD = "on_hold"
+    """Put on hold or locked: no work and no postings until it is released again (SAP LKD; Oracle ON_HOLD, EBS On
+    Hold)."""
     COMPLETED = "completed"
+    """Production is finished, but late confirmations, goods movements and costs may still post (SAP TECO, also
+    CNF and DLV; Oracle COMPLETED, EBS Complete; D365 Reported as finished; Business Central Finished)."""
     CLOSED = "closed"
+    """Closed for good: nothing may post to the order any more (SAP CLSD; Oracle CLOSED, EBS Closed; D365 Ended)."""
     CANCELLED = "cancelled"
+    """Will not be produced: cancelled, or flagged for deletion (SAP DLFL; Oracle CANCELED, EBS Cancelled)."""
     OTHER = "other"
 
 
@@ -30,13 +41,22 @@ class OperationStatus(enum.StrEnum):
     """Operation lifecycle, with the partial/final confirmation states ERPs track per operation."""
 
     PLANNED = "planned"
+    """Created but not released to the shop floor yet (SAP CRTD)."""
     RELEASED = "released"
+    """Released: the operation may be started (SAP REL)."""
     IN_PROGRESS = "in_progress"
+    """Started on the shop floor, not finished yet (D365 operation started; SAP PDLV partly delivered)."""
     CONFIRMED_PARTIALLY = "confirmed_partially"
+    """Some quantity or time was confirmed; more confirmations are expected (SAP PCNF)."""
     CONFIRMED_FINAL = "confirmed_final"
+    """A final confirmation was posted: the work at this operation is done (SAP CNF)."""
     ON_HOLD = "on_hold"
+    """Locked or interrupted: no work and no postings until it is unlocked (SAP LKD)."""
     COMPLETED = "completed"
+    """Completed: no more work is expected (SAP DLV, TECO, and CLSD: an operation has no separate closed status;
+    D365 operation completed)."""
     CANCELLED = "cancelled"
+    """Cancelled or flagged for deletion: it will not be carried out (SAP DLFL)."""
     OTHER = "other"
 
 
@@ -44,9 +64,13 @@ class OperationsType(enum.StrEnum):
     """ISA-95 operations type of the order."""
 
     PRODUCTION = "production"
+    """Making product: the usual production order; the default."""
     REWORK = "rework"
+    """Reworking items that failed a quality check, to bring them back to specification."""
     MAINTENANCE = "maintenance"
+    """Maintenance work on equipment, run as an order."""
     QUALITY = "quality"
+    """Quality work such as testing or inspection, run as an order."""
     OTHER = "other"
 
 
@@ -54,11 +78,19 @@ class MaterialUse(enum.StrEnum):
     """Direction of a material line (ISA-95 MaterialUse)."""
 
     CONSUMED = "consumed"
+    """A component the order consumes: issued to it from stock (SAP reservation items)."""
     PRODUCED = "produced"
+    """The order's main product, received into stock (Oracle PRODUCT; D365 MainItem)."""
     CO_PRODUCT = "co_product"
+    """A second planned product of the same order that carries part of its cost (SAP receipt items other than
+    movement type 531; Oracle CO_PRODUCT; D365 Co_Product)."""
     BY_PRODUCT = "by_product"
+    """A secondary output of lesser value, e.g. a residue that is sold or reused (SAP receipt with movement type
+    531; Oracle BY_PRODUCT; D365 By_Product)."""
     CONSUMABLE = "consumable"
+    """Used up while producing but not part of the product, e.g. an auxiliary material (ISA-95 Consumable)."""
     SAMPLE = "sample"
+    """Material taken as a sample, e.g. for quality testing (ISA-95 Sample)."""
     OTHER = "other"
 
 

@@ -39,10 +39,17 @@ class MessageSeverity(enum.StrEnum):
     """Severity of an ERP message (SAP BAPIRET2 TYPE S/I/W/E/A; Oracle and D365 error levels)."""
 
     SUCCESS = "success"
+    """The ERP reports that the action succeeded (SAP TYPE S)."""
     INFO = "info"
+    """Information only; nothing to act on (SAP TYPE I; the log of a D365 message that was processed)."""
     WARNING = "warning"
+    """Worth a look, but no refusal by itself (SAP TYPE W; an Oracle EBS interface message on a row that did not
+    fail)."""
     ERROR = "error"
+    """The ERP refused the posting for this reason: nothing was booked (SAP TYPE E; a failed Oracle EBS interface
+    row; a failed D365 message)."""
     ABORT = "abort"
+    """A severe error that stopped processing altogether; as with error, nothing was booked (SAP TYPE A or X)."""
     OTHER = "other"
 
 
@@ -80,9 +87,15 @@ class RequestKind(enum.StrEnum):
     """What a posting request asked for."""
 
     CONFIRMATION = "confirmation"
+    """Report yield, scrap and times for an order or operation (SAP confirmation IDoc and API; Oracle EBS move
+    transactions; D365 report as finished and route card)."""
     MATERIAL_MOVEMENT = "material_movement"
+    """Book a goods movement: an issue, a receipt or scrap (SAP material document API; Oracle EBS material
+    transactions; D365 picking list)."""
     ORDER_STATUS = "order_status"
+    """Change an order's status, e.g. start or end it (D365 start and end messages)."""
     INSPECTION_RESULT = "inspection_result"
+    """Record inspection results or a usage decision (SAP inspection lot API)."""
     OTHER = "other"
 
 

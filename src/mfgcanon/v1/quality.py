@@ -33,32 +33,52 @@ class InspectedItem(Record, frozen=True, kw_only=True):
 
 class InspectionType(enum.StrEnum):
     INCOMING = "incoming"
+    """Inspection of goods received, from a supplier or another receipt (SAP inspection lot origin 01, 05)."""
     IN_PROCESS = "in_process"
+    """Inspection during production, at an operation of the order (SAP origin 03)."""
     FINAL = "final"
+    """Inspection of the product received from the order, before it is released for use (SAP origin 04)."""
     STABILITY = "stability"
+    """Samples of a lot tested at intervals over its shelf life (a stability study); no packaged SAP code maps to
+    it."""
     OTHER = "other"
 
 
 class InspectionStatus(enum.StrEnum):
     PLANNED = "planned"
+    """The inspection exists, but no results are recorded yet; the default."""
     IN_PROGRESS = "in_progress"
+    """Results are being recorded; no usage decision yet."""
     COMPLETED = "completed"
+    """Finished: results recorded and usually a usage decision made (SAP inspection lot with a usage decision, or
+    inspection completed)."""
     CANCELLED = "cancelled"
+    """Cancelled: the inspection will not be carried out (SAP inspection lot cancelled)."""
     OTHER = "other"
 
 
 class Evaluation(enum.StrEnum):
     PASS = "pass"
+    """The result meets the specification (SAP valuation A, accepted)."""
     FAIL = "fail"
+    """The result is outside the specification (SAP valuation R, rejected)."""
     NOT_EVALUATED = "not_evaluated"
+    """The result has not been judged against the specification (SAP blank valuation); the default."""
     OTHER = "other"
 
 
 class UsageDecision(enum.StrEnum):
     ACCEPT = "accept"
+    """The lot may be used (SAP valuation A; code A1 in the packaged list). It releases a quality hold on the lot."""
     REJECT = "reject"
+    """The lot may not be used as it is (SAP valuation R; code R1 in the packaged list). It places a quality hold
+    on the lot."""
     CONDITIONAL_ACCEPT = "conditional_accept"
+    """The lot may be used under conditions, e.g. with a concession or for some uses only (SAP code A2 in the
+    packaged list). Like accept, it releases a quality hold."""
     REWORK = "rework"
+    """The lot must be reworked before it may be used (SAP code R2 in the packaged list). It neither places nor
+    releases a hold: the stock movement or batch status that follows does."""
     OTHER = "other"
 
 
@@ -121,34 +141,53 @@ class QualityInspection(Entity, frozen=True, kw_only=True, tag="quality_inspecti
 
 class NonconformanceKind(enum.StrEnum):
     DEFECT = "defect"
+    """A product does not meet its specification: a defective part or lot."""
     DEVIATION = "deviation"
+    """A departure from the approved process or specification, planned or found afterwards, e.g. a process
+    parameter out of range."""
     HOLD = "hold"
+    """A quality hold: the items may not be used until it is released. The holds mfgcanon derives from batch
+    statuses, stock movements and usage decisions are of this kind."""
     COMPLAINT = "complaint"
+    """A complaint about delivered goods, from a customer or to a supplier."""
     OTHER = "other"
 
 
 class Severity(enum.StrEnum):
     CRITICAL = "critical"
+    """A risk to safety, health or compliance: act at once."""
     HIGH = "high"
+    """A major problem: the product does not work, or cannot be sold as it is."""
     MEDIUM = "medium"
+    """A problem that affects the product, but not its safety or main function."""
     LOW = "low"
+    """A minor problem with little effect on use, e.g. a cosmetic flaw."""
     OTHER = "other"
 
 
 class NonconformanceStatus(enum.StrEnum):
     OPEN = "open"
+    """Reported and not yet resolved; for a hold, the hold is in force."""
     IN_REVIEW = "in_review"
+    """Being investigated or reviewed; no disposition decided yet."""
     DISPOSITIONED = "dispositioned"
+    """A disposition was decided (use as is, rework, scrap, ...) and is being carried out."""
     CLOSED = "closed"
+    """Resolved and closed; for a hold, the hold was released."""
     OTHER = "other"
 
 
 class Disposition(enum.StrEnum):
     USE_AS_IS = "use_as_is"
+    """The items are used as they are despite the nonconformance (a concession)."""
     REWORK = "rework"
+    """The items are reworked to meet the specification, then used."""
     SCRAP = "scrap"
+    """The items are destroyed or written off."""
     RETURN_TO_VENDOR = "return_to_vendor"
+    """The items go back to the supplier."""
     REGRADE = "regrade"
+    """The items are used as a lower grade or as another material."""
     OTHER = "other"
 
 
