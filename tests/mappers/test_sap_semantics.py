@@ -417,3 +417,18 @@ def test_a_connections_code_lists_hold_on_the_typed_odata_path() -> None:
     assert order.data.status == "planned"
     kinds = {a.activity for op in order.data.operations for a in op.planned_activities}
     assert "setup" not in kinds
+
+
+def test_a_closed_order_is_a_closed_event_in_both_channels(ctx: MappingContext) -> None:
+    """CLSD (I0046): nothing may post any more; since 1.2.0 that is production_order.closed, as Oracle CLOSED
+    and D365 Ended already give, not production_order.completed (TECO)."""
+    idoc = sample("idoc_loipro05_production_order.xml").replace(b"<STAT>I0002</STAT>", b"<STAT>I0046</STAT>", 1)
+
+    def closed(record: dict[str, Any]) -> None:
+        record["to_ProductionOrderStatus"]["results"][0].update(StatusCode="I0046", StatusShortName="CLSD")
+
+    odata = _odata("odata_production_order_2_get_response.json", closed)
+    for payload, mapper in ((idoc, IDOC), (odata, ODATA)):
+        (order,) = _orders(mapper.to_canonical(payload, ctx))
+        assert order.event_type() == "mfgcanon.production_order.closed.v1"
+        assert order.data.status == "closed"

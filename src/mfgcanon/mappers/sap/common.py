@@ -27,6 +27,7 @@ from mfgcanon.v1.events import (
     PostingFailed,
     PostingSucceeded,
     ProductionOrderCancelled,
+    ProductionOrderClosed,
     ProductionOrderCompleted,
     ProductionOrderReleased,
     ProductionOrderUpdated,
@@ -50,6 +51,7 @@ ORDER_EVENTS: dict[str, type[CloudEvent]] = {
     "released": ProductionOrderReleased,
     "updated": ProductionOrderUpdated,
     "completed": ProductionOrderCompleted,
+    "closed": ProductionOrderClosed,
     "cancelled": ProductionOrderCancelled,
 }
 
