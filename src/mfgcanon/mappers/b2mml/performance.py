@@ -29,6 +29,7 @@ from mfgcanon.v1.events import InventoryReceived, MaterialIssued, ProductionConf
 from mfgcanon.v1.inventory import MaterialMovement
 
 _ACTUALS = ("MaterialActual", "MaterialProducedActual", "MaterialConsumedActual")
+_ACTUAL_PROPS = ("MaterialActualProperty", "MaterialConsumedActualProperty", "MaterialProducedActualProperty")
 _ISSUE = frozenset({"consumed", "consumable"})
 _RECEIPT = frozenset({"produced", "co_product", "by_product"})
 
@@ -82,7 +83,7 @@ def _segment(
     data_items = rd.props(seg, "SegmentData", "ProductionData")
     found, _ = rd.mapped(data_items, ctx)
     for actual in actuals:
-        more, _ = rd.mapped(rd.props(actual, "MaterialActualProperty"), ctx)
+        more, _ = rd.mapped(rd.props(actual, *_ACTUAL_PROPS), ctx)
         for key, value in more.items():
             found.setdefault(key, value)
     order_id = (
@@ -119,7 +120,7 @@ def _segment(
             produced.append({"quantity": quantity, "material_id": material_id, "lot_id": lots[0] if lots else None})
         if not movements_on or (use not in _ISSUE and use not in _RECEIPT) or is_scrap:
             continue
-        items = rd.props(actual, "MaterialActualProperty")
+        items = rd.props(actual, *_ACTUAL_PROPS)
         mapped, used = rd.mapped(items, ctx)
         if occurred is None:
             raise rd.fail(seg, "ActualEndTime", MappingError(

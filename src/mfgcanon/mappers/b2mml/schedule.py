@@ -200,7 +200,8 @@ def _operation(seg: Node, op: str, parent: str | None, plant: str, ctx: MappingC
 def _requirement(
     req: Node, op: str, index: int, use: str, raw: str | None, plant: str, ctx: MappingContext, lines: set[str]
 ) -> dict[str, Any]:
-    items = rd.props(req, "MaterialRequirementProperty")
+    items = rd.props(req, "MaterialRequirementProperty", "MaterialConsumedRequirementProperty",
+                     "MaterialProducedRequirementProperty")
     found, used = rd.mapped(items, ctx)
     material_id = rd.ident(req, "MaterialDefinitionID")
     if not material_id:
