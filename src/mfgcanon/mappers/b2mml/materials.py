@@ -114,7 +114,8 @@ def _instant(node: Node, name: str, ctx: MappingContext, plant: str | None = Non
 
 
 def _delete(result: MappingResult, data: dict[str, Any], time: Any) -> None:
-    helpers.emit_checked(result, EntityDeleted, helpers.convert(data, Deletion), time=time)
+    """A tombstone (``Cancel``, ``ActionCriteria`` Delete), deleted at the document's time."""
+    helpers.emit_checked(result, EntityDeleted, helpers.convert({**data, "deleted_at": time}, Deletion), time=time)
 
 
 # MaterialLot / MaterialSubLot ------------------------------------------------------------------------
