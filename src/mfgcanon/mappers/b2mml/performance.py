@@ -93,7 +93,7 @@ def _segment(
     )
     operation_id = rd.ident(seg, "SegmentRequirementID") or (
         found["operation_id"].value if "operation_id" in found else None)
-    plant = rd.plant_of(doc, ctx, seg, parent, response, perf, where=seg.where())
+    plant = rd.plant(doc, ctx, seg, parent, response, perf, where=seg.where())
     response_id = rd.ident(response, "ID")
     seg_id = rd.ident(seg, "ID") or rd.ident(seg, "ProcessSegmentID") or seg.where().rpartition("/")[2]
     conf_id = f"{response_id}/{seg_id}" if response_id else seg_id
@@ -160,8 +160,7 @@ def _segment(
                                               "to confirm or move)", code="missing_field"))
     built: list[tuple[type[Any], Any]] = []
     entities = [helpers.convert(m, MaterialMovement) for m in moves]
-    if confirm:
-        assert order_id is not None
+    if confirm and order_id is not None:
         state = seg.text("SegmentState") or response.text("ResponseState")
         total = _sum(produced, seg)
         first = produced[0]
@@ -245,7 +244,7 @@ def _activities(seg: Node, ctx: MappingContext) -> list[dict[str, Any]]:
 
 def _genealogy(result: MappingResult, start: int) -> None:
     """``genealogy.linked`` for the issues and receipts of each order among this document's movements."""
-    movements = [e.data for e in result.events[start:] if isinstance(getattr(e, "data", None), MaterialMovement)]
+    movements = [d for e in result.events[start:] if isinstance(d := getattr(e, "data", None), MaterialMovement)]
     if not any(m.order_id for m in movements):
         return
     try:

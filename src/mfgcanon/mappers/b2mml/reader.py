@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -357,7 +357,9 @@ def props(node: Node, *names: str) -> list[Prop]:
         if not values:
             found.append(Prop(pid, None, None, None, item))
         for value in values:
-            found.append(Prop(pid, value.text("ValueString"), value.text("DataType"), value.text("UnitOfMeasure"), item))
+            found.append(
+                Prop(pid, value.text("ValueString"), value.text("DataType"), value.text("UnitOfMeasure"), item)
+            )
     return found
 
 
@@ -369,7 +371,12 @@ def parameters(node: Node) -> list[Prop]:
     return found
 
 
-def canonical_properties(items: list[Prop], ctx: MappingContext, *, skip: set[str] | None = None) -> list[dict[str, Any]]:
+_BOOLEANS = {"true": "true", "1": "true", "false": "false", "0": "false"}
+
+
+def canonical_properties(
+    items: list[Prop], ctx: MappingContext, *, skip: set[str] | None = None
+) -> list[dict[str, Any]]:
     """Properties as canonical ``b2mml.<ID>`` properties (those the property map consumed left out): a
     typed value that does not read as its type is kept as text under ``other``."""
     out: list[dict[str, Any]] = []
@@ -392,10 +399,14 @@ def canonical_properties(items: list[Prop], ctx: MappingContext, *, skip: set[st
                 value = parsed.isoformat()
             except ValueError:
                 kind, source_kind = "other", item.data_type
-        elif value is not None and kind in ("date", "boolean"):
-            kind, source_kind = ("string", None) if kind == "boolean" and value not in ("true", "false") else (kind, None)
-            if kind == "boolean":
-                pass
+        elif value is not None and kind == "boolean":
+            flag = _BOOLEANS.get(value.strip().lower())
+            value, kind, source_kind = (flag, kind, None) if flag else (value, "other", item.data_type)
+        elif value is not None and kind == "date":
+            try:
+                value = date.fromisoformat(value.strip()[:10]).isoformat()
+            except ValueError:
+                kind, source_kind = "other", item.data_type
         uom = None
         if item.unit:
             try:
@@ -471,6 +482,14 @@ def sites(node: Node | None) -> Iterator[str]:
             if equipment and level and level.strip().lower() == "site":
                 yield equipment
             stack.extend(current.all("HierarchyScope", "HierarchyScopeChild", "Location"))
+
+
+def plant(doc: Document, ctx: MappingContext, *nodes: Node | None, where: str | None = None) -> str:
+    """:func:`plant_of` for a record that must have a plant (an order, a confirmation, a movement)."""
+    found = plant_of(doc, ctx, *nodes, where=where)
+    if found is None:  # pragma: no cover - plant_of raises when required
+        raise MappingError("no plant", code="unresolved_reference", path=where)
+    return found
 
 
 def plant_of(doc: Document, ctx: MappingContext, *nodes: Node | None, mapped_plant: str | None = None,

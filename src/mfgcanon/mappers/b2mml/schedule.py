@@ -75,7 +75,7 @@ def _order(doc: Document, request: Node, schedule: Node, ctx: MappingContext, re
     order_id = rd.ident(request, "ID")
     if not order_id:
         raise rd.fail(request, "ID", MappingError("request without ID: the order number", code="missing_field"))
-    plant = rd.plant_of(doc, ctx, request, schedule, where=request.where())
+    plant = rd.plant(doc, ctx, request, schedule, where=request.where())
     time = _time(doc, ctx, result, request, plant)
     source = doc.source(ctx, line=order_id, fallback_id=order_id)
     if doc.is_delete:
@@ -183,7 +183,8 @@ def _operation(seg: Node, op: str, parent: str | None, plant: str, ctx: MappingC
         if level in ("workcenter", "workcell", "productionline", "workunit", "unit", "processcell"):
             work_center = scope.text("EquipmentID")
     for req in seg.all("EquipmentRequirement"):
-        work_center = work_center or (req.texts("EquipmentID") or [None])[0]
+        ids = req.texts("EquipmentID")
+        work_center = work_center or (ids[0] if ids else None)
     return {
         "operation_id": op,
         "parent_operation_id": parent,
@@ -218,7 +219,7 @@ def _requirement(
     for scope in req.all("Location", "HierarchyScope", "StorageLocation"):
         equipment = scope.text("EquipmentID") or scope.own_text()
         level = (scope.text("EquipmentElementLevel") or scope.text("EquipmentLevel") or "").strip().lower()
-        if equipment and level in ("storagezone", "storageunit") or scope.name == "StorageLocation":
+        if (equipment and level in ("storagezone", "storageunit")) or scope.name == "StorageLocation":
             location = {"plant": plant, "storage_location": equipment}
         elif equipment:
             location = {"plant": plant, "equipment_id": equipment}
