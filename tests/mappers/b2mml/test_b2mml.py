@@ -5,16 +5,19 @@ maps, movements switched off, XML attacks refused, and sniff exclusivity against
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree  # type: ignore[import-untyped]
 
 from mfgcanon import codecs
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import MappingContext, get, registry
+from mfgcanon.mappers._data import FIELD_MAPS, field_map
 from mfgcanon.mappers.b2mml import reader as rd
 from mfgcanon.testing.mapper_suite import MapperContract
 from mfgcanon.v1.confirmation import ProductionConfirmation
@@ -195,6 +198,18 @@ def test_v0600_schedule() -> None:
     assert (line.line_id, line.operation_id) == ("0010", "0010")  # Indice on a V0600 typed requirement
     mixing = next(o for o in order.operations if o.operation_id == "0010")
     assert mixing.work_center_id == "MIX-01"
+
+
+def test_v07_material_definition() -> None:
+    (material,) = _data(sample("v0701_sync_material_definition.xml"))
+    assert (material.material_id, material.base_uom, material.revision, material.material_group) == (
+        "SHEET-7", "MTK", "C", "RAW-SHEET")
+    assert [(d.language, d.text) for d in material.descriptions] == [("en", "Steel sheet 2 mm"),
+                                                                     ("de", "Stahlblech 2 mm")]
+    (thickness,) = material.properties
+    assert (thickness.name, thickness.value, thickness.data_type.value, thickness.uom) == (
+        "b2mml.Thickness", "2.0", "decimal", "MMT")
+    assert material.effective_to is not None
 
 
 def test_change_is_partial() -> None:
@@ -398,3 +413,25 @@ def test_any_quantity_and_id_round_trip_exactly(digits: int, exponent: int, lot_
 def test_garbage_never_raises(payload: bytes | str) -> None:
     result = _run(payload)
     assert all(r.code != "mapping_failed" for r in result.rejects), [r.to_dict() for r in result.rejects]
+
+
+# Field maps -----------------------------------------------------------------------------------------------------
+def _paths(payload: bytes) -> set[str]:
+    """The element paths of a document, namespace-free and without positions."""
+    root = etree.fromstring(payload)
+    return {re.sub(r"\[\d+\]", "", rd.xpath(el)) for el in root.iter() if isinstance(el.tag, str)}
+
+
+@pytest.mark.parametrize("relative", sorted(v for (m, _), v in FIELD_MAPS.items() if m == "b2mml"))
+def test_field_map_sources_occur_in_the_samples(relative: str) -> None:
+    """Every source (and unit) path of the B2MML field maps occurs in a sample: the maps name real elements."""
+    paths: set[str] = set()
+    for name in COMPOSED:
+        paths |= _paths(sample(name))
+    for name in COURBON_FILES:
+        paths |= _paths(courbon(name))
+    for entry in field_map(relative):
+        for key in ("source", "unit"):
+            if key in entry:
+                wanted = "/" + entry[key]
+                assert any(p.endswith(wanted) for p in paths), f"{relative}: {entry[key]} in no sample"
