@@ -435,3 +435,41 @@ def test_field_map_sources_occur_in_the_samples(relative: str) -> None:
             if key in entry:
                 wanted = "/" + entry[key]
                 assert any(p.endswith(wanted) for p in paths), f"{relative}: {entry[key]} in no sample"
+
+
+def _actual(use: str, material: str, qty: str, other: str = "", element: str = "MaterialActual") -> str:
+    attr = f' OtherValue="{other}"' if other else ""
+    use_el = f"<MaterialUse{attr}>{use}</MaterialUse>" if use else ""
+    return (f"<{element}><MaterialDefinitionID>{material}</MaterialDefinitionID><MaterialLotID>{material}-L"
+            f"</MaterialLotID>{use_el}{_quantity(qty, 'KG')}</{element}>")
+
+
+def _performance(segment: str, ns: str = V07_NS, noun: str = "OperationsPerformance",
+                 response: str = "OperationsResponse", order: str = "<OperationsRequestID>O1</OperationsRequestID>",
+                 tail: str = "<Endtime>2024-05-01T10:00:00Z</Endtime>") -> str:
+    return (f'<Sync{noun} xmlns="{ns}"><ApplicationArea><CreationDateTime>2024-05-02T00:00:00Z</CreationDateTime>'
+            f"</ApplicationArea><DataArea><Sync/><{noun}><ID>P</ID>{tail}<{response}><ID>R</ID>{order}"
+            f"<SegmentResponse><ID>S</ID>{segment}</SegmentResponse></{response}></{noun}></DataArea></Sync{noun}>")
+
+
+def test_v07_endtime_typo_and_scrap_convention() -> None:
+    doc = _performance(_actual("Produced", "FG", "10") + _actual("Other", "FG", "2", other="Scrap")
+                       + _actual("Consumed", "RM", "1.5E1"))
+    conf, *moves = _data(doc)
+    assert isinstance(conf, ProductionConfirmation)
+    assert conf.scrap_quantity is not None
+    assert (conf.yield_quantity.value, conf.scrap_quantity.value) == (Decimal(10), Decimal(2))
+    assert [m.movement_type for m in moves if isinstance(m, MaterialMovement)] == [
+        MovementType.GOODS_RECEIPT, MovementType.GOODS_ISSUE]  # scrap is no goods movement here
+    assert moves[0].occurred_at.isoformat() == "2024-05-01T10:00:00+00:00"  # OperationsPerformance/Endtime (sic)
+
+
+def test_v0600_typed_actuals() -> None:
+    segment = (_actual("", "FG", "4", element="MaterialProducedActual")
+               + _actual("", "RM", "5", element="MaterialConsumedActual"))
+    doc = _performance(segment, ns=V0600_NS, noun="ProductionPerformance", response="ProductionResponse",
+                       order="<ProductionRequestID>O2</ProductionRequestID>", tail="")
+    conf, receipt, issue, _link = _data(doc)
+    assert (conf.order_id, conf.yield_quantity.value) == ("O2", Decimal(4))
+    assert (receipt.movement_type, issue.movement_type) == (MovementType.GOODS_RECEIPT, MovementType.GOODS_ISSUE)
+    assert issue.occurred_at.isoformat() == "2024-05-02T00:00:00+00:00"  # no end time: the document's creation time
