@@ -86,6 +86,11 @@ FIELD_MAPS = {
     ("d365-mes", "ProdProductionOrderPickingList"): "d365/mes_picking_list_fields.toml",
     ("d365-odata", "ProductionOrderHeaders"): "d365/odata_production_order_fields.toml",
     ("bc", "manufacturingProdOrderLines"): "bc/analytics_prod_order_lines_fields.toml",
+    ("b2mml", "ProductionPerformance"): "b2mml/performance_fields.toml",
+    ("b2mml", "MaterialActual"): "b2mml/movement_fields.toml",
+    ("b2mml", "ProductionSchedule"): "b2mml/schedule_fields.toml",
+    ("b2mml", "MaterialDefinition"): "b2mml/material_fields.toml",
+    ("b2mml", "MaterialLot"): "b2mml/lot_fields.toml",
 }
 """Which field map describes which (mapper, message): the files are listed in mappings/README.md."""
 
@@ -138,6 +143,15 @@ TRANSFORMS = frozenset(
         "production_type",  # ProductionType -> MaterialUse (d365/statuses.toml)
         "task_type",  # route card task -> ActivityKind (d365/statuses.toml)
         "flushing_principle",  # FlushingPrinciple -> SupplyType (d365/statuses.toml)
+        # B2MML (mappings/b2mml/)
+        "site",  # the innermost Site-level HierarchyScope/Location, else [lookups.b2mml_plant], else default_plant
+        "property",  # a *Property value through the property map ([codes."b2mml.property_map"])
+        "integer",  # a whole number as text (Priority)
+        "duration",  # xsd:duration -> seconds (SEC)
+        "request_state",  # RequestState -> OrderStatus (b2mml/codes.toml [request_state])
+        "final_state",  # SegmentState -> is_final (b2mml/codes.toml [final_state])
+        "material_use",  # MaterialUse -> MaterialUse / MovementType (b2mml/codes.toml [material_use])
+        "lot_status",  # Status / Disposition -> LotStatus (b2mml/codes.toml [lot_status])
     }
 )
 """The transform names a field map may use (each one a reader of the mappers)."""

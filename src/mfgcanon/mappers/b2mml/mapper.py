@@ -1,0 +1,191 @@
+"""B2MML XML (V0401, V0600, V0700/V0701) -> canonical events.
+
+Inbound only in this version. Read: ProductionPerformance / OperationsPerformance (confirmations, goods
+issues and receipts, genealogy), ProductionSchedule / OperationsSchedule (production orders),
+MaterialDefinition and MaterialInformation's definitions (materials), MaterialLot / MaterialSubLot and
+MaterialInformation's lots (lots). The version comes from the root namespace (V07 has no version in it,
+``releaseID`` tells V0700 from V0701 where it says); the verb and noun from the root's name, whatever
+its prefix. ``Get`` is a query and maps to nothing (a warning); ``Cancel`` and ``ActionCriteria`` Delete
+give tombstones (``entity.deleted``); Change (verb or action code) gives partial updates.
+
+Parsing is the hardened parser of :mod:`mfgcanon.mappers._xml` (no DTD, no entities, no XInclude, no
+network); one record is one segment response, request, material definition, lot or loose sub-lot, and
+each becomes events or a reject that names its XPath and line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import reprlib
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from mfgcanon.errors import MappingError
+from mfgcanon.mappers._base import (
+    BaseMapper,
+    MappingResult,
+    Payload,
+    PayloadMeta,
+    Reject,
+    effective_meta,
+    printable,
+    stamp_meta,
+)
+from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, parse_xml
+from mfgcanon.mappers.b2mml import reader as rd
+from mfgcanon.mappers.b2mml.materials import material_definitions, material_lots
+from mfgcanon.mappers.b2mml.performance import performances
+from mfgcanon.mappers.b2mml.schedule import schedules
+from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1.events import (
+    EntityDeleted,
+    GenealogyLinked,
+    InventoryReceived,
+    LotUpserted,
+    MaterialIssued,
+    MaterialUpserted,
+    ProductionConfirmed,
+    ProductionOrderCancelled,
+    ProductionOrderClosed,
+    ProductionOrderCompleted,
+    ProductionOrderReleased,
+    ProductionOrderUpdated,
+)
+
+_NS = "|".join(re.escape(ns) for ns in rd.NAMESPACES)
+_ROOT = rf"<(?:[\w.-]+:)?(?:{'|'.join(rd.VERBS)})[A-Z][A-Za-z]+[\s>/]"
+_SNIFF_ROOT = re.compile(_ROOT.encode())
+_SNIFF_ROOT_TEXT = re.compile(_ROOT)
+_SNIFF_NS = re.compile(rf"""xmlns(?::[\w.-]+)?\s*=\s*["'](?:{_NS})["']""".encode())
+_SNIFF_NS_TEXT = re.compile(rf"""xmlns(?::[\w.-]+)?\s*=\s*["'](?:{_NS})["']""")
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 2000
+
+Handler = Callable[[rd.Document, MappingContext, MappingResult], None]
+_HANDLERS: dict[str, Handler] = {
+    "ProductionPerformance": performances,
+    "OperationsPerformance": performances,
+    "ProductionSchedule": schedules,
+    "OperationsSchedule": schedules,
+    "MaterialDefinition": material_definitions,
+    "MaterialLot": material_lots,
+    "MaterialSubLot": material_lots,
+}
+
+
+def _information(doc: rd.Document, ctx: MappingContext, result: MappingResult) -> None:
+    """``MaterialInformation``: its material definitions, then its lots and loose sub-lots."""
+    material_definitions(doc, ctx, result)
+    material_lots(doc, ctx, result)
+
+
+_HANDLERS["MaterialInformation"] = _information
+
+
+class B2mmlMapper(BaseMapper):
+    """B2MML XML V0401/V0600/V07: performance, schedule, material and lot documents in."""
+
+    name: ClassVar[str] = rd.NAME
+    description: ClassVar[str] = (
+        "B2MML (ISA-95) XML V0401/V0600/V0700/V0701: Production/OperationsPerformance, Production/OperationsSchedule, "
+        "MaterialDefinition/Information, MaterialLot/SubLot in"
+    )
+    produces: ClassVar[tuple[type[Any], ...]] = (
+        ProductionOrderReleased,
+        ProductionOrderUpdated,
+        ProductionOrderCompleted,
+        ProductionOrderClosed,
+        ProductionOrderCancelled,
+        ProductionConfirmed,
+        MaterialIssued,
+        InventoryReceived,
+        GenealogyLinked,
+        MaterialUpserted,
+        LotUpserted,
+        EntityDeleted,
+    )
+    nouns: ClassVar[tuple[str, ...]] = rd.NOUNS
+
+    def sniff(self, payload: Payload) -> bool:
+        """XML whose first 64 KB hold a B2MML namespace declaration and a verb + noun element."""
+        if isinstance(payload, bytes):
+            head = payload[:65536]
+            return (head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<" and _SNIFF_NS.search(head) is not None
+                    and _SNIFF_ROOT.search(head) is not None)
+        if isinstance(payload, str):
+            text = payload[:65536]
+            return (text.lstrip("\ufeff \t\r\n")[:1] == "<" and _SNIFF_NS_TEXT.search(text) is not None
+                    and _SNIFF_ROOT_TEXT.search(text) is not None)
+        return False
+
+    def to_canonical(
+        self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
+    ) -> MappingResult:
+        ctx = context or MappingContext()
+        info = effective_meta(meta, ctx)
+        if info.received_at != ctx.received_at:
+            ctx = dataclasses.replace(ctx, received_at=info.received_at)
+        result = self._map(payload, ctx)
+        stamp_meta(result, info)
+        return result
+
+    def _map(self, payload: Payload, ctx: MappingContext) -> MappingResult:
+        result = MappingResult()
+        if not isinstance(payload, bytes | str):
+            result.add_reject(Reject(
+                code="malformed_payload",
+                reason=f"B2MML input must be XML bytes or text, not {type(payload).__name__}",
+                location="/",
+                payload=_SHORT.repr(payload),
+                mapper=self.name,
+            ))
+            return result
+        text = printable(payload[:1_000_000]) if isinstance(payload, str) else payload[:1_000_000]
+        try:
+            root = parse_xml(payload, max_bytes=int(ctx.option("max_document_bytes", DEFAULT_MAX_BYTES)))
+            doc = rd.document(root)
+        except MappingError as exc:
+            result.add_reject(Reject(code=exc.code, reason=exc.message, location=exc.path or "/",
+                                     line=exc.position, payload=text, mapper=self.name))
+            return result
+        handler = _HANDLERS.get(doc.noun)
+        if doc.verb == "Get":
+            result.warnings.append(f"/{doc.root.name}: Get is a query for data, it carries none: no events")
+            return result
+        if handler is None:
+            result.add_reject(Reject(
+                code="unsupported_message",
+                reason=f"B2MML noun {doc.noun!r} is not read by {self.name} (read: {', '.join(rd.NOUNS)})",
+                location=f"/{doc.root.name}",
+                line=doc.root.line,
+                payload=text,
+                mapper=self.name,
+            ))
+            return result
+        if not rd.nouns(doc):
+            result.add_reject(Reject(
+                code="missing_field",
+                reason=f"{doc.root.name} without a DataArea/{doc.noun} element",
+                location=f"/{doc.root.name}/DataArea",
+                line=doc.root.line,
+                payload=text,
+                mapper=self.name,
+            ))
+            return result
+        before = result.records_in
+        handler(doc, ctx, result)
+        if result.records_in == before and not result.warnings:
+            result.add_reject(Reject(
+                code="missing_field",
+                reason=f"{doc.root.name} holds no record to map (no request, segment response, definition or lot)",
+                location=f"/{doc.root.name}/DataArea/{doc.noun}",
+                line=doc.root.line,
+                payload=text,
+                mapper=self.name,
+            ))
+        return result
+
+
+__all__ = ["B2mmlMapper"]
