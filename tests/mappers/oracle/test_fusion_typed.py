@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mfgcanon import codecs
-from mfgcanon.mappers import MappingContext, MappingResult, get
+from mfgcanon.mappers import MappingContext, get
 from mfgcanon.mappers.oracle import fusion_typed
 
+from .. import fast_path
 from .conftest import FIXTURES, make_context
 
 MAPPER = get("oracle-fusion")
@@ -43,39 +42,16 @@ CONTEXTS = {
 ORDER = (EXAMPLES / "workorders_get_response.json").read_bytes()
 
 
-@contextmanager
-def checked_only() -> Iterator[None]:
+def checked_only() -> AbstractContextManager[None]:
     """The checked reader alone (the fast path declines every payload)."""
-    with mock.patch.object(fusion_typed, "try_work_orders", return_value=None):
-        yield
+    return fast_path.checked_only(fusion_typed, "try_work_orders")
 
 
-def _dump(result: MappingResult) -> tuple[Any, ...]:
-    return (
-        [codecs.encode(e) for e in result.events],
-        [r.to_dict() for r in result.rejects],
-        result.warnings,
-        (result.records_in, result.converted, result.derived),
-        result.continuation,
-    )
+_dump = fast_path.dump
 
 
 def _agree(doc: bytes | str, ctx: MappingContext) -> bool:
-    """Whether the fast path answered; either way ``to_canonical`` gives the checked reader's result, and a
-    payload the fast path answers is one the checked reader maps without a reject or a warning."""
-    with checked_only():
-        checked = MAPPER.to_canonical(doc, ctx)
-    answered = fusion_typed.try_work_orders(doc, ctx) is not None
-    if answered:
-        assert not checked.rejects, "the fast path answered a payload the checked reader rejects"
-        assert not checked.warnings, "the fast path answered a payload the checked reader warns about"
-    full = MAPPER.to_canonical(doc, ctx)
-    if any("event time set to the run time" in w for w in checked.warnings):  # not reproducible: no bytes
-        assert _dump(full)[1:] == _dump(checked)[1:]
-        assert len(full.events) == len(checked.events)
-    else:
-        assert _dump(full) == _dump(checked)
-    return answered
+    return fast_path.agree(MAPPER, fusion_typed, "try_work_orders", doc, ctx)
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
