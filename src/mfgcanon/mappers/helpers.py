@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, TypeVar
@@ -272,3 +272,21 @@ def continuation_of(body: object) -> str | None:
     if type(offset) is int and type(count) is int:
         return f"offset={offset + count}"
     return None
+
+
+def event_time(
+    result: MappingResult, context: MappingContext, where: str | Callable[[], str], *candidates: datetime | None
+) -> datetime:
+    """The CloudEvents ``time`` of an event: the first time the payload gives, else the context's
+    ``received_at``; only when neither exists the run time, with a warning (the output is then not
+    reproducible: set ``received_at`` in the context for byte-identical reruns)."""
+    for candidate in candidates:
+        if candidate is not None:
+            return candidate
+    if context.received_at is not None:
+        return context.received_at
+    result.warnings.append(
+        f"{where if isinstance(where, str) else where()}: no time in the payload and no received_at in the "
+        "mapping context; event time set to the run time"
+    )
+    return datetime.now(UTC)

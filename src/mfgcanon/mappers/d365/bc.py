@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ from mfgcanon.mappers._base import (
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.d365 import common as c
 from mfgcanon.mappers.helpers import continuation_of, convert, emit_checked
+from mfgcanon.mappers.helpers import event_time as payload_or_received_time
 from mfgcanon.v1.events import ProductionOrderCompleted, ProductionOrderReleased, ProductionOrderUpdated
 from mfgcanon.v1.order import OrderStatus, ProductionOrder
 
@@ -127,11 +127,7 @@ def _line(rec: c.Rec, company: str | None, ctx: MappingContext, result: MappingR
         },
         ProductionOrder,
     )
-    when = ctx.received_at
-    if when is None:
-        when = datetime.now(UTC)
-        result.warnings.append(f"order {order}/{line}: the line has no change time and no received time was given: "
-                               "event time set to the run time")
+    when = payload_or_received_time(result, ctx, f"order {order}/{line}")  # the line carries no change time
     event = c.codes(ctx, "bc", "order_event").get(status.value, "updated")
     emit_checked(result, _EVENTS[str(event)], entity, time=when)
 

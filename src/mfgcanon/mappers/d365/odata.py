@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, ClassVar
@@ -37,6 +37,7 @@ from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.d365 import common as c
 from mfgcanon.mappers.d365.mes_outcomes import event_time
 from mfgcanon.mappers.helpers import continuation_of, convert, emit_checked
+from mfgcanon.mappers.helpers import event_time as payload_or_received_time
 from mfgcanon.v1.events import (
     ProductionOrderClosed,
     ProductionOrderCompleted,
@@ -284,11 +285,7 @@ class D365ODataMapper(BaseMapper):
             ProductionOrder,
         )
         event = c.codes(ctx, "d365", "order_event").get(status.value, "updated")
-        when = ctx.received_at
-        if when is None:
-            when = datetime.now(UTC)
-            result.warnings.append(f"order {order}: the header has no change time and no received time was given: "
-                                   "event time set to the run time")
+        when = payload_or_received_time(result, ctx, f"order {order}")  # the header carries no change time
         emit_checked(result, _ORDER_EVENTS[str(event)], entity, time=when, records=1 + len(lines))
 
     # ------------------------------------------------------------------ business events

@@ -12,7 +12,7 @@ import enum
 import functools
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -322,7 +322,7 @@ class Fields:
         text = value if type(value) is str else self.s(name)
         if not text:
             return None
-        key = (text, plant)
+        key = ("instant", text, plant)  # its own key space: a unit spelled like a date must not collide
         found: datetime | None = self.memo.get(key)
         if found is None:
             moment = parse_instant(text, self.at(name))
@@ -389,16 +389,8 @@ def requested(ctx: MappingContext, external_id: str | None, state: PostingState 
             "target_system": ctx.source_system}
 
 
-def event_time(result: MappingResult, ctx: MappingContext, where: str, *candidates: datetime | None) -> datetime:
-    """An event's time: the payload's, else the context's received time; else the run time with a warning."""
-    for candidate in candidates:
-        if candidate is not None:
-            return candidate
-    if ctx.received_at is not None:
-        return ctx.received_at
-    result.warnings.append(f"{where}: no time in the payload and no received_at in the mapping context; "
-                           "event time set to the run time")
-    return datetime.now(UTC)
+event_time = helpers.event_time
+"""An event's time: the payload's, else the context's received time; else the run time with a warning."""
 
 
 def emit(result: MappingResult, event_cls: type[Any], data: Mapping[str, Any], entity_cls: type[Any],

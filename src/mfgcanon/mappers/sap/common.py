@@ -7,7 +7,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from mfgcanon.errors import MappingError, MfgcanonError, ValidationError
 from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers._data import load, table
 from mfgcanon.mappers.context import MappingContext
+from mfgcanon.mappers.helpers import event_time as event_time  # one rule for every vendor
 from mfgcanon.v1 import derive
 from mfgcanon.v1.common import ActivityKind, Quantity, StockStatus
 from mfgcanon.v1.confirmation import ProductionConfirmation
@@ -453,24 +454,6 @@ def convert(data: dict[str, Any], entity_cls: type[E]) -> E:
         return msgspec.convert(data, entity_cls)
     except (msgspec.ValidationError, ValueError, TypeError) as exc:
         raise codecs.translate(exc) from None
-
-
-def event_time(
-    result: MappingResult, context: MappingContext, where: str | Callable[[], str], *candidates: datetime | None
-) -> datetime:
-    """The CloudEvents ``time`` of an event: the first time the payload gives, else the context's
-    ``received_at``; only when neither exists the run time, with a warning (the output is then not
-    reproducible: set ``received_at`` in the context for byte-identical reruns)."""
-    for candidate in candidates:
-        if candidate is not None:
-            return candidate
-    if context.received_at is not None:
-        return context.received_at
-    result.warnings.append(
-        f"{where if isinstance(where, str) else where()}: no time in the payload and no received_at in the "
-        "mapping context; event time set to the run time"
-    )
-    return datetime.now(UTC)
 
 
 def emit_checked(
