@@ -143,3 +143,19 @@ def test_exit_found_is_unchanged_by_the_helper(invalid_records: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(invalid_records)])
     assert result.exit_code == EXIT_FOUND
     assert len(result.stdout.splitlines()) == 50
+
+
+@pytest.mark.parametrize("module", ["convert", "validate", "compat", "schemas", "mappers"])
+def test_every_command_takes_h_on_its_own(module: str) -> None:
+    """Each command carries ``-h`` itself: click caches a command's help option the first time it is built,
+    so one first run outside the group (a test, an embedding app) must not drop ``-h`` for the process."""
+    import importlib
+
+    import click
+    from click.testing import CliRunner
+
+    command = next(v for v in vars(importlib.import_module(f"mfgcanon.cli.{module}")).values()
+                   if isinstance(v, click.Command) and v.name == module)
+    result = CliRunner().invoke(command, ["-h"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output

@@ -17,6 +17,12 @@ EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+"""Every command's context settings, set on each one (not only inherited from the group): click caches a
+command's help option the first time it is asked for, so a command first run on its own would otherwise lose
+``-h`` for the rest of the process."""
+
+
 def main() -> None:
     """Console-script entry point; explains the missing extra instead of a traceback."""
     try:

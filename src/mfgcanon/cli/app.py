@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from mfgcanon.cli import EXIT_INTERNAL, EXIT_INTERRUPTED
+from mfgcanon.cli import CONTEXT_SETTINGS, EXIT_INTERNAL, EXIT_INTERRUPTED
 
 # command name -> "module:attribute"; modules are imported lazily so `mfgcanon --help` stays fast
 _COMMANDS: dict[str, str] = {
@@ -80,7 +80,7 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     ctx.exit(0)
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
               help="Show the version and the canonical schema version, then exit.")
 def cli() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from mfgcanon.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, output
+from mfgcanon.cli import CONTEXT_SETTINGS, EXIT_FOUND, EXIT_OK, EXIT_USAGE, output
 from mfgcanon.compat import (
     CompatConfig,
     Finding,
@@ -232,7 +232,7 @@ _config_option = click.option(
 )
 
 
-@click.group(name="compat")
+@click.group(name="compat", context_settings=CONTEXT_SETTINGS)
 def compat() -> None:
     """Check schema changes with schema-registry semantics (Avro and JSON Schema)."""
 

@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from mfgcanon.cli import EXIT_FOUND, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from mfgcanon.cli import CONTEXT_SETTINGS, EXIT_FOUND, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from mfgcanon.cli import output as out
 from mfgcanon.errors import ErrorCode, MfgcanonError
 
@@ -95,7 +95,7 @@ def _detect(name: str, payload: bytes) -> tuple[str | None, ErrorCode, str]:
     return None, "ambiguous_format", f"{name} matches several formats ({', '.join(found)}); pass --from"
 
 
-@click.command("convert")
+@click.command("convert", context_settings=CONTEXT_SETTINGS)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
 @click.option(
     "--from",

@@ -7,10 +7,10 @@ import warnings
 
 import click
 
-from mfgcanon.cli import EXIT_OK, output
+from mfgcanon.cli import CONTEXT_SETTINGS, EXIT_OK, output
 
 
-@click.group("mappers")
+@click.group("mappers", context_settings=CONTEXT_SETTINGS)
 def mappers() -> None:
     """Inspect the installed mappers (entry-point group mfgcanon.mappers)."""
 

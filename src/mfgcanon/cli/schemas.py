@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from mfgcanon.cli import EXIT_FOUND, EXIT_OK, output
+from mfgcanon.cli import CONTEXT_SETTINGS, EXIT_FOUND, EXIT_OK, output
 
 
-@click.group(name="schemas")
+@click.group(name="schemas", context_settings=CONTEXT_SETTINGS)
 def schemas() -> None:
     """JSON Schema 2020-12 and Avro schemas generated from the canonical model."""
 

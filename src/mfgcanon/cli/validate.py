@@ -12,7 +12,7 @@ import click
 import msgspec
 
 from mfgcanon import codecs
-from mfgcanon.cli import EXIT_FOUND, EXIT_OK, EXIT_USAGE, output
+from mfgcanon.cli import CONTEXT_SETTINGS, EXIT_FOUND, EXIT_OK, EXIT_USAGE, output
 from mfgcanon.errors import MfgcanonError
 from mfgcanon.v1 import CloudEvent
 
@@ -131,7 +131,7 @@ def _check(files: list[Path], report: _Report) -> None:
     report.by_type = dict(sorted(by_type.items()))
 
 
-@click.command()
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per invalid record; json: a versioned report document.")
