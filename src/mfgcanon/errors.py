@@ -51,6 +51,8 @@ ErrorCode = Literal[
     "plugin_error",
     "mapping_failed",
     "unresolved_reference",
+    # the Kafka backbone
+    "broker_error",
 ]
 ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
 
@@ -492,6 +494,18 @@ CODE_DOCS: Final[dict[str, CodeDoc]] = {
             "Add the key to the named `[lookups.<table>]` table of the context file, or give the context a resolver "
             "(`MappingContext(resolvers=(my_resolver,))`) that looks it up in the source system, and map the rejected"
             " records again."
+        ),
+    ),
+    "broker_error": CodeDoc(
+        cause=(
+            "The Kafka side of `mfgcanon.kafka` failed outside the data: the client library refused its "
+            "configuration, a produce or commit was not acknowledged, or the loopback mock cluster used by tests "
+            "and benchmarks could not be started."
+        ),
+        example="`librdkafka could not start a mock cluster`.",
+        fix=(
+            "Read the librdkafka error in the message; check `bootstrap.servers`, the topic and the client "
+            "configuration. For the mock cluster, install the `kafka` extra (`confluent-kafka`)."
         ),
     ),
 }

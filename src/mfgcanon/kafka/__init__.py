@@ -1,0 +1,1 @@
+"""Canonical events on Kafka (the ``kafka`` extra, built on ``confluent-kafka``)."""
