@@ -35,6 +35,7 @@ BUILTINS: dict[str, str] = {
     "d365-odata": "mfgcanon.mappers.d365:D365ODataMapper",
     "bc": "mfgcanon.mappers.d365:BcMapper",
     "b2mml": "mfgcanon.mappers.b2mml:B2mmlMapper",
+    "b2mml-json": "mfgcanon.mappers.b2mml_json:B2mmlJsonMapper",
 }
 
 # Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name
@@ -44,6 +45,7 @@ INSTALL_HINTS: dict[str, str] = {}
 EXTRAS: dict[str, tuple[frozenset[str], str]] = {
     "sap-idoc": (frozenset({"lxml"}), "sap"),
     "b2mml": (frozenset({"lxml"}), "b2mml"),
+    "b2mml-json": (frozenset({"lxml"}), "b2mml"),
 }
 """Built-in mappers that need an optional dependency: (the top-level modules, the extra that installs them)."""
 
