@@ -9,7 +9,7 @@ Writing: :meth:`B2mmlJsonMapper.write_documents` / :meth:`~B2mmlJsonMapper.from_
 for its XML documents and convert each (:func:`.convert.to_json`): whatever the B2MML writer can write, this one
 can, and it refuses what that one refuses.
 
-The version of a document without ``"@xmlns"``: its ``"@releaseID"``, else ``options.b2mml_json_version``
+The version of a document without ``"@xmlns"``: its ``"@releaseID"``, else ``[vendors.b2mml-json] version``
 (``V0401``, ``V0600``, ``V0700``, ``V0701``), else V07, the only version MESA publishes a JSON schema for.
 """
 
@@ -43,9 +43,11 @@ from mfgcanon.mappers.b2mml_json import convert
 from mfgcanon.mappers.context import MappingContext
 
 NAME = "b2mml-json"
-VERSION_OPTION = "b2mml_json_version"
-TEXT_OPTION = "b2mml_json_text"
-"""``"plain"`` (default): text-only elements are strings; ``"object"``: ``{"$": text}``, MESA's schema shape."""
+VERSION_SETTING = "version"
+"""``[vendors.b2mml-json] version``: the version of documents that do not say theirs."""
+TEXT_SETTING = "text"
+"""``[vendors.b2mml-json] text``: ``"plain"`` (default), text-only elements written as strings; ``"object"``,
+as ``{"$": text}`` (the shape of MESA's schema-generated JSON)."""
 
 _VERSIONS: Mapping[str, str] = {
     "0401": "http://www.wbf.org/xml/B2MML-V0401",
@@ -80,13 +82,13 @@ def document_namespace(root: Any, ctx: MappingContext) -> str:
     found = version_namespace(release) if release is not None else None
     if found is not None:
         return found
-    option = ctx.option(VERSION_OPTION)
+    option = ctx.vendor(NAME).get(VERSION_SETTING)
     if option is not None:
         found = version_namespace(option)
         if found is None:
             raise MappingError(
-                f"options.{VERSION_OPTION} = {option!r} names no B2MML version (V0401, V0600, V0700, V0701)",
-                code="invalid_context", path=f"options.{VERSION_OPTION}")
+                f"[vendors.{NAME}] {VERSION_SETTING} = {option!r} names no B2MML version (V0401, V0600, V0700, "
+                "V0701)", code="invalid_context", path=f"vendors.{NAME}.{VERSION_SETTING}")
         return found
     return convert.V07_NAMESPACE
 
@@ -97,15 +99,15 @@ def encode(document: Mapping[str, Any]) -> bytes:
 
 
 def xml_to_json(payload: Payload, ctx: MappingContext | None = None) -> bytes:
-    """One B2MML XML document (bytes or text) as B2MML-JSON bytes (hardened parse; ``options.b2mml_json_text``)."""
+    """One B2MML XML document (bytes or text) as B2MML-JSON bytes (hardened parse; ``[vendors.b2mml-json] text``)."""
     context = ctx or MappingContext()
     if not isinstance(payload, bytes | str):
         raise MappingError(f"B2MML XML must be bytes or text, not {type(payload).__name__}", code="type_mismatch")
     root = parse_xml(payload, max_bytes=int(context.option("max_document_bytes", DEFAULT_MAX_BYTES)))
-    style = context.option(TEXT_OPTION, "plain")
+    style = context.vendor(NAME).get(TEXT_SETTING, "plain")
     if style not in ("plain", "object"):
-        raise MappingError(f'options.{TEXT_OPTION} must be "plain" or "object", not {style!r}',
-                           code="invalid_context", path=f"options.{TEXT_OPTION}")
+        raise MappingError(f'[vendors.{NAME}] {TEXT_SETTING} must be "plain" or "object", not {style!r}',
+                           code="invalid_context", path=f"vendors.{NAME}.{TEXT_SETTING}")
     return encode(convert.to_json(root, text_objects=style == "object"))
 
 
