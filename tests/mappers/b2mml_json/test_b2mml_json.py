@@ -283,6 +283,32 @@ def test_a_float_in_parsed_json_is_refused() -> None:
         "invalid_value", "/SyncMaterialLot/DataArea/MaterialLot/Quantity/QuantityString")
 
 
+def test_nesting_too_deep_is_refused_both_ways() -> None:
+    deep: Any = "x"
+    for _ in range(convert.MAX_DEPTH + 5):
+        deep = {"A": deep}
+    with pytest.raises(MappingError) as info:
+        convert.to_tree({"SyncMaterialLot": deep})
+    assert info.value.code == "nesting_too_deep"
+    payload = json.dumps({"SyncMaterialLot": deep}).encode()
+    (reject,) = MAPPER.to_canonical(payload, CTX).rejects
+    assert reject.code in ("nesting_too_deep", "malformed_payload")
+    root = etree.Element("R")
+    el = root
+    for _ in range(convert.MAX_DEPTH + 5):
+        el = etree.SubElement(el, "A")
+    with pytest.raises(MappingError) as info:
+        convert.to_json(root)
+    assert info.value.code == "nesting_too_deep"
+
+
+def test_an_element_in_no_namespace_keeps_it() -> None:
+    xml = f'<SyncMaterialLot xmlns="{V07_NS}"><DataArea><Local xmlns="">x</Local></DataArea></SyncMaterialLot>'
+    data = convert.to_json(parse_xml(xml.encode()))
+    assert data["SyncMaterialLot"]["DataArea"]["Local"] == {"@xmlns": "", "$": "x"}
+    assert _shape(convert.to_tree(data).root) == _shape(parse_xml(xml.encode()))
+
+
 def test_locations_translate_indices_and_unresolved_tails() -> None:
     tree = convert.to_tree({"SyncX": {"DataArea": {"A": [{"B": "1"}, {"B": ["2", "3"]}]}}})
     assert tree.locate("/SyncX/DataArea/A[2]/B[2]") == "/SyncX/DataArea/A/1/B/1"
@@ -355,6 +381,9 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | 
                 max_size=12)
 
 
+_SPACES = st.sampled_from([f"{{{V07_NS}}}", f"{{{V07_NS}}}", "", "{urn:ext}"])
+
+
 @st.composite
 def _trees(draw: st.DrawFn, depth: int = 0) -> Any:
     el = etree.Element(f"{{{V07_NS}}}{draw(_NAMES)}")
@@ -362,9 +391,10 @@ def _trees(draw: st.DrawFn, depth: int = 0) -> Any:
         el.set(attribute, draw(_TEXT))
     if depth < 3 and draw(st.booleans()):
         for name in draw(st.lists(_NAMES, unique=True, max_size=3)):
+            space = draw(_SPACES)
             for _ in range(draw(st.integers(1, 3))):
                 child = draw(_trees(depth + 1))
-                child.tag = f"{{{V07_NS}}}{name}"
+                child.tag = f"{space}{name}"
                 el.append(child)
         if draw(st.booleans()):
             el.text = draw(_TEXT.filter(lambda t: t.strip() != ""))

@@ -44,6 +44,8 @@ TEXT = "$"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _XMLNS = "xmlns"
 _PREFIX = re.compile(r"^[A-Za-z_][\w.-]*$")
+MAX_DEPTH = 256
+"""Elements nested deeper are refused (``nesting_too_deep``), both ways: libxml2's own default limit."""
 
 Steps = tuple[tuple[str, int], ...]
 """An element's place as (local name, 0-based position among same-named siblings) from the root: what an XPath
@@ -69,7 +71,7 @@ def to_json(root: Any, *, text_objects: bool = False) -> dict[str, Any]:
     its ``IdentifierType`` / ``CodeType`` leaves) instead of the plain string."""
     namespace = _namespace(root.tag)
     writer = _Writer(namespace, repeatable(namespace), text_objects, _prefixes(root))
-    value = writer.element(root, "")
+    value = writer.element(root, "", namespace, 0)
     if not isinstance(value, dict):
         value = {} if value is None else {TEXT: value}
     head: dict[str, Any] = {}
@@ -104,10 +106,11 @@ class _Writer:
     used: dict[str, str] = field(default_factory=dict)
     """Foreign namespaces written, URI -> prefix (declared on the root object)."""
 
-    def name(self, clark: str, *, attribute: bool) -> str:
+    def name(self, clark: str, *, attribute: bool, default: str = "") -> str:
+        """The JSON key of an element (``default``: the namespace its unprefixed name is in) or attribute."""
         uri = _namespace(clark)
         local = local_name(clark)
-        if not uri or (uri == self.namespace and not attribute):
+        if not uri or (uri == default and not attribute):
             return local
         if uri == _XML_NS:
             return f"xml:{local}"
@@ -118,7 +121,13 @@ class _Writer:
         self.used[uri] = prefix
         return f"{prefix}:{local}"
 
-    def element(self, el: Any, where: str) -> Any:
+    def element(self, el: Any, where: str, default: str, depth: int) -> Any:
+        """One element's JSON value; ``default`` is the namespace of unprefixed names around it."""
+        if depth > MAX_DEPTH:
+            raise MappingError(f"elements nested deeper than {MAX_DEPTH}", code="nesting_too_deep", path=where or "/")
+        redeclare = _namespace(el.tag) == "" and default != ""
+        if redeclare:
+            default = ""  # an element in no namespace inside a namespaced one: "@xmlns": "" says so
         children = [c for c in el if isinstance(c.tag, str)]
         for child in el:
             if child.tail is not None and child.tail.strip():
@@ -129,6 +138,8 @@ class _Writer:
         text = el.text
         if children and (text is None or not text.strip()):
             text = None  # indentation between child elements
+        if redeclare:
+            attributes = {"@" + _XMLNS: "", **attributes}
         if not attributes and not children:
             return {TEXT: text} if self.text_objects and text is not None else text
         out: dict[str, Any] = dict(attributes)
@@ -138,14 +149,14 @@ class _Writer:
         previous: str | None = None
         parent = local_name(el.tag)
         for child in children:
-            key = self.name(child.tag, attribute=False)
+            key = self.name(child.tag, attribute=False, default=default)
             if key in groups and key != previous:
                 raise MappingError(
                     f"<{key}> occurs again after other elements: B2MML-JSON keeps one array per name, so the "
                     "interleaving would be lost", code="unmappable_value", path=f"{where}/{pointer_token(key)}")
             items = groups.setdefault(key, [])
             index = len(items)
-            items.append(self.element(child, f"{where}/{pointer_token(key)}/{index}"))
+            items.append(self.element(child, f"{where}/{pointer_token(key)}/{index}", default, depth + 1))
             previous = key
         for key, items in groups.items():
             if len(items) > 1 or key in self.arrays.get(parent, ()):
@@ -163,8 +174,6 @@ class Tree:
     root: Any
     pointers: dict[Steps, str]
     """Element steps -> the element's JSON Pointer."""
-    values: dict[Steps, Any]
-    """Element steps -> the JSON value the element was built from (a reject's payload)."""
 
     def locate(self, xpath: str) -> str:
         """A location the XML reader reported (``/Root/A/B[2]/C``, possibly with a `` (canonical ...)`` tail) as
@@ -192,20 +201,6 @@ class Tree:
         located = out if not tail else out.rstrip("/") + "/" + "/".join(tail)
         return located + sep + rest
 
-    def value(self, xpath: str) -> tuple[bool, Any]:
-        """The JSON value of the deepest element an XPath names (``(False, None)`` when it names none)."""
-        steps: list[tuple[str, int]] = []
-        best: tuple[bool, Any] = (False, None)
-        for part in xpath.partition(" ")[0].strip("/").split("/"):
-            match = re.fullmatch(r"([^\[\]]+)(?:\[(\d+)\])?", part)
-            if match is None:
-                break
-            steps.append((match.group(1), int(match.group(2) or 1) - 1))
-            if tuple(steps) not in self.values:
-                break
-            best = (True, self.values[tuple(steps)])
-        return best
-
 
 def to_tree(document: Any, *, namespace: str | None = None) -> Tree:
     """A decoded B2MML-JSON document as an lxml element tree. ``namespace`` is the root namespace for a document
@@ -223,8 +218,11 @@ def to_tree(document: Any, *, namespace: str | None = None) -> Tree:
     if not isinstance(key, str):
         raise MappingError("the root key must be text", code="malformed_payload", path="/")
     builder = _Builder(namespace or "")
-    root = builder.build(None, key, document[key], f"/{pointer_token(key)}", {}, ())
-    return Tree(root, builder.pointers, builder.values)
+    try:
+        root = builder.build(None, key, document[key], f"/{pointer_token(key)}", {}, ())
+    except RecursionError:
+        raise MappingError("JSON nested too deeply", code="nesting_too_deep", path="/") from None
+    return Tree(root, builder.pointers)
 
 
 def _kind(value: Any) -> str:
@@ -265,9 +263,10 @@ def scalar_text(value: Any, path: str) -> str | None:
 class _Builder:
     default: str
     pointers: dict[Steps, str] = field(default_factory=dict)
-    values: dict[Steps, Any] = field(default_factory=dict)
 
     def build(self, parent: Any, key: str, value: Any, where: str, scope: Mapping[str, str], steps: Steps) -> Any:
+        if len(steps) > MAX_DEPTH:
+            raise MappingError(f"elements nested deeper than {MAX_DEPTH}", code="nesting_too_deep", path=where)
         declared = dict(scope)
         if isinstance(value, Mapping):
             for name, uri in value.items():
@@ -290,7 +289,6 @@ class _Builder:
             raise MappingError(f"{key!r} is no XML element name: {exc}", code="invalid_value", path=where) from None
         own = steps if parent is not None else ((local_name(tag), 0),)
         self.pointers[own] = where
-        self.values[own] = value
         if not isinstance(value, Mapping):
             _set_text(el, scalar_text(value, where), where)
             return el
