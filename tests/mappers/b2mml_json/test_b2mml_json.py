@@ -283,6 +283,15 @@ def test_a_float_in_parsed_json_is_refused() -> None:
         "invalid_value", "/SyncMaterialLot/DataArea/MaterialLot/Quantity/QuantityString")
 
 
+def test_warnings_name_json_pointers() -> None:
+    result = MAPPER.to_canonical(_json(courbon("PES-20121229115825-53107.xml")), CTX)
+    (warning,) = result.warnings
+    assert warning.startswith(
+        "/SyncProductionPerformance/DataArea/ProductionPerformance/0/ProductionResponse/0/SegmentResponse/0: no order")
+    assert MAPPER.to_canonical(b'{"GetMaterialLot": {"DataArea": {}}}', CTX).warnings == [
+        "/GetMaterialLot: Get is a query for data, it carries none: no events"]
+
+
 def test_nesting_too_deep_is_refused_both_ways() -> None:
     deep: Any = "x"
     for _ in range(convert.MAX_DEPTH + 5):

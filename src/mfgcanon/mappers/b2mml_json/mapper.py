@@ -61,7 +61,9 @@ _SNIFF = re.compile(
     rf"""^\s*\{{\s*(?:"\$schema"\s*:\s*"(?:[^"\\]|\\.)*"\s*,\s*)?"{_VERB_NOUN}"\s*:\s*\{{"""
 )
 _ROOT_KEY = re.compile(rf"^{_VERB_NOUN}$")
-_XPATH = re.compile(r"(?<![\w\]])/[A-Za-z_][\w.:-]*(?:\[\d+\])?(?:/[A-Za-z_][\w.:-]*(?:\[\d+\])?)*")
+_STEP = r"/[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?(?:\[\d+\])?"
+_XPATH = re.compile(rf"(?<![\w\]]){_STEP}(?:{_STEP})*")
+"""An XPath in a warning's text (``/A/B[2]/C: ...``; the colon after it is no prefix)."""
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 _SHORT = reprlib.Repr()
