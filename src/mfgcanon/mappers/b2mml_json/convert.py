@@ -43,6 +43,7 @@ SCHEMA_KEY = "$schema"
 TEXT = "$"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _XMLNS = "xmlns"
+_XML_PREFIX = "xml"
 _PREFIX = re.compile(r"^[A-Za-z_][\w.-]*$")
 MAX_DEPTH = 256
 """Elements nested deeper are refused (``nesting_too_deep``), both ways: libxml2's own default limit."""
@@ -71,7 +72,7 @@ def to_json(root: Any, *, text_objects: bool = False) -> dict[str, Any]:
     its ``IdentifierType`` / ``CodeType`` leaves) instead of the plain string."""
     namespace = _namespace(root.tag)
     writer = _Writer(namespace, repeatable(namespace), text_objects, _prefixes(root))
-    value = writer.element(root, "", namespace, 0)
+    value = writer.element(root, f"/{pointer_token(local_name(root.tag))}", namespace, 0)
     if not isinstance(value, dict):
         value = {} if value is None else {TEXT: value}
     head: dict[str, Any] = {}
@@ -114,9 +115,13 @@ class _Writer:
             return local
         if uri == _XML_NS:
             return f"xml:{local}"
-        prefix = self.prefixes.get(uri)
-        if prefix is None or prefix == _XMLNS:
-            prefix = f"ns{len(self.prefixes) + 1}"
+        prefix = self.used.get(uri) or self.prefixes.get(uri)
+        taken = {p for u, p in self.used.items() if u != uri}
+        if prefix is None or prefix.lower().startswith(_XML_PREFIX) or prefix in taken:
+            number = 1
+            while f"ns{number}" in taken or f"ns{number}" in self.prefixes.values():
+                number += 1
+            prefix = f"ns{number}"  # two namespaces under one prefix (in different scopes) get one each
             self.prefixes[uri] = prefix
         self.used[uri] = prefix
         return f"{prefix}:{local}"
@@ -124,7 +129,7 @@ class _Writer:
     def element(self, el: Any, where: str, default: str, depth: int) -> Any:
         """One element's JSON value; ``default`` is the namespace of unprefixed names around it."""
         if depth > MAX_DEPTH:
-            raise MappingError(f"elements nested deeper than {MAX_DEPTH}", code="nesting_too_deep", path=where or "/")
+            raise MappingError(f"elements nested deeper than {MAX_DEPTH}", code="nesting_too_deep", path=where)
         redeclare = _namespace(el.tag) == "" and default != ""
         if redeclare:
             default = ""  # an element in no namespace inside a namespaced one: "@xmlns": "" says so
@@ -133,7 +138,7 @@ class _Writer:
             if child.tail is not None and child.tail.strip():
                 raise MappingError(
                     f"mixed content (text {child.tail.strip()[:40]!r} after <{local_name(child.tag)}>) has no "
-                    "B2MML-JSON form", code="unmappable_value", path=where or "/")
+                    "B2MML-JSON form", code="unmappable_value", path=where)
         attributes = {"@" + self.name(k, attribute=True): v for k, v in el.attrib.items()}
         text = el.text
         if children and (text is None or not text.strip()):
