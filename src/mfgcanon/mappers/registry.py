@@ -36,6 +36,7 @@ BUILTINS: dict[str, str] = {
     "bc": "mfgcanon.mappers.d365:BcMapper",
     "b2mml": "mfgcanon.mappers.b2mml:B2mmlMapper",
     "b2mml-json": "mfgcanon.mappers.b2mml_json:B2mmlJsonMapper",
+    "proficy-pa": "mfgcanon.mappers.proficy:ProficyPaMapper",
 }
 
 # Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name
