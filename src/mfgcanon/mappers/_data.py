@@ -91,6 +91,13 @@ FIELD_MAPS = {
     ("b2mml", "ProductionSchedule"): "b2mml/schedule_fields.toml",
     ("b2mml", "MaterialDefinition"): "b2mml/material_fields.toml",
     ("b2mml", "MaterialLot"): "b2mml/lot_fields.toml",
+    ("proficy-pa", "WOID"): "proficy/woid_fields.toml",
+    ("proficy-pa", "POID"): "proficy/poid_fields.toml",
+    ("proficy-pa", "MMID"): "proficy/mmid_fields.toml",
+    ("proficy-pa", "MLID"): "proficy/mlid_fields.toml",
+    ("proficy-pa", "OperationCompletedEvent"): "proficy/operation_completed_fields.toml",
+    ("proficy-pa", "ClockOffEvent"): "proficy/clock_off_fields.toml",
+    ("proficy-pa", "MaterialLotStatusChangedEvent"): "proficy/lot_status_changed_fields.toml",
 }
 """Which field map describes which (mapper, message): the files are listed in mappings/README.md."""
 
@@ -152,6 +159,12 @@ TRANSFORMS = frozenset(
         "final_state",  # SegmentState -> is_final (b2mml/codes.toml [final_state])
         "material_use",  # MaterialUse -> MaterialUse / MovementType (b2mml/codes.toml [material_use])
         "lot_status",  # Status / Disposition -> LotStatus (b2mml/codes.toml [lot_status])
+        # Proficy Plant Applications (mappings/proficy/)
+        "locale_instant",  # ISO 8601, else a locale date string in [vendors.proficy-pa] date_order; naive: plant zone
+        "material_quantity",  # a number in the material's base unit ([lookups.proficy_material_units])
+        "pa_order_status",  # WOID / POID status -> OrderStatus (proficy/codes.toml [order_status])
+        "pa_lot_status",  # lot status -> LotStatus (proficy/codes.toml [lot_status])
+        "pa_property",  # the propertyValues entry named by `property`, through [property_map]
     }
 )
 """The transform names a field map may use (each one a reader of the mappers)."""

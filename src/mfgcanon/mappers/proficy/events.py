@@ -130,7 +130,7 @@ def operation_completed(f: Fields, raw: Mapping[str, Any], result: MappingResult
         "plant": plant,
         "status": rd.code(f.ctx, "operation_status", status_raw) or ("completed" if status_raw is None else "other"),
         "status_source_code": status_raw or OPERATION_COMPLETED,
-        "changed_at": ended or time,
+        "changed_at": rd.business_time(f.ctx, o.at("endTime"), ended, _published(f, plant)),
         "work_center_id": o.s("unitName"),
         "personnel_ids": [by] if by else [],
         "source": src,
@@ -224,7 +224,7 @@ def rule_of(f: Fields, status: str) -> str:
     rule = rd.code(f.ctx, "lot_status_rule", status) or "lot_status"
     if rule not in RULES:
         raise MappingError(f'[codes."proficy.lot_status_rule"] {status!r} = {rule!r}: the rule is one of '
-                           f"{', '.join(RULES)}", code="invalid_context", path="codes.proficy.lot_status_rule")
+                           f"{', '.join(RULES)}", code="invalid_context", path=f.at("status"))
     return rule
 
 
@@ -235,8 +235,7 @@ def _lot_status(top: Fields, f: Fields, raw: Mapping[str, Any], result: MappingR
     material_id, lot_id = lot["material_id"], lot["lot_id"]
     unit_name = f.s("productionUnit")
     plant = lot["plant"]
-    published = _published(top, plant)
-    time = helpers.event_time(result, f.ctx, f.p or "/", published)
+    time = rd.business_time(f.ctx, top.at("publishedDate"), _published(top, plant))
     key = rd.digest({"event": top.d.get("publishedDate"), "lot": raw})
     src = rd.source(f.ctx, LOT_STATUS_CHANGED, key, f"{material_id}/{lot_id}")
     by = top.s("publishedBy") or f.s("changedBy")

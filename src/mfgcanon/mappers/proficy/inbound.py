@@ -245,7 +245,7 @@ def _status_only(f: Fields, order_id: str, plant: str | None, status: str | None
         "plant": plant,
         "status": status,
         "status_source_code": raw_status,
-        "changed_at": time,
+        "changed_at": rd.business_time(f.ctx, f.at("status")),
         "properties": [p for p in (rd.prop("plannedStartDate", dates["planned_start_at"], "datetime"),
                                    rd.prop("plannedEndDate", dates["planned_end_at"], "datetime")) if p],
         "source": src,

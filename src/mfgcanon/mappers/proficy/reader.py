@@ -49,10 +49,11 @@ def code(ctx: MappingContext, list_name: str, value: str | None) -> str | None:
         return None
     entries = helpers.code_list(ctx, f"proficy.{list_name}", CODES, list_name)
     wanted = fold(value)
-    for key, target in entries.items():
+    found = None
+    for key, target in entries.items():  # the last match wins: the context's entries come after the packaged ones
         if fold(str(key)) == wanted:
-            return str(target)
-    return None
+            found = str(target)
+    return found
 
 
 def units_table() -> Mapping[str, str]:
@@ -212,6 +213,19 @@ def instant(text: str, ctx: MappingContext, plant: str | None, *, path: str | No
     except ValueError:
         moment = _locale(text.strip(), ctx, path)
     return helpers.to_utc(moment, ctx, plant=plant, path=path)
+
+
+def business_time(ctx: MappingContext, path: str, *candidates: datetime | None) -> datetime:
+    """A time the entity itself records (a status change's ``changed_at``, a hold's ``placed_at``): the first
+    time the payload gives, else the context's ``received_at``; neither is ``missing_field``, never the run time
+    (which would make the same payload two different facts)."""
+    for candidate in candidates:
+        if candidate is not None:
+            return candidate
+    if ctx.received_at is not None:
+        return ctx.received_at
+    raise MappingError("no time in the payload and no received_at (transport metadata or the context): the time of "
+                       "the change is not invented", code="missing_field", path=path)
 
 
 def _locale(text: str, ctx: MappingContext, path: str | None) -> datetime:
