@@ -382,6 +382,15 @@ def test_event_ids_change_with_the_content_not_with_a_resend() -> None:
     assert first.id != changed.id
 
 
+def test_the_kafka_consumer_is_no_part_of_an_event_id() -> None:
+    doc = sample_json("event_operation_completed.json")
+    first = [e.id for e in _run(doc).events]
+    doc["kafkaConsumerId"] = "erp-export-2"
+    assert [e.id for e in _run(doc).events] == first
+    doc["operationInfo"]["completedQuantity"] = 11
+    assert [e.id for e in _run(doc).events] != first
+
+
 # Property tests -------------------------------------------------------------------------------------------------
 _NUMBER = st.decimals(min_value=0, max_value=Decimal("1E12"), places=3, allow_nan=False, allow_infinity=False)
 

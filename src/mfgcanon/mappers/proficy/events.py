@@ -61,6 +61,15 @@ def kind_of(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+TRANSPORT = frozenset({"kafkaConsumerId"})
+"""Fields of an event that say how it travelled, not what happened: left out of its id (the same completion read
+by two consumers is one fact)."""
+
+
+def _key(raw: Mapping[str, Any]) -> str:
+    return rd.digest({k: v for k, v in raw.items() if k not in TRANSPORT})
+
+
 def _published(f: Fields, plant: str | None) -> datetime | None:
     return f.instant("publishedDate", plant)
 
@@ -99,7 +108,7 @@ def operation_completed(f: Fields, raw: Mapping[str, Any], result: MappingResult
                            path=o.at("unitOfMeasure"))
     started, ended = o.instant("startTime", plant), o.instant("endTime", plant)
     time = helpers.event_time(result, f.ctx, f.p or "/", _published(f, plant), ended)
-    key = rd.digest(raw)
+    key = _key(raw)
     src = rd.source(f.ctx, OPERATION_COMPLETED, key, f"{order_id}/{operation}")
     if o.d.get("billOfMaterials"):
         result.warnings.append(f"{o.at('billOfMaterials')}: the consumed BOM items of an operation completion are "
@@ -154,7 +163,7 @@ def clock(f: Fields, raw: Mapping[str, Any], result: MappingResult, kind: str) -
     plant = rd.plant(f.ctx, line or f.s("unitName"), order=order_id, path=f.at("productionLine"))
     operator = f.s("operatorName")
     on = f.instant("clockedOnTime", plant)
-    key = rd.digest(raw)
+    key = _key(raw)
     src = rd.source(f.ctx, kind, key, f"{order_id}/{operation}")
     props = _lots(f) + [p for p in (rd.prop("laborType", f.s("laborType")),) if p]
     if kind == CLOCK_ON:
