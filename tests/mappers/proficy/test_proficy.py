@@ -1,7 +1,7 @@
 """proficy-pa: the contract suite over the composed samples, each document family and event, the quirks
 (``schemaVersion`` differences, locale date strings, units and plants from the context, partial POID updates,
-the text "null"), the per-connection hold / scrap / nonconformance rule, rejects with JSON pointers, and
-property tests (bounded)."""
+the text "null"), the per-connection hold / scrap / nonconformance rule, rejects with JSON pointers, writing import
+documents back (and what they cannot hold refused), and property tests (bounded)."""
 
 from __future__ import annotations
 
@@ -452,3 +452,82 @@ def test_any_value_in_any_field_is_mapped_or_rejected(value: Any, name: str, dat
     holder[key] = value
     result = _run(doc)
     assert all(r.code != "mapping_failed" for r in result.rejects), [r.to_dict() for r in result.rejects]
+
+
+# Writing: canonical -> import documents ------------------------------------------------------------------------
+def _round(entities: list[Any]) -> list[Any]:
+    """Written and read back (the written documents are parsed JSON holding Decimals: read as they are)."""
+    result = MAPPER.to_canonical(MAPPER.from_canonical(entities, RCTX), RCTX)
+    result.assert_balanced()
+    assert not result.rejects, [r.to_dict() for r in result.rejects]
+    return [e.data for e in result.events]
+
+
+def test_work_order_written_as_woid_reads_back_with_its_values() -> None:
+    (order,) = _data(sample("woid_v11_work_order.json"))
+    (kind, doc), = [(d.kind, d.payload) for d in MAPPER.write_documents([order], RCTX)]
+    assert kind == "WOID"
+    assert (doc["schemaVersion"], doc["plannedQuantity"], doc["plannedLineName"], doc["status"]) == (
+        11, 30, "Bikes_Assembly_Line", "Pending")
+    (back,) = _round([order])
+    for name in ("order_id", "plant", "material_id", "planned_quantity", "planned_start_at", "planned_end_at",
+                 "priority", "routing_id", "target_lot_id", "operations", "material_requirements"):
+        assert getattr(back, name) == getattr(order, name), name
+    assert sorted(p.name for p in back.properties) == sorted(p.name for p in order.properties)
+
+
+def test_process_orders_written_as_poid_full_and_partial() -> None:
+    (full,) = _data(sample("poid_v5_process_order.json"))
+    (doc,) = [d.payload for d in MAPPER.write_documents([full], RCTX)]
+    assert (doc["schemaVersion"], doc["bomFormulation"], doc["path"]) == (3, "JUICE-FORMULA-A", "Path1")
+    (back,) = _round([full])
+    assert (back.bom_id, back.planned_quantity.value, back.planned_quantity.uom, back.partial_fields) == (
+        full.bom_id, full.planned_quantity.value, full.planned_quantity.uom, [])
+    (update,) = _data(sample("poid_v4_update.json"))
+    (doc,) = [d.payload for d in MAPPER.write_documents([update], RCTX)]
+    assert (doc["schemaVersion"], doc["status"], doc["producedMaterialName"]) == (4, None, None)
+    (back,) = _round([update])
+    assert sorted(back.partial_fields) == sorted(update.partial_fields)
+
+
+def test_writing_refuses_what_the_document_cannot_hold() -> None:
+    (order,) = _data(sample("poid_v5_process_order.json"))
+    in_ml = ProductionOrder(**{**{f: getattr(order, f) for f in order.__struct_fields__},
+                               "planned_quantity": order.planned_quantity.__class__(value=Decimal(5), uom="MLT")})
+    with pytest.raises(MappingError) as unit:
+        MAPPER.write_documents([in_ml], RCTX)
+    assert (unit.value.code, unit.value.path) == ("unmappable_value", "planned_quantity")
+    (update,) = _data(sample("poid_v4_update.json"))
+    no_quantity = msgspec_replace(update, partial_fields=["order_id", "plant", "material_id", "planned_start_at"])
+    with pytest.raises(MappingError) as partial:
+        MAPPER.write_documents([no_quantity], RCTX)
+    assert partial.value.code == "unmappable_value"
+    (woid,) = _data(sample("woid_v11_work_order.json"))
+    with pytest.raises(MappingError) as bom:
+        MAPPER.write_documents([msgspec_replace(woid, bom_id="B1")], RCTX)
+    assert bom.value.path == "bom_id"
+
+
+def test_materials_and_lots_written_and_read_back() -> None:
+    (material,) = _data(sample("mmid_v4_material.json"))
+    (doc,) = [d.payload for d in MAPPER.write_documents([material], RCTX)]
+    assert doc["material"]["propertyValues"][0] == {"propertyName": "UNITOFMEASURE", "propertyValue": "EA"}
+    (back,) = _round([material])
+    assert back.base_uom == material.base_uom
+    assert back.revision == material.revision
+    lots = _data(sample("mlid_v3_material_lots.json"))
+    documents = MAPPER.write_documents(lots, RCTX)
+    assert [(d.kind, d.payload["schemaVersion"]) for d in documents] == [("MLID", 4)]  # one lot is partial
+    receiver, produced = _round(lots)
+    assert (receiver.supplier_id, receiver.origin, receiver.plant) == ("V-10023", LotOrigin.PURCHASED, "NJ01")
+    assert produced.producing_order_id == "PO-JUICE-4711"
+    assert [s.quantity for s in receiver.sub_lots] == [s.quantity for s in lots[0].sub_lots]
+    full = _data(json.dumps({**sample_json("mlid_v3_material_lots.json"),
+                             "materialLot": sample_json("mlid_v3_material_lots.json")["materialLot"][:1]}))
+    assert MAPPER.write_documents(full, RCTX)[0].payload["schemaVersion"] == 3
+
+
+def msgspec_replace(entity: Any, **changes: Any) -> Any:
+    import msgspec
+
+    return msgspec.structs.replace(entity, **changes)

@@ -1,7 +1,9 @@
 """The GE Proficy Plant Applications mapper (``proficy-pa``): the ERP import documents (WOID, POID, MMID, MLID)
-and the ERP export events read into canonical events (:mod:`.mapper`). Inbound only in this version.
+and the ERP export events read into canonical events, and canonical orders, materials and lots written as import
+documents (:mod:`.mapper`).
 
-The mapper dispatches to :mod:`.inbound` (import documents) and :mod:`.events` (export events) over the shared
+The mapper dispatches to :mod:`.inbound` (import documents), :mod:`.events` (export events) and :mod:`.writer`
+(canonical -> import documents) over the shared
 :mod:`.reader` (schema versions, ISO and locale dates, units and plants from the context, code lists); its code
 lists and field maps are in ``mappings/proficy/``.
 

@@ -1,7 +1,6 @@
-"""GE Proficy Plant Applications JSON -> canonical events (mapper ``proficy-pa``).
+"""GE Proficy Plant Applications JSON <-> canonical events (mapper ``proficy-pa``).
 
-Inbound only in this version (Plant Applications -> canonical); writing canonical values as PA import documents
-is not done yet. Read:
+Read (Plant Applications -> canonical):
 
 * the ERP import documents, as posted to the ERP Import service or stored in
   ``erp_integration_inbound_messages``: work orders (WOID, schema 3-11), process orders (POID, 1-5, partial
@@ -10,6 +9,9 @@ is not done yet. Read:
 * the ERP export events, as written to the outbound tables or the Kafka topics: ``OperationCompletedEvent``,
   ``ClockOnEvent`` / ``ClockOffEvent``, ``MaterialLotStatusChangedEvent`` -> confirmations, operation status
   changes, labor activity times, scrap, holds and nonconformances (:mod:`.events`).
+
+Written (canonical -> PA, :mod:`.writer`): production orders as WOIDs or POIDs (partial orders as POID updates),
+materials as MMIDs, lots as one MLID; the export events are facts PA reports and are not written.
 
 A payload is one document or event, a JSON array of them, or an integration table row
 (``{"Message_Type" | "Event_Type": ..., "Message": <the JSON, as text or object>}``). One record is one document,
@@ -20,16 +22,24 @@ its JSON pointer.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from mfgcanon.errors import MappingError
-from mfgcanon.mappers._base import BaseMapper, MappingResult, Payload, PayloadMeta, effective_meta, stamp_meta
+from mfgcanon.mappers._base import (
+    BaseMapper,
+    Document,
+    MappingResult,
+    Payload,
+    PayloadMeta,
+    effective_meta,
+    stamp_meta,
+)
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.d365 import common as c
 from mfgcanon.mappers.helpers import decode_json
 from mfgcanon.mappers.proficy import events as ev
-from mfgcanon.mappers.proficy import inbound
+from mfgcanon.mappers.proficy import inbound, writer
 from mfgcanon.mappers.proficy import reader as rd
 from mfgcanon.mappers.proficy.reader import Fields
 from mfgcanon.v1.events import (
@@ -47,6 +57,9 @@ from mfgcanon.v1.events import (
     ProductionOrderUpdated,
     QualityHoldPlaced,
 )
+from mfgcanon.v1.lot import MaterialLot
+from mfgcanon.v1.material import Material
+from mfgcanon.v1.order import ProductionOrder
 
 NAME = rd.NAME
 
@@ -89,18 +102,19 @@ def _looks(data: object) -> bool:
 
 
 class ProficyPaMapper(BaseMapper):
-    """GE Proficy Plant Applications: WOID/POID/MMID/MLID import documents and the export events, in."""
+    """GE Proficy Plant Applications: WOID/POID/MMID/MLID import documents in and out, the export events in."""
 
     name: ClassVar[str] = NAME
     description: ClassVar[str] = (
         "GE Proficy Plant Applications JSON: work order, process order, material and material lot import documents "
-        "(schemaVersion-aware) and OperationCompleted, ClockOn/Off, MaterialLotStatusChanged events in"
+        "(schemaVersion-aware) in and out; OperationCompleted, ClockOn/Off, MaterialLotStatusChanged events in"
     )
     produces: ClassVar[tuple[type[Any], ...]] = (
         ProductionOrderReleased, ProductionOrderUpdated, ProductionOrderCompleted, ProductionOrderClosed,
         ProductionOrderCancelled, ProductionOrderStatusChanged, MaterialUpserted, LotUpserted, ProductionConfirmed,
         OperationStatusChanged, MaterialScrapped, QualityHoldPlaced, NonconformanceReported,
     )
+    accepts: ClassVar[tuple[type[Any], ...]] = (ProductionOrder, Material, MaterialLot)
 
     def sniff(self, payload: Payload) -> bool:
         data = c.json_head(payload)
@@ -184,6 +198,18 @@ class ProficyPaMapper(BaseMapper):
                 ev.lot_status_changed(f, body, result, each)
         except MappingError as exc:
             c.reject(result, NAME, exc.code, exc.message, exc.path or here.pointer, raw)
+
+
+    # ------------------------------------------------------------------ outbound (canonical -> import documents)
+    def write_documents(self, items: Iterable[Any], context: MappingContext | None = None) -> list[Document]:
+        """One import document per order and material, one MLID for all lots (:mod:`.writer`)."""
+        return [Document(kind, body) for kind, body in writer.documents(items, context or MappingContext())]
+
+    def from_canonical(self, items: Iterable[Any], context: MappingContext | None = None) -> Any:
+        """The documents of :meth:`write_documents`: one as an object, several as a JSON array (which
+        :meth:`to_canonical` reads back)."""
+        payloads = [document.payload for document in self.write_documents(items, context)]
+        return payloads[0] if len(payloads) == 1 else payloads
 
 
 _SINGLE: dict[str, Callable[[Fields, Mapping[str, Any], MappingResult], None]] = {
