@@ -35,6 +35,7 @@ BUILTINS: dict[str, str] = {
     "d365-odata": "mfgcanon.mappers.d365:D365ODataMapper",
     "bc": "mfgcanon.mappers.d365:BcMapper",
     "b2mml": "mfgcanon.mappers.b2mml:B2mmlMapper",
+    "tulip": "mfgcanon.mappers.tulip:TulipMapper",
 }
 
 # Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name
