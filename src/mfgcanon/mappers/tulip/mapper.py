@@ -7,7 +7,8 @@ batches). A bare record's table is ``[vendors.tulip] table``, else the one table
 | table kind | canonical |
 |---|---|
 | ``work_orders`` | ``ProductionOrder`` (released / completed / closed / cancelled / updated by status) |
-| ``defects`` | ``Nonconformance`` (defect); disposition scrap with a quantity also a scrap ``MaterialMovement`` |
+| ``defects`` | ``Nonconformance`` (defect); with ``scrap_from_defects``, disposition scrap and a quantity also a
+  scrap ``MaterialMovement`` |
 | ``inventory`` | ``InventoryBalance`` (the record id is the lot) |
 | ``station_activity`` | ``EquipmentStateChange`` |
 
@@ -53,8 +54,8 @@ from mfgcanon.v1.inventory import InventoryBalance
 from mfgcanon.v1.order import ProductionOrder
 from mfgcanon.v1.quality import Nonconformance
 
-_KIND_OF = {ProductionOrder: "work_orders", Nonconformance: "defects", InventoryBalance: "inventory",
-            EquipmentStateChange: "station_activity"}
+_KIND_OF: dict[type[Any], str] = {ProductionOrder: "work_orders", Nonconformance: "defects",
+                                  InventoryBalance: "inventory", EquipmentStateChange: "station_activity"}
 
 
 def _fragment(data: Any) -> str:
@@ -168,7 +169,7 @@ class TulipMapper(BaseMapper):
             if not plant:
                 raise MappingError(f'table {table.table_id} has no plant: set plant in [vendors.tulip.tables."'
                                    f'{table.table_id}"] or [vendors.tulip]', code="missing_field", path=at or "/")
-            rec = r.Record(table, raw, at, ctx, str(plant))
+            rec = r.Record(table, raw, at, ctx, str(plant), tables.scrap_from_defects)
             plant_field = rec.text("plant")
             if plant_field is not None:
                 rec = dataclasses.replace(rec, plant=plant_field)
@@ -184,7 +185,7 @@ class TulipMapper(BaseMapper):
         batches: dict[str, list[dict[str, Any]]] = {}
         for item in items:
             entity = getattr(item, "data", item)
-            kind = _KIND_OF.get(type(entity))
+            kind = _KIND_OF.get(type(entity))  # exact types: a subclass is not a table kind
             if kind is None:
                 raise MappingError(f"{NAME} cannot write a {type(entity).__name__}", code="unmappable_value")
             table = tables.of_kind(kind)

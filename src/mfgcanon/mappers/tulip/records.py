@@ -21,7 +21,7 @@ from mfgcanon.errors import MappingError
 from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.helpers import code_list, convert, decimal_of, emit_checked, event_time, resolve_unit, to_utc
-from mfgcanon.mappers.tulip.tables import CODE, INSTANT, KEY_OF, NAME, PROPERTY, QUANTITY, STATUSES, VOCABULARY, Table
+from mfgcanon.mappers.tulip.tables import CODE, INSTANT, KEY_OF, PROPERTY, QUANTITY, STATUSES, VOCABULARY, Table
 from mfgcanon.v1.equipment import EquipmentStateChange
 from mfgcanon.v1.events import (
     EquipmentStateChanged,
@@ -69,6 +69,7 @@ class Record:
     at: str
     ctx: MappingContext
     plant: str
+    scrap: bool = False  # [vendors.tulip] scrap_from_defects
 
     def field(self, key: str) -> str | None:
         return self.table.field_of(key)
@@ -249,7 +250,7 @@ def _defect(rec: Record, result: MappingResult) -> None:
     }, Nonconformance)
     time = event_time(result, rec.ctx, rec.at or "/", detected, *rec.times())
     emit_checked(result, NonconformanceReported, entity, time=time)
-    if disposition == "scrap" and quantity is not None and material is not None:
+    if rec.scrap and disposition == "scrap" and quantity is not None and material is not None:
         # the scrapped items leave stock: a second event of the same record (no record in)
         from mfgcanon.v1.inventory import MaterialMovement
 
@@ -440,11 +441,11 @@ def _property_out(record: dict[str, Any], prop: Any, table: Table) -> None:
         else:
             record[field] = prop.value
     elif name.startswith("tulip.") and VOCABULARY[table.kind].get(name[6:]) == PROPERTY:
-        field = table.field_of(name[6:])
-        if field is None:
+        column = table.field_of(name[6:])
+        if column is None:
             raise MappingError(f"property {name} has no field in table {table.table_id}", code="unmappable_value",
                                path="properties")
-        record[field] = prop.value
+        record[column] = prop.value
 
 
 __all__ = ["CODE", "READERS", "Record", "read", "write"]

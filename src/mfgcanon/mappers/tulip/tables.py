@@ -6,6 +6,8 @@ never code; the Common Data Model preset (``mappings/tulip/cdm.toml``) supplies 
 
     [vendors.tulip]
     plant = "P100"                       # the plant of every table without one of its own
+    table = "DkWb9rJq2KDbCfBXn"          # optional: the table of records that name none
+    scrap_from_defects = true            # optional: a scrapped defect also gives a scrap movement
     [vendors.tulip.tables."DkWb9rJq2KDbCfBXn"]
     kind = "work_orders"                 # work_orders, defects, inventory, station_activity
     [vendors.tulip.tables."DkWb9rJq2KDbCfBXn".fields]
@@ -66,7 +68,7 @@ KEY_OF = {kind: next(iter(keys)) for kind, keys in VOCABULARY.items()}
 """The canonical key the record ``id`` is, per kind (``order_id`` of a work order ...)."""
 
 _TABLE_KEYS = frozenset({"kind", "plant", "fields", "labels"})
-_VENDOR_KEYS = frozenset({"plant", "table", "tables"})
+_VENDOR_KEYS = frozenset({"plant", "table", "tables", "scrap_from_defects"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class TableMap:
     tables: Mapping[str, Table]
     default_table: str | None
     plant: str | None
+    scrap_from_defects: bool = False
+    """A defect with disposition scrap and a quantity also gives a scrap movement (off by default: where the
+    ERP books scrap itself, a second movement would post it twice)."""
 
     def of_kind(self, kind: str) -> Table:
         """The one table of a kind (writing); none or several is an error naming the map."""
@@ -147,7 +152,11 @@ def table_map(ctx: MappingContext) -> TableMap:
     if default is not None and (not isinstance(default, str) or default not in tables):
         raise _invalid(f"vendors.tulip.table {default!r} names no table of [vendors.tulip.tables]",
                        "vendors.tulip.table")
-    return TableMap(tables, default, plant)
+    scrap = section.get("scrap_from_defects", False)
+    if type(scrap) is not bool:
+        raise _invalid(f"vendors.tulip.scrap_from_defects must be true or false, got {scrap!r}",
+                       "vendors.tulip.scrap_from_defects")
+    return TableMap(tables, default, plant, scrap)
 
 
 def _table(table_id: str, spec: object) -> Table:
@@ -159,7 +168,7 @@ def _table(table_id: str, spec: object) -> Table:
         raise _invalid(f"unknown key {unknown[0]!r} in [{where}] (expected {', '.join(sorted(_TABLE_KEYS))})",
                        f"{where}.{unknown[0]}")
     kind = spec.get("kind")
-    if kind not in VOCABULARY:
+    if not isinstance(kind, str) or kind not in VOCABULARY:
         raise _invalid(f"{where}.kind must be one of {', '.join(KINDS)}, got {kind!r}", f"{where}.kind")
     vocabulary = VOCABULARY[kind]
     labels = preset_labels(kind)
