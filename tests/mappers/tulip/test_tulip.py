@@ -330,3 +330,39 @@ def test_an_inventory_snapshot_time_is_tulips_own_update_stamp() -> None:
     record["_updatedAt"] = "2026-03-02T11:45:00.000Z"
     (back,) = _data({"tableId": INVENTORY, "records": [record]})
     assert msgspec_strip(back) == msgspec_strip(balance)
+
+
+def test_scrap_from_defects_must_be_a_boolean() -> None:
+    data = _ctx_dict()
+    data["vendors"]["tulip"]["scrap_from_defects"] = "yes"
+    with pytest.raises(MappingError) as info:
+        table_map(context_from_dict(data))
+    assert (info.value.code, info.value.path) == ("invalid_context", "vendors.tulip.scrap_from_defects")
+
+
+def test_a_list_of_batches_is_read_with_paths_into_each_batch() -> None:
+    payload = [{"tableId": WO, "records": [_record()]},
+               {"tableId": WO, "records": [_record(id="WO-2"), _record(id="WO-3", qwert_quantity="x")]}]
+    result = MAPPER.to_canonical(json.dumps(payload), CTX)
+    result.assert_balanced()
+    assert [e.data.order_id for e in result.events] == ["WO-1", "WO-2"]
+    (reject,) = result.rejects
+    assert (reject.code, reject.location) == ("invalid_value", "/1/records/1/qwert_quantity")
+
+
+def test_a_default_table_takes_records_that_name_none() -> None:
+    data = _ctx_dict()
+    data["vendors"]["tulip"]["table"] = WO
+    (order,) = _data([_record(zzzzz_other="1")], context_from_dict(data))
+    assert order.order_id == "WO-1"
+    data["vendors"]["tulip"]["table"] = "missing"
+    with pytest.raises(MappingError) as info:
+        table_map(context_from_dict(data))
+    assert info.value.path == "vendors.tulip.table"
+
+
+def test_sniff_takes_records_and_batches_only() -> None:
+    assert MAPPER.sniff(sample("station_activity_history_record.json"))
+    assert MAPPER.sniff({"tableId": WO, "records": []})
+    assert not MAPPER.sniff({"id": "x"})  # no Tulip system field
+    assert not MAPPER.sniff(b"<a/>")
