@@ -366,3 +366,13 @@ def test_sniff_takes_records_and_batches_only() -> None:
     assert MAPPER.sniff({"tableId": WO, "records": []})
     assert not MAPPER.sniff({"id": "x"})  # no Tulip system field
     assert not MAPPER.sniff(b"<a/>")
+
+
+def test_the_docs_page_lists_every_preset_label() -> None:
+    from mfgcanon.mappers.tulip.tables import KINDS, preset_labels
+
+    page = (REPO / "docs" / "mes" / "tulip.md").read_text(encoding="utf-8")
+    for kind in KINDS:
+        row = [line for line in page.splitlines() if line.startswith(f"| `{kind}` | ")][-1]  # the preset table
+        for label, key in preset_labels(kind).items():
+            assert f"{label}: `{key}`" in row, (kind, label)
