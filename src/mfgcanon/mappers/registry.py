@@ -37,6 +37,7 @@ BUILTINS: dict[str, str] = {
     "b2mml": "mfgcanon.mappers.b2mml:B2mmlMapper",
     "b2mml-json": "mfgcanon.mappers.b2mml_json:B2mmlJsonMapper",
     "proficy-pa": "mfgcanon.mappers.proficy:ProficyPaMapper",
+    "tulip": "mfgcanon.mappers.tulip:TulipMapper",
 }
 
 # Install hints name only what exists: the extras of the mfgcanon distribution (pyproject.toml). A name
