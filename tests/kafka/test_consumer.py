@@ -52,16 +52,22 @@ def test_poisoned_record_is_dead_lettered_with_its_bytes_and_the_rest_is_handled
     assert handled == good  # equal events, in order, the ones after the poisoned record included
     assert [tp.offset for tp in committed] == [6]  # every record handled or dead-lettered: all committed
     [letter] = drain(cluster, "poison.dlq", 1)
-    assert letter.key() == b"k-poison" and letter.value() == poison_value
+    assert letter.key() == b"k-poison"
+    assert letter.value() == poison_value
     headers = letter.headers()
     assert headers[:2] == [("ce_type", TYPE.encode()), ("trace", b"\x00\xffraw")]  # the originals, first, unchanged
     info = read_dead_letter_headers(headers)
-    assert info["code"] == "truncated_input" and info["error_type"] == "DecodeError"
-    assert info["topic"] == "poison" and info["partition"] == "0" and info["offset"] == "2"
-    assert int(info["timestamp"]) > 0 and info["message"]
+    assert info["code"] == "truncated_input"
+    assert info["error_type"] == "DecodeError"
+    assert info["topic"] == "poison"
+    assert info["partition"] == "0"
+    assert info["offset"] == "2"
+    assert int(info["timestamp"]) > 0
+    assert info["message"]
     assert datetime.fromisoformat(info["dead_lettered_at"]).tzinfo is not None
     snapshot = metrics.snapshot()
-    assert snapshot.types[TYPE].consumed == 5 and snapshot.types[TYPE].rejected == 1  # typed by its ce_type header
+    assert snapshot.types[TYPE].consumed == 5
+    assert snapshot.types[TYPE].rejected == 1
 
 
 def test_a_typed_error_from_the_handler_dead_letters_with_its_code_and_path(cluster: MockCluster) -> None:
@@ -80,7 +86,8 @@ def test_a_typed_error_from_the_handler_dead_letters_with_its_code_and_path(clus
         until(lambda: c.records >= 3, lambda: c.poll(0.2))
     assert seen == [events[0], events[2]]
     [letter] = drain(cluster, "handler.dlq", 1)
-    assert letter.value() == encoded(events[1])[1] and letter.key() == encoded(events[1])[0]
+    assert letter.value() == encoded(events[1])[1]
+    assert letter.key() == encoded(events[1])[0]
     info = read_dead_letter_headers(letter.headers())
     assert (info["code"], info["path"], info["message"]) == ("unresolved_reference", "$.data.order_id",
                                                              "order unknown in MES")
@@ -108,7 +115,8 @@ def test_an_unexpected_handler_failure_stops_and_redelivers_from_the_failed_reco
         until(lambda: len(seen) >= 4, lambda: consumer.poll(0.2))  # the same consumer: rewound to the failure
         consumer.commit()
         [tp] = consumer.consumer.committed(consumer.consumer.assignment(), timeout=10)
-    assert seen == events and tp.offset == 4
+    assert seen == events
+    assert tp.offset == 4
 
 
 def test_two_consumers_of_one_group_split_the_partitions(cluster: MockCluster) -> None:
@@ -130,7 +138,8 @@ def test_two_consumers_of_one_group_split_the_partitions(cluster: MockCluster) -
         a.close()
         b.close()
     assert sorted(e.id for e in seen["a"] + seen["b"]) == sorted(e.id for e in events)  # none lost, none twice
-    assert seen["a"] and seen["b"]
+    assert seen["a"]
+    assert seen["b"]
     for name, got in seen.items():  # one partition key, one consumer, in produce order
         for key in {e.partitionkey for e in got}:
             assert [e for e in got if e.partitionkey == key] == [e for e in events if e.partitionkey == key], name
@@ -145,7 +154,9 @@ def test_lag_is_measured_from_the_event_time() -> None:
     metrics.consumed(TYPE, now + timedelta(seconds=5), now=now)  # a producer clock ahead: lag 0, not negative
     counts = metrics.snapshot().types[TYPE]
     assert (counts.lag_count, counts.lag_sum, counts.lag_max) == (3, 90.5, 90.0)
-    assert counts.lag_buckets[0] == 1 and counts.lag_buckets[1] == 1 and counts.lag_buckets[6] == 1
+    assert counts.lag_buckets[0] == 1
+    assert counts.lag_buckets[1] == 1
+    assert counts.lag_buckets[6] == 1
 
 
 def test_pipeline_without_dead_letter_topic_raises_instead_of_losing() -> None:

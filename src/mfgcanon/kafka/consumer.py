@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mfgcanon.errors import ErrorCode, MfgcanonError
-from mfgcanon.kafka.deadletter import DeadLetterRouter, Failure, failure_of, header_value
+from mfgcanon.kafka.deadletter import DeadLetterRouter, Failure, header_value
 from mfgcanon.kafka.idempotency import Idempotency
 from mfgcanon.kafka.metrics import EventMetrics
 from mfgcanon.mappers._base import MappingResult, Reject
 
-__all__ = ["CanonicalConsumer", "ConsumerError", "Deserializer", "Handler", "Pipeline", "Outcome"]
+__all__ = ["CanonicalConsumer", "ConsumerError", "Deserializer", "Handler", "Outcome", "Pipeline"]
 
 Deserializer = Callable[[bytes | None, Any], Any]
 """``confluent_kafka.serialization.Deserializer``'s call: (value, SerializationContext) -> an event, a list of
@@ -185,7 +185,7 @@ class CanonicalConsumer:
         for (topic, partition), offset in first.items():
             try:
                 self.consumer.seek(TopicPartition(topic, partition, offset))
-            except Exception:  # noqa: S112 - the partition was revoked meanwhile: its new owner starts at the commit
+            except Exception:
                 continue
 
     def run(self, *, max_records: int | None = None, idle: float | None = None, timeout: float | None = None,

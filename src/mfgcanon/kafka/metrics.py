@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["LAG_BUCKETS", "EventMetrics", "MetricsSnapshot", "TypeCounts", "UNKNOWN_TYPE"]
+__all__ = ["LAG_BUCKETS", "UNKNOWN_TYPE", "EventMetrics", "MetricsSnapshot", "TypeCounts"]
 
 UNKNOWN_TYPE = "unknown"
 """The event type of a record rejected before its type was known (it did not decode)."""

@@ -100,6 +100,8 @@ def replay(config: dict[str, Any], topic: str, pipeline: Pipeline, *, offsets: d
 
     if (offsets is None) == (start is None):
         raise ValidationError("replay needs either offsets or a start time", code="invalid_context", path="$")
+    begin_ms = _ms(start) if start is not None else None
+    end_ms = _ms(end) if end is not None and start is not None else None
     settings = {"group.id": f"mfgcanon-replay-{uuid.uuid4()}", **config, "enable.auto.commit": False,
                 "enable.auto.offset.store": False, "enable.partition.eof": False}
     try:
@@ -109,25 +111,30 @@ def replay(config: dict[str, Any], topic: str, pipeline: Pipeline, *, offsets: d
                             cause_type=type(exc).__name__) from None
     report = ReplayReport()
     try:
-        begin_ms = end_ms = None
         if offsets is None:
             assert start is not None
-            metadata = consumer.list_topics(topic, timeout=timeout).topics[topic]
-            if metadata.error is not None:
-                raise ConsumerError(f"cannot read topic {topic!r}: {metadata.error}")
-            offsets = offsets_for_range(consumer, topic, sorted(metadata.partitions), start, end, timeout)
-            begin_ms, end_ms = _ms(start), (_ms(end) if end is not None else None)
+            try:
+                metadata = consumer.list_topics(topic, timeout=timeout).topics[topic]
+                if metadata.error is not None:
+                    raise ConsumerError(f"cannot read topic {topic!r}: {metadata.error}")
+                offsets = offsets_for_range(consumer, topic, sorted(metadata.partitions), start, end, timeout)
+            except ConsumerError:
+                raise
+            except Exception as exc:  # KafkaException: the broker could not be asked
+                raise ConsumerError(f"cannot resolve the replay range of {topic!r}: {exc}",
+                                    cause_type=type(exc).__name__) from None
         pending = {p: stop for p, (first, stop) in offsets.items() if stop > first}
         report.records = dict.fromkeys(offsets, 0)
         consumer.assign([TopicPartition(topic, p, offsets[p][0]) for p in pending])
         deadline = time.monotonic() + timeout
         while pending and time.monotonic() < deadline:
             for message in consumer.consume(500, poll_timeout):
-                if message.error() is not None:
-                    if message.error().fatal():
-                        raise ConsumerError(f"the Kafka consumer failed: {message.error()}")
+                error = message.error()
+                if error is not None:
+                    if error.fatal():
+                        raise ConsumerError(f"the Kafka consumer failed: {error}")
                     continue
-                partition, offset = message.partition(), message.offset()
+                partition, offset = int(message.partition() or 0), int(message.offset() or 0)
                 stop = pending.get(partition)
                 if stop is None:
                     continue
