@@ -37,12 +37,19 @@ class ConsumerError(MfgcanonError):
     code: ErrorCode = "broker_error"
 
 
+_TYPE_NAMES: dict[type, str] = {}
+
+
 def event_type_of(event: Any) -> str:
-    """The CloudEvents ``type`` of an event struct (its class's tag) or mapping."""
-    if isinstance(event, dict):
-        return str(event.get("type", "unknown"))
-    named = getattr(type(event), "event_type", None)
-    return str(named()) if callable(named) else type(event).__name__
+    """The CloudEvents ``type`` of an event struct (its class's tag, cached per class) or mapping."""
+    cls = type(event)
+    name = _TYPE_NAMES.get(cls)
+    if name is None:
+        if isinstance(event, dict):
+            return str(event.get("type", "unknown"))
+        named = getattr(cls, "event_type", None)
+        name = _TYPE_NAMES[cls] = str(named()) if callable(named) else cls.__name__
+    return name
 
 
 class Outcome:
@@ -93,24 +100,28 @@ class Pipeline:
             events = (decoded,)
         problem: MfgcanonError | Reject | None = rejects[0] if rejects else None
         problem_type = None
+        idempotency, metrics = self.idempotency, self.metrics
         for event in events:
             kind = event_type_of(event)
-            if self.idempotency is not None and self.idempotency.is_duplicate(event):
-                outcome.duplicates += 1
-                if self.metrics is not None:
-                    self.metrics.duplicate(kind)
-                continue
+            key = None
+            if idempotency is not None:
+                key = idempotency.key(event)
+                if idempotency.store.seen(key, idempotency.clock()):
+                    outcome.duplicates += 1
+                    if metrics is not None:
+                        metrics.duplicate(kind)
+                    continue
             try:
                 self.handler(event)
             except MfgcanonError as exc:  # bad data found by the handler (a mapping, a check): dead-letter
                 if problem is None:
                     problem, problem_type = exc, kind
                 continue
-            if self.idempotency is not None:
-                self.idempotency.mark(event)
+            if idempotency is not None and key is not None:  # marked only once handled: at-least-once
+                idempotency.store.mark(key, idempotency.clock())
             outcome.handled += 1
-            if self.metrics is not None:
-                self.metrics.consumed(kind, getattr(event, "time", None))
+            if metrics is not None:
+                metrics.consumed(kind, getattr(event, "time", None))
         if problem is not None:
             self._reject(message, problem, problem_type or header_value(headers, "ce_type"), outcome)
         return outcome
@@ -157,21 +168,37 @@ class CanonicalConsumer:
         """Process one batch of up to ``batch_size`` records (waiting up to ``timeout`` s); the count done."""
         messages = self.consumer.consume(self.batch_size, timeout)
         done = 0
-        for index, message in enumerate(messages):
-            error = message.error()
-            if error is not None:
-                if error.fatal():
-                    raise ConsumerError(f"the Kafka consumer failed: {error}")
-                continue  # informational (end of partition, a broker reconnecting): librdkafka retries itself
-            try:
-                self.pipeline.process(message)
-            except BaseException:
-                self._rewind(message, messages[index:])
-                raise
-            self.consumer.store_offsets(message)
-            done += 1
-        self.records += done
+        handled: dict[tuple[str, int], int] = {}  # the next offset to commit, per partition of this batch
+        try:
+            for index, message in enumerate(messages):
+                error = message.error()
+                if error is not None:
+                    if error.fatal():
+                        raise ConsumerError(f"the Kafka consumer failed: {error}")
+                    continue  # informational (end of partition, a broker reconnecting): librdkafka retries itself
+                try:
+                    self.pipeline.process(message)
+                except BaseException:
+                    self._rewind(message, messages[index:])
+                    raise
+                handled[(str(message.topic()), int(message.partition() or 0))] = int(message.offset() or 0) + 1
+                done += 1
+        finally:  # what was handled is stored, also when the batch stops at a failure
+            self._store(handled)
+            self.records += done
         return done
+
+    def _store(self, handled: dict[tuple[str, int], int]) -> None:
+        """Store the offsets for the next commit: one call per batch, not one per record."""
+        if not handled:
+            return
+        from confluent_kafka import TopicPartition
+
+        try:
+            self.consumer.store_offsets(offsets=[TopicPartition(t, p, o) for (t, p), o in handled.items()])
+        except Exception as exc:  # a partition revoked meanwhile: its new owner reads from the last commit
+            if "_STATE" not in str(exc) and "UNKNOWN_PARTITION" not in str(exc):
+                raise ConsumerError(f"could not store offsets: {exc}", cause_type=type(exc).__name__) from None
 
     def _rewind(self, failed: Any, pending: list[Any]) -> None:
         """Seek each partition with unprocessed records back to its first one, so they are delivered again."""

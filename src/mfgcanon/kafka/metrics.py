@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -91,7 +92,7 @@ class EventMetrics:
         puts the event in the future counts as lag 0)."""
         lag = None
         if occurred is not None:
-            lag = max(0.0, ((now or datetime.now(occurred.tzinfo)) - occurred).total_seconds())
+            lag = max(0.0, (now.timestamp() if now is not None else time.time()) - occurred.timestamp())
         with self._lock:
             counts = self._of(event_type)
             counts.consumed += 1
