@@ -6,9 +6,12 @@ import json
 import threading
 from datetime import timedelta
 
-from _broker import T0
+from _broker import DEADLINE, T0, config, confirmation_event, encoded, json_deserializer, producer
 
+from mfgcanon.kafka.consumer import Pipeline
 from mfgcanon.kafka.metrics import LAG_BUCKETS, UNKNOWN_TYPE, EventMetrics
+from mfgcanon.kafka.mock_cluster import MockCluster
+from mfgcanon.kafka.replay import replay
 
 A = "mfgcanon.production.confirmed.v1"
 B = "mfgcanon.material.issued.v1"
@@ -64,3 +67,25 @@ def test_delivery_callback_counts_only_acknowledged_records() -> None:
     callback(None, object())
     callback("KafkaError{code=MSG_TIMED_OUT}", object())
     assert metrics.snapshot().types[A].produced == 1
+
+
+def test_produced_and_consumed_counts_match_on_the_broker() -> None:
+    cluster = MockCluster()
+    try:
+        cluster.create_topic("counted", 2)
+        metrics = EventMetrics()
+        events = [confirmation_event(i, order=f"ORD-{i % 3}") for i in range(6)]
+        sender = producer(cluster)
+        for event in events:
+            key, value = encoded(event)
+            sender.produce("counted", key=key, value=value, on_delivery=metrics.delivery_callback(A))
+        assert sender.flush(DEADLINE) == 0
+        pipeline = Pipeline(json_deserializer, lambda _e: None, metrics=metrics)
+        report = replay(config(cluster, "unused"), "counted", pipeline, offsets={0: (0, 6), 1: (0, 6)},
+                        timeout=3)  # a range past each partition's end: the replay stops at its timeout
+        counts = metrics.snapshot().types[A]
+        assert (counts.produced, counts.consumed, counts.lag_count) == (6, 6, 6)
+        assert sum(report.records.values()) == 6
+        assert not report.complete
+    finally:
+        cluster.close()

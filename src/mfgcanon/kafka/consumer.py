@@ -245,8 +245,11 @@ class CanonicalConsumer:
             raise ConsumerError(f"the offset commit failed: {exc}", cause_type=type(exc).__name__) from None
 
     def close(self) -> None:
-        """Leave the group, committing the stored offsets."""
-        self.consumer.close()
+        """Commit the stored offsets (also with ``enable.auto.commit`` off) and leave the group."""
+        try:
+            self.commit()
+        finally:
+            self.consumer.close()
 
     def __enter__(self) -> CanonicalConsumer:
         return self
