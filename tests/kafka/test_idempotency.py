@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ import pytest
 from _broker import config, confirmation_event, encoded, json_deserializer, produce, running_cluster, until
 
 from mfgcanon.errors import ValidationError
-from mfgcanon.kafka.consumer import CanonicalConsumer
+from mfgcanon.kafka.consumer import CanonicalConsumer, Pipeline
+from mfgcanon.kafka.deadletter import DeadLetterRouter
 from mfgcanon.kafka.idempotency import Idempotency, IdempotencyStore, MemoryStore, SqliteStore, event_key
 from mfgcanon.kafka.metrics import EventMetrics
 from mfgcanon.kafka.mock_cluster import MockCluster
@@ -98,3 +100,55 @@ def test_the_sqlite_store_survives_a_restart(tmp_path: Path) -> None:
 def test_the_memory_store_refuses_a_zero_size() -> None:
     with pytest.raises(ValueError, match="max_keys"):
         MemoryStore(max_keys=0)
+
+
+class _Acking:
+    """A producer stand-in that acknowledges every record at once (the broker paths are tested elsewhere)."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def produce(self, topic: str, **record: Any) -> None:
+        self.sent.append({"topic": topic, **record})
+        record["on_delivery"](None, None)
+
+    def flush(self, _timeout: float) -> int:
+        return 0
+
+
+class _Record:
+    def __init__(self, value: bytes) -> None:
+        self._value = value
+
+    def value(self) -> bytes:
+        return self._value
+
+    def key(self) -> None:
+        return None
+
+    def headers(self) -> None:
+        return None
+
+    def topic(self) -> str:
+        return "raw"
+
+    def partition(self) -> int:
+        return 0
+
+    def offset(self) -> int:
+        return 9
+
+    def timestamp(self) -> tuple[int, int]:
+        return (1, 0)
+
+
+def test_an_event_without_identity_is_dead_lettered_not_raised() -> None:
+    """Regression: the key was computed outside the handler's guard, so a record without `source` raised out of
+    the loop and blocked its partition."""
+    sender = _Acking()
+    pipeline = Pipeline(lambda value, _ctx: json.loads(value or b""), lambda _e: None, idempotency=Idempotency(),
+                        dead_letter=DeadLetterRouter(sender, "raw.dlq"))
+    outcome = pipeline.process(_Record(b'{"id": "1", "type": "x"}'))
+    assert outcome.failure is not None
+    assert (outcome.failure.code, outcome.failure.path) == ("missing_identity", "$.source")
+    assert sender.sent[0]["value"] == b'{"id": "1", "type": "x"}'

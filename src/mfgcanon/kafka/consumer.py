@@ -105,7 +105,12 @@ class Pipeline:
             kind = event_type_of(event)
             key = None
             if idempotency is not None:
-                key = idempotency.key(event)
+                try:
+                    key = idempotency.key(event)
+                except MfgcanonError as exc:  # no source or id: the record's fault, like a decode failure
+                    if problem is None:
+                        problem, problem_type = exc, kind
+                    continue
                 if idempotency.store.seen(key, idempotency.clock()):
                     outcome.duplicates += 1
                     if metrics is not None:
