@@ -19,6 +19,7 @@ from _broker import (
     running_cluster,
     until,
 )
+from confluent_kafka import Consumer, TopicPartition
 
 from mfgcanon.errors import MappingError
 from mfgcanon.kafka.consumer import CanonicalConsumer, Pipeline
@@ -33,7 +34,7 @@ TYPE = "mfgcanon.production.confirmed.v1"
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[MockCluster]:
     yield from running_cluster(("poison", 1), ("poison.dlq", 1), ("handler", 1), ("handler.dlq", 1),
-                               ("split", 4), ("crash", 1))
+                               ("split", 4), ("crash", 1), ("manual", 1))
 
 
 def test_poisoned_record_is_dead_lettered_with_its_bytes_and_the_rest_is_handled(cluster: MockCluster) -> None:
@@ -173,3 +174,18 @@ def test_pipeline_without_dead_letter_topic_raises_instead_of_losing() -> None:
     with pytest.raises(Exception, match="malformed_input"):
         Pipeline(json_deserializer, print).process(Message())
     assert datetime.now(UTC) > T0
+
+
+def test_close_commits_what_was_handled_with_auto_commit_off(cluster: MockCluster) -> None:
+    events = [confirmation_event(i) for i in range(2)]
+    produce(cluster, "manual", [encoded(e) for e in events])
+    settings = config(cluster, "g-manual", **{"enable.auto.commit": False})
+    loop = CanonicalConsumer(settings, ["manual"], json_deserializer, lambda _e: None)
+    until(lambda: loop.records >= 2, lambda: loop.poll(0.2))
+    loop.close()
+    reader = Consumer(settings)
+    try:
+        [tp] = reader.committed([TopicPartition("manual", 0)], timeout=10)
+    finally:
+        reader.close()
+    assert tp.offset == 2

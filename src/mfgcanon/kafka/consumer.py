@@ -38,6 +38,7 @@ class ConsumerError(MfgcanonError):
 
 
 _TYPE_NAMES: dict[type, str] = {}
+_REBALANCING = ("REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID")
 
 
 def event_type_of(event: Any) -> str:
@@ -158,6 +159,7 @@ class CanonicalConsumer:
                                 "the record was handled (at-least-once)", code="broker_error")
         settings = {"enable.auto.commit": True, "auto.offset.reset": "earliest", **config,
                     "enable.auto.offset.store": False}
+        self._auto_commit = str(settings["enable.auto.commit"]).lower() == "true"
         try:
             self.consumer = Consumer(settings)
         except Exception as exc:  # KafkaException for a configuration librdkafka refuses
@@ -250,9 +252,16 @@ class CanonicalConsumer:
             raise ConsumerError(f"the offset commit failed: {exc}", cause_type=type(exc).__name__) from None
 
     def close(self) -> None:
-        """Commit the stored offsets (also with ``enable.auto.commit`` off) and leave the group."""
+        """Leave the group, committing the stored offsets: librdkafka does it with ``enable.auto.commit`` on;
+        with it off, this commits first. A commit refused because the group is rebalancing is left out (the
+        records come again to the partition's next owner, at least once)."""
         try:
-            self.commit()
+            if not self._auto_commit:
+                try:
+                    self.commit()
+                except ConsumerError as exc:
+                    if not any(code in exc.message for code in _REBALANCING):
+                        raise
         finally:
             self.consumer.close()
 

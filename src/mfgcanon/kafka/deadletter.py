@@ -8,6 +8,7 @@ that, so a failed record is never lost and never holds up the records behind it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -108,7 +109,10 @@ class DeadLetterRouter:
         try:
             self.producer.produce(self.topic, key=message.key(), value=message.value(),
                                   headers=dead_letter_headers(message, failure), on_delivery=delivered)
-            self.producer.flush(self.timeout)
+            # wait for this record's acknowledgement only (flush would wait for all of a shared producer's)
+            deadline = time.monotonic() + self.timeout
+            while "error" not in outcome and time.monotonic() < deadline:
+                self.producer.poll(min(0.1, max(0.0, deadline - time.monotonic())))
         except Exception as exc:  # BufferError (queue full), KafkaException, a bad header: all mean "not sent"
             raise DeadLetterError(f"could not produce the dead letter to {self.topic!r}: {exc}",
                                   cause_type=type(exc).__name__) from None
