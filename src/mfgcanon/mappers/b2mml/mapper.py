@@ -51,6 +51,8 @@ from mfgcanon.v1.events import (
     ProductionOrderCompleted,
     ProductionOrderReleased,
     ProductionOrderUpdated,
+    QualityHoldPlaced,
+    QualityHoldReleased,
 )
 
 _NS = "|".join(re.escape(ns) for ns in rd.NAMESPACES)
@@ -105,6 +107,8 @@ class B2mmlMapper(BaseMapper):
         MaterialUpserted,
         LotUpserted,
         EntityDeleted,
+        QualityHoldPlaced,
+        QualityHoldReleased,
     )
     nouns: ClassVar[tuple[str, ...]] = rd.NOUNS
 
