@@ -65,7 +65,7 @@ def derived_source(source: dict[str, Any], key: str) -> dict[str, Any]:
 def hold(
     *, active: bool, at: datetime, plant: str, affected: dict[str, Any], key: str, source: dict[str, Any],
     description: str, reason_code: str | None, by: str | None = None, quantity: dict[str, Any] | None = None,
-    severity: str | None = None,
+    severity: str | None = None, affected_items: list[dict[str, Any]] | None = None,
 ) -> Nonconformance:
     """A placed hold is open and detected when placed; a released one is closed when released, its
     ``placed_at`` the release time too (the releasing document does not say when the hold began), as in
@@ -78,6 +78,7 @@ def hold(
             "status": "open" if active else "closed",
             "severity": severity,
             "affected": affected,
+            "affected_items": affected_items or [],
             "affected_quantity": quantity,
             "reason_code": reason_code[:64] if reason_code else None,
             "description": description,

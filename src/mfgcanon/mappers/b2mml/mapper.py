@@ -34,17 +34,25 @@ from mfgcanon.mappers._base import (
 )
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, parse_xml
 from mfgcanon.mappers.b2mml import reader as rd
+from mfgcanon.mappers.b2mml.acknowledgements import confirmations
+from mfgcanon.mappers.b2mml.events import operations_events
 from mfgcanon.mappers.b2mml.materials import material_definitions, material_lots
 from mfgcanon.mappers.b2mml.performance import performances
+from mfgcanon.mappers.b2mml.quality import test_results
 from mfgcanon.mappers.b2mml.schedule import schedules
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.events import (
     EntityDeleted,
+    EquipmentStateChanged,
     GenealogyLinked,
+    InspectionCompleted,
     InventoryReceived,
     LotUpserted,
     MaterialIssued,
     MaterialUpserted,
+    NonconformanceReported,
+    PostingFailed,
+    PostingSucceeded,
     ProductionConfirmed,
     ProductionOrderCancelled,
     ProductionOrderClosed,
@@ -74,6 +82,11 @@ _HANDLERS: dict[str, Handler] = {
     "MaterialDefinition": material_definitions,
     "MaterialLot": material_lots,
     "MaterialSubLot": material_lots,
+    "TestResult": test_results,
+    "OperationsTestInformation": test_results,
+    "OperationsEvent": operations_events,
+    "OperationsEventInformation": operations_events,
+    "BOD": confirmations,
 }
 
 
@@ -109,6 +122,11 @@ class B2mmlMapper(BaseMapper):
         EntityDeleted,
         QualityHoldPlaced,
         QualityHoldReleased,
+        InspectionCompleted,
+        NonconformanceReported,
+        EquipmentStateChanged,
+        PostingSucceeded,
+        PostingFailed,
     )
     nouns: ClassVar[tuple[str, ...]] = rd.NOUNS
 

@@ -32,6 +32,7 @@ _ACTUALS = ("MaterialActual", "MaterialProducedActual", "MaterialConsumedActual"
 _ACTUAL_PROPS = ("MaterialActualProperty", "MaterialConsumedActualProperty", "MaterialProducedActualProperty")
 _ISSUE = frozenset({"consumed", "consumable"})
 _RECEIPT = frozenset({"produced", "co_product", "by_product"})
+_OUTPUTS = _RECEIPT
 
 
 def performances(doc: Document, ctx: MappingContext, result: MappingResult) -> None:
@@ -54,7 +55,9 @@ def _segments(node: Node) -> list[tuple[Node, Node | None]]:
 
 def _use(node: Node, ctx: MappingContext) -> tuple[str, str | None, bool]:
     """An actual's canonical use, its source spelling, and whether it is scrap (``MaterialUse`` Other with
-    ``@OtherValue`` Scrap: the house convention, mes-and-canonical.md §7.6)."""
+    ``@OtherValue`` Scrap: the house convention, mes-and-canonical.md §7.6). ``Other`` with another
+    ``@OtherValue`` (Co-product, By-product) is read through the same code list, its spelling kept as
+    ``Other:<value>``."""
     if node.name == "MaterialProducedActual":
         return "produced", None, False
     if node.name == "MaterialConsumedActual":
@@ -63,8 +66,13 @@ def _use(node: Node, ctx: MappingContext) -> tuple[str, str | None, bool]:
     raw = use.own_text() if use is not None else None
     if raw is None:
         return "other", None, False
-    other = (use.el.get("OtherValue") or "").strip().lower() if use is not None else ""
-    return rd.code(ctx, "material_use", raw) or "other", raw, other == "scrap"
+    other = (use.el.get("OtherValue") or "").strip() if use is not None else ""
+    found = rd.code(ctx, "material_use", raw) or "other"
+    if other.lower() == "scrap":
+        return found, raw, True
+    if found == "other" and other:  # Other + @OtherValue (V0600 has no co-/by-product use): the value says it
+        return rd.code(ctx, "material_use", other) or "other", f"{raw}:{other}"[:64], False
+    return found, raw, False
 
 
 def _when(doc: Document, ctx: MappingContext, plant: str, nodes: list[tuple[Node, str]]) -> datetime | None:
@@ -116,8 +124,9 @@ def _segment(
         lots, subs = actual.texts("MaterialLotID"), actual.texts("MaterialSubLotID")
         if is_scrap:
             scrap.append(quantity)
-        elif use == "produced":
-            produced.append({"quantity": quantity, "material_id": material_id, "lot_id": lots[0] if lots else None})
+        elif use in _OUTPUTS:
+            produced.append({"quantity": quantity, "material_id": material_id, "lot_id": lots[0] if lots else None,
+                             "use": use, "raw": raw})
         if not movements_on or (use not in _ISSUE and use not in _RECEIPT) or is_scrap:
             continue
         items = rd.props(actual, *_ACTUAL_PROPS)
@@ -141,6 +150,8 @@ def _segment(
             "properties": rd.canonical_properties(items, ctx, skip=used),
             "source": {**source, "line": f"{conf_id}/{rd.ident(actual, 'ID') or index}"},
         })
+    outputs = _outputs(produced)
+    main = [p for p in produced if p["use"] == "produced"] or produced[:1]  # only co-/by-products: the first
     confirm = order_id is not None and bool(produced)
     if order_id is None:
         if not moves:
@@ -162,8 +173,8 @@ def _segment(
     entities = [helpers.convert(m, MaterialMovement) for m in moves]
     if confirm and order_id is not None:
         state = seg.text("SegmentState") or response.text("ResponseState")
-        total = _sum(produced, seg)
-        first = produced[0]
+        total = _sum(main, seg)
+        first = main[0]
         data: dict[str, Any] = {
             "confirmation_id": conf_id,
             "order_id": order_id,
@@ -181,6 +192,7 @@ def _segment(
             "activities": _activities(seg, ctx),
             "personnel_ids": [p for a in seg.all("PersonnelActual") for p in a.texts("PersonID")],
             "produced_lot_id": first["lot_id"],
+            "outputs": outputs,
             "material_movement_ids": [m.movement_id for m in entities],
             "properties": rd.canonical_properties(data_items, ctx),
             "source": source,
@@ -195,6 +207,15 @@ def _segment(
     events = [build_event(cls, entity, time=time, validated=True) for cls, entity in built]
     for position, event in enumerate(events):
         result.add_event(event, records=1 if position == 0 else 0)
+
+
+def _outputs(produced: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The outputs one by one where a co- or by-product is among them (main product first as sent); none when
+    the main product alone is reported (its yield says it all)."""
+    if all(p["use"] == "produced" for p in produced):
+        return []
+    return [{"material_id": p["material_id"], "material_use": p["use"], "material_use_source_code": p["raw"],
+             "yield_quantity": p["quantity"], "lot_id": p["lot_id"]} for p in produced]
 
 
 def _at(node: Node, name: str, ctx: MappingContext, plant: str) -> datetime | None:

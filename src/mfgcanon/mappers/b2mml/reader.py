@@ -44,6 +44,7 @@ VERBS = ("Sync", "Process", "Show", "Get", "Change", "Cancel", "Acknowledge", "R
 NOUNS = (
     "ProductionPerformance", "OperationsPerformance", "ProductionSchedule", "OperationsSchedule",
     "MaterialInformation", "MaterialDefinition", "MaterialLot", "MaterialSubLot",
+    "TestResult", "OperationsTestInformation", "OperationsEvent", "OperationsEventInformation", "BOD",
 )
 ROOT = re.compile(rf"^({'|'.join(VERBS)})([A-Z][A-Za-z]+)$")
 
