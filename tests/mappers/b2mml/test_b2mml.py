@@ -91,7 +91,8 @@ def test_courbon_sub_lot_only_message_does_not_release_its_lot() -> None:
     assert isinstance(lot, MaterialLot)
     # the NotValid sub-lot is on hold, keyed by its sub-lot: the lot itself is neither held nor released
     assert isinstance(held, Nonconformance)
-    assert held.hold is not None and held.hold.is_active
+    assert held.hold is not None
+    assert held.hold.is_active
     assert held.affected.sub_lot_id == "CRBN0001_LOT01_01"
     assert held.nonconformance_id == "hold:plant/1000/material/CRBN0001/lot/CRBN0001_LOT01/sub-lot/CRBN0001_LOT01_01"
     assert "status" not in lot.partial_fields
@@ -279,7 +280,8 @@ def test_change_without_status_never_resets_it() -> None:
     (lot,) = _data(_lot_doc(action="Change", status=""))
     assert "status" not in lot.partial_fields
     full, held = _data(_lot_doc(action="Change", status="<Status>Blocked</Status>"))
-    assert isinstance(held, Nonconformance) and held.affected.sub_lot_id is None
+    assert isinstance(held, Nonconformance)
+    assert held.affected.sub_lot_id is None
     assert "status" in full.partial_fields
     assert full.status is LotStatus.BLOCKED
 

@@ -2,14 +2,14 @@
 ``integration.posting_succeeded`` / ``integration.posting_failed``.
 
 One record per ``BOD``: the acknowledgement of one document sent before, named by its
-``OriginalApplicationArea/BODID`` (else, for a single BOD, the ``Confirm`` verb's). The writer of this package
-sets a document's BODID from the id of the event it writes, so a BODID that is a UUID is also the request's
+``OriginalApplicationArea/BODID`` (else, for a single BOD, the ``Confirm`` verb's). The writer of this package sets
+a document's BODID from the id of the event it writes, so a BODID that is a UUID is also the request's
 ``request_event_id``; the BODID itself is always ``request_external_id``. The outcome is the verb's
-``ResponseCriteria``: ``ResponseExpression/@actionCode`` (Accepted, Modified, Rejected), else
-``ChangeStatus/Code``, through the ``[confirm_outcome]`` code list. One criterion answers every BOD; as many
-criteria as BODs answer them in order; anything else leaves a BOD without an outcome, a reject (never a
-guessed outcome). Messages: the BOD's ``Description`` / ``Note`` texts and the criterion's ``ChangeStatus``
-description and reasons.
+``ResponseCriteria``: ``ResponseExpression/@actionCode`` (Accepted, Modified, Rejected), else ``ChangeStatus/Code``,
+through the ``[confirm_outcome]`` code list; the system that answered (``target_system``) is the acknowledgement's
+``Sender/LogicalID``, else the context's source system. One criterion answers every BOD; as many criteria as BODs
+answer them in order; anything else leaves a BOD without an outcome, a reject (never a guessed outcome). Messages:
+the BOD's ``Description`` / ``Note`` texts and the criterion's ``ChangeStatus`` description and reasons.
 """
 
 from __future__ import annotations
@@ -92,10 +92,10 @@ def _bod(doc: Document, bod: Node, verb: Node | None, criterion: Node | None, cr
     if status is not None and status.text("ReasonCode"):
         messages.insert(0, {"severity": severity, "code": status.text("ReasonCode"),
                             "text": status.text("Description")})
-    target = ctx.source_system or doc.sender
+    target = doc.sender or ctx.source_system  # who answered: the acknowledgement's sender, as configured else
     if not target:
-        raise MappingError("no source system: set source_system in the mapping context (the acknowledgement has no "
-                           "ApplicationArea/Sender/LogicalID either)", code="missing_identity",
+        raise MappingError("no target system: the acknowledgement has no ApplicationArea/Sender/LogicalID and the "
+                           "mapping context no source_system", code="missing_identity",
                            path=f"/{doc.root.name}/ApplicationArea")
     position = bod.where().rpartition("/")[2]
     entity = helpers.convert(
