@@ -91,6 +91,10 @@ FIELD_MAPS = {
     ("b2mml", "ProductionSchedule"): "b2mml/schedule_fields.toml",
     ("b2mml", "MaterialDefinition"): "b2mml/material_fields.toml",
     ("b2mml", "MaterialLot"): "b2mml/lot_fields.toml",
+    ("b2mml", "TestResult"): "b2mml/inspection_fields.toml",
+    ("b2mml", "OperationsEvent"): "b2mml/nonconformance_fields.toml",
+    ("b2mml", "EquipmentActual"): "b2mml/equipment_state_fields.toml",
+    ("b2mml", "BOD"): "b2mml/posting_result_fields.toml",
 }
 """Which field map describes which (mapper, message): the files are listed in mappings/README.md."""
 
@@ -152,6 +156,14 @@ TRANSFORMS = frozenset(
         "final_state",  # SegmentState -> is_final (b2mml/codes.toml [final_state])
         "material_use",  # MaterialUse -> MaterialUse / MovementType (b2mml/codes.toml [material_use])
         "lot_status",  # Status / Disposition -> LotStatus (b2mml/codes.toml [lot_status])
+        "testable_object",  # TestableObjectID by its @schemeName -> the inspected key ([testable_object])
+        "test_evaluation",  # EvaluatedCriterionResult -> Evaluation ([test_evaluation])
+        "test_usage_decision",  # the top EvaluatedCriterionResult -> UsageDecision ([test_usage_decision])
+        "test_limit",  # TestSpecificationPropertyChild ID -> lower / upper limit, target ([test_limit])
+        "operations_event",  # OperationsEvent Category -> nonconformance, hold or equipment state ([operations_event])
+        "information_object",  # InformationObjectType -> the affected item's key ([information_object])
+        "equipment_state",  # an equipment state spelling -> EquipmentState / mode ([equipment_state])
+        "confirm_outcome",  # ResponseExpression/@actionCode -> PostingState ([confirm_outcome])
     }
 )
 """The transform names a field map may use (each one a reader of the mappers)."""
