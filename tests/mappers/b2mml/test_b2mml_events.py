@@ -360,3 +360,61 @@ def test_every_new_sample_maps_to_declared_events() -> None:
             assert type(event) in MAPPER.produces
             assert codecs.decode(codecs.encode(event), type=type(event)) == event
     assert isinstance(_events(sample("v0701_notify_operations_event.xml"))[0].data, Nonconformance)
+
+
+_BOD_IDS = st.text(st.characters(min_codepoint=33, max_codepoint=0x2FF, blacklist_characters="<>&"),
+                   min_size=1, max_size=40)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(bod_id=_BOD_IDS | st.uuids().map(str), accepted=st.booleans())
+def test_any_original_bodid_is_the_request_it_answers(bod_id: str, accepted: bool) -> None:
+    """Whatever the original BODID, the outcome names it (stripped) as the request; a UUID is the event id too."""
+    area = (f"<OriginalApplicationArea><CreationDateTime>2024-05-31T00:00:00Z</CreationDateTime><BODID>{bod_id}"
+            "</BODID></OriginalApplicationArea>")
+    code = "Accepted" if accepted else "Rejected"
+    doc = (f'<ConfirmBOD xmlns="{V07_NS}">{_APP}</CreationDateTime></ApplicationArea><DataArea><Confirm>'
+           f'<ResponseCriteria><ResponseExpression actionCode="{code}"/></ResponseCriteria></Confirm><BOD>{area}'
+           "</BOD></DataArea></ConfirmBOD>")
+    (event,) = _events(doc)
+    assert isinstance(event, PostingSucceeded if accepted else PostingFailed)
+    assert event.data.request_external_id == bod_id.strip()
+    try:
+        expected: uuid.UUID | None = uuid.UUID(bod_id.strip())
+    except ValueError:
+        expected = None
+    assert event.data.request_event_id == expected
+    assert codecs.decode(codecs.encode(event), type=type(event)) == event
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(status=st.sampled_from(["Quarantine", "quarantine", " QUARANTINE ", "Blocked", "NotValid", "not_valid",
+                               "Restricted", "Valid", "UnRestricted", "Released", "Planned"]),
+       with_sub=st.booleans())
+def test_lot_hold_follows_the_code_list_in_any_spelling(status: str, with_sub: bool) -> None:
+    """A status places a hold exactly when [lot_hold] says so (keys compared case- and blank-insensitively); a
+    sub-lot without status adds nothing, and the lot's hold is never keyed by a sub-lot. Packaged list: places only."""
+    sub = "<MaterialSubLot><ID>S1</ID></MaterialSubLot>" if with_sub else ""
+    packaged = dataclasses.replace(CTX, code_overrides={
+        k: v for k, v in CTX.code_overrides.items() if k != "b2mml.lot_hold"})
+    events = _events(_lot(f"<Status>{status}</Status>", sub, action=""), packaged)
+    folded = status.strip().replace("_", "").lower()
+    holds = [e for e in events if isinstance(e, QualityHoldPlaced | QualityHoldReleased)]
+    if folded in ("quarantine", "blocked", "notvalid", "restricted"):
+        (placed,) = holds
+        assert isinstance(placed, QualityHoldPlaced)
+        assert placed.data.nonconformance_id == "hold:plant/1000/material/M1/lot/L1"
+    else:
+        assert holds == []
+
+
+def test_embedded_sub_lot_information_object_names_its_lot() -> None:
+    record = ("<OperationsEventRecord><ID>R</ID><OperationsRecordEntry><ID>1</ID><InformationObject><MaterialSubLot>"
+              "<ID>S7</ID><MaterialLotID>L7</MaterialLotID></MaterialSubLot></InformationObject></OperationsRecordEntry>"
+              "<OperationsRecordEntry><ID>2</ID><ExternalReferenceID>M7</ExternalReferenceID><InformationObjectType>"
+              "Material Definition</InformationObjectType></OperationsRecordEntry><OperationsRecordSpecificationID>S"
+              "</OperationsRecordSpecificationID></OperationsEventRecord>")
+    (event,) = _events(_event_doc("Hold", record))
+    assert (event.data.affected.material_id, event.data.affected.lot_id, event.data.affected.sub_lot_id) == (
+        "M7", "L7", "S7")
+    assert event.data.nonconformance_id.endswith("/material/M7/lot/L7/sub-lot/S7")
