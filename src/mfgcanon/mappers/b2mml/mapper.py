@@ -1,16 +1,20 @@
 """B2MML XML (V0401, V0600, V0700/V0701) -> canonical events.
 
-Inbound only in this version. Read: ProductionPerformance / OperationsPerformance (confirmations, goods
-issues and receipts, genealogy), ProductionSchedule / OperationsSchedule (production orders),
-MaterialDefinition and MaterialInformation's definitions (materials), MaterialLot / MaterialSubLot and
-MaterialInformation's lots (lots). The version comes from the root namespace (V07 has no version in it,
-``releaseID`` tells V0700 from V0701 where it says); the verb and noun from the root's name, whatever
-its prefix. ``Get`` is a query and maps to nothing (a warning); ``Cancel`` and ``ActionCriteria`` Delete
-give tombstones (``entity.deleted``); Change (verb or action code) gives partial updates.
+Read: ProductionPerformance / OperationsPerformance (confirmations with their co- and by-product outputs,
+goods issues and receipts, genealogy, equipment actuals with states as equipment state changes),
+ProductionSchedule / OperationsSchedule (production orders), MaterialDefinition and MaterialInformation's
+definitions (materials), MaterialLot / MaterialSubLot and MaterialInformation's lots (lots, and the quality
+holds their statuses place or release), V07 TestResult / OperationsTestInformation (inspections), V07
+OperationsEvent / OperationsEventInformation (nonconformances, holds, equipment state changes, by the
+per-connection ``[operations_event]`` list) and ConfirmBOD (posting outcomes naming the original BODID). The
+version comes from the root namespace (V07 has no version in it, ``releaseID`` tells V0700 from V0701 where
+it says); the verb and noun from the root's name, whatever its prefix. ``Get`` is a query and maps to nothing
+(a warning); ``Cancel`` and ``ActionCriteria`` Delete give tombstones (``entity.deleted``); Change (verb or
+action code) gives partial updates, which never reset, hold or release what they do not carry.
 
 Parsing is the hardened parser of :mod:`mfgcanon.mappers._xml` (no DTD, no entities, no XInclude, no
-network); one record is one segment response, request, material definition, lot or loose sub-lot, and
-each becomes events or a reject that names its XPath and line.
+network); one record is one segment response, request, material definition, lot, loose sub-lot, test result,
+operations event or acknowledged BOD, and each becomes events or a reject that names its XPath and line.
 """
 
 from __future__ import annotations
