@@ -109,7 +109,7 @@ def _event(doc: Document, event: Node, noun: Node, ctx: MappingContext, result: 
             "state_source_code": raw[:64], "operation_mode": mode, "reason_text": descriptions[0] if descriptions
             else None, "started_at": when, "order_id": order, "properties": properties, "source": source,
         }, EquipmentStateChange)
-        helpers.emit_checked(result, EquipmentStateChanged, entity, time=when)
+        result.add_event(build_event(EquipmentStateChanged, entity, time=when, recorded_at=recorded, validated=True))
         return
     if not items:
         raise rd.fail(event, "OperationsEventRecord", MappingError(
