@@ -109,7 +109,10 @@ def _segment(
     )
     operation_id = rd.ident(seg, "SegmentRequirementID") or (
         found["operation_id"].value if "operation_id" in found else None)
-    plant = rd.plant(doc, ctx, seg, parent, response, perf, where=seg.where())
+    try:
+        plant = rd.plant(doc, ctx, seg, parent, response, perf)
+    except MappingError as exc:  # the XPath only for the reject
+        raise rd.fail(seg, None, exc) from None
     response_id = rd.ident(response, "ID")
     seg_id = rd.ident(seg, "ID") or rd.ident(seg, "ProcessSegmentID") or seg.where().rpartition("/")[2]
     conf_id = f"{response_id}/{seg_id}" if response_id else seg_id
@@ -282,8 +285,7 @@ def _outputs(produced: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _at(node: Node, name: str, ctx: MappingContext, plant: str) -> datetime | None:
-    text = node.text(name)
-    return rd.instant(text, ctx, plant, path=node.where(name)) if text else None
+    return rd.instant_at(node, name, ctx, plant)
 
 
 def _day(text: str | None, node: Node) -> date | None:
