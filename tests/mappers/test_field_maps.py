@@ -10,7 +10,7 @@ import pytest
 
 from mfgcanon.mappers import MappingContext, get
 from mfgcanon.mappers._data import FIELD_MAPS, TRANSFORMS, canonical_for, field_map, load, mappings_root
-from mfgcanon.v1 import confirmation, inventory, lot, material, order, quality, work_center
+from mfgcanon.v1 import confirmation, equipment, inventory, lot, material, order, posting, quality, work_center
 
 ENTITIES: dict[str, Any] = {
     "ProductionOrder": order.ProductionOrder,
@@ -21,6 +21,9 @@ ENTITIES: dict[str, Any] = {
     "InventoryBalance": inventory.InventoryBalance,
     "QualityInspection": quality.QualityInspection,
     "WorkCenter": work_center.WorkCenter,
+    "Nonconformance": quality.Nonconformance,
+    "EquipmentStateChange": equipment.EquipmentStateChange,
+    "PostingResult": posting.PostingResult,
 }
 
 

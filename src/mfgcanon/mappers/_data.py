@@ -98,6 +98,10 @@ FIELD_MAPS = {
     ("proficy-pa", "OperationCompletedEvent"): "proficy/operation_completed_fields.toml",
     ("proficy-pa", "ClockOffEvent"): "proficy/clock_off_fields.toml",
     ("proficy-pa", "MaterialLotStatusChangedEvent"): "proficy/lot_status_changed_fields.toml",
+    ("b2mml", "TestResult"): "b2mml/inspection_fields.toml",
+    ("b2mml", "OperationsEvent"): "b2mml/nonconformance_fields.toml",
+    ("b2mml", "EquipmentActual"): "b2mml/equipment_state_fields.toml",
+    ("b2mml", "BOD"): "b2mml/posting_result_fields.toml",
 }
 """Which field map describes which (mapper, message): the files are listed in mappings/README.md."""
 
@@ -165,6 +169,14 @@ TRANSFORMS = frozenset(
         "pa_order_status",  # WOID / POID status -> OrderStatus (proficy/codes.toml [order_status])
         "pa_lot_status",  # lot status -> LotStatus (proficy/codes.toml [lot_status])
         "pa_property",  # the propertyValues entry named by `property`, through [property_map]
+        "testable_object",  # TestableObjectID by its @schemeName -> the inspected key ([testable_object])
+        "test_evaluation",  # EvaluatedCriterionResult -> Evaluation ([test_evaluation])
+        "test_usage_decision",  # the top EvaluatedCriterionResult -> UsageDecision ([test_usage_decision])
+        "test_limit",  # TestSpecificationPropertyChild ID -> lower / upper limit, target ([test_limit])
+        "operations_event",  # OperationsEvent Category -> nonconformance, hold or equipment state ([operations_event])
+        "information_object",  # InformationObjectType -> the affected item's key ([information_object])
+        "equipment_state",  # an equipment state spelling -> EquipmentState / mode ([equipment_state])
+        "confirm_outcome",  # ResponseExpression/@actionCode -> PostingState ([confirm_outcome])
     }
 )
 """The transform names a field map may use (each one a reader of the mappers)."""

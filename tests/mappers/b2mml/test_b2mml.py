@@ -26,6 +26,7 @@ from mfgcanon.v1.inventory import MaterialMovement, MovementType
 from mfgcanon.v1.lot import GenealogyLink, LotStatus, MaterialLot
 from mfgcanon.v1.material import Material
 from mfgcanon.v1.order import OrderStatus, ProductionOrder
+from mfgcanon.v1.quality import Nonconformance
 
 from ._support import COMPOSED, COURBON_FILES, CTX, courbon, foreign, sample, schema
 
@@ -86,8 +87,14 @@ def test_courbon_lot_status_and_expiry() -> None:
 
 
 def test_courbon_sub_lot_only_message_does_not_release_its_lot() -> None:
-    (lot,) = _data(courbon("INV-20121210175555-0001L0001_01.xml"))
+    lot, held = _data(courbon("INV-20121210175555-0001L0001_01.xml"))
     assert isinstance(lot, MaterialLot)
+    # the NotValid sub-lot is on hold, keyed by its sub-lot: the lot itself is neither held nor released
+    assert isinstance(held, Nonconformance)
+    assert held.hold is not None
+    assert held.hold.is_active
+    assert held.affected.sub_lot_id == "CRBN0001_LOT01_01"
+    assert held.nonconformance_id == "hold:plant/1000/material/CRBN0001/lot/CRBN0001_LOT01/sub-lot/CRBN0001_LOT01_01"
     assert "status" not in lot.partial_fields
     assert lot.partial_fields
     (sub,) = lot.sub_lots
@@ -213,7 +220,8 @@ def test_v07_material_definition() -> None:
 
 
 def test_change_is_partial() -> None:
-    (lot,) = _data(sample("v0701_change_material_lot.xml"))
+    lot, held = _data(sample("v0701_change_material_lot.xml"))
+    assert held.affected.sub_lot_id == "COIL-0042"  # the Restricted sub-lot, not its lot
     assert "status" not in lot.partial_fields
     assert lot.sub_lots[0].status is LotStatus.RESTRICTED
 
@@ -271,7 +279,9 @@ def test_delete_gives_a_tombstone_and_get_maps_nothing() -> None:
 def test_change_without_status_never_resets_it() -> None:
     (lot,) = _data(_lot_doc(action="Change", status=""))
     assert "status" not in lot.partial_fields
-    (full,) = _data(_lot_doc(action="Change", status="<Status>Blocked</Status>"))
+    full, held = _data(_lot_doc(action="Change", status="<Status>Blocked</Status>"))
+    assert isinstance(held, Nonconformance)
+    assert held.affected.sub_lot_id is None
     assert "status" in full.partial_fields
     assert full.status is LotStatus.BLOCKED
 

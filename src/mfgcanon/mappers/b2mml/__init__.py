@@ -2,7 +2,8 @@
 canonical events (:mod:`.mapper`).
 
 The mapper dispatches by noun to one module per message family (``performance``, ``schedule``,
-``materials``) over the shared :mod:`.reader` (version detection, envelope, lenient value readers, plant
+``materials``, ``quality``, ``events``, ``acknowledgements``; quality holds in ``holds``) over the shared
+:mod:`.reader` (version detection, envelope, lenient value readers, plant
 and property-map resolution); their code lists are in ``mappings/b2mml/``.
 
 The mapper class is imported on first use: it needs lxml.

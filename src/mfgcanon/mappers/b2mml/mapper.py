@@ -1,16 +1,20 @@
 """B2MML XML (V0401, V0600, V0700/V0701) -> canonical events.
 
-Inbound only in this version. Read: ProductionPerformance / OperationsPerformance (confirmations, goods
-issues and receipts, genealogy), ProductionSchedule / OperationsSchedule (production orders),
-MaterialDefinition and MaterialInformation's definitions (materials), MaterialLot / MaterialSubLot and
-MaterialInformation's lots (lots). The version comes from the root namespace (V07 has no version in it,
-``releaseID`` tells V0700 from V0701 where it says); the verb and noun from the root's name, whatever
-its prefix. ``Get`` is a query and maps to nothing (a warning); ``Cancel`` and ``ActionCriteria`` Delete
-give tombstones (``entity.deleted``); Change (verb or action code) gives partial updates.
+Read: ProductionPerformance / OperationsPerformance (confirmations with their co- and by-product outputs,
+goods issues and receipts, genealogy, equipment actuals with states as equipment state changes),
+ProductionSchedule / OperationsSchedule (production orders), MaterialDefinition and MaterialInformation's
+definitions (materials), MaterialLot / MaterialSubLot and MaterialInformation's lots (lots, and the quality
+holds their statuses place or release), V07 TestResult / OperationsTestInformation (inspections), V07
+OperationsEvent / OperationsEventInformation (nonconformances, holds, equipment state changes, by the
+per-connection ``[operations_event]`` list) and ConfirmBOD (posting outcomes naming the original BODID). The
+version comes from the root namespace (V07 has no version in it, ``releaseID`` tells V0700 from V0701 where
+it says); the verb and noun from the root's name, whatever its prefix. ``Get`` is a query and maps to nothing
+(a warning); ``Cancel`` and ``ActionCriteria`` Delete give tombstones (``entity.deleted``); Change (verb or
+action code) gives partial updates, which never reset, hold or release what they do not carry.
 
 Parsing is the hardened parser of :mod:`mfgcanon.mappers._xml` (no DTD, no entities, no XInclude, no
-network); one record is one segment response, request, material definition, lot or loose sub-lot, and
-each becomes events or a reject that names its XPath and line.
+network); one record is one segment response, request, material definition, lot, loose sub-lot, test result,
+operations event or acknowledged BOD, and each becomes events or a reject that names its XPath and line.
 """
 
 from __future__ import annotations
@@ -34,23 +38,33 @@ from mfgcanon.mappers._base import (
 )
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, parse_xml
 from mfgcanon.mappers.b2mml import reader as rd
+from mfgcanon.mappers.b2mml.acknowledgements import confirmations
+from mfgcanon.mappers.b2mml.events import operations_events
 from mfgcanon.mappers.b2mml.materials import material_definitions, material_lots
 from mfgcanon.mappers.b2mml.performance import performances
+from mfgcanon.mappers.b2mml.quality import test_results
 from mfgcanon.mappers.b2mml.schedule import schedules
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.events import (
     EntityDeleted,
+    EquipmentStateChanged,
     GenealogyLinked,
+    InspectionCompleted,
     InventoryReceived,
     LotUpserted,
     MaterialIssued,
     MaterialUpserted,
+    NonconformanceReported,
+    PostingFailed,
+    PostingSucceeded,
     ProductionConfirmed,
     ProductionOrderCancelled,
     ProductionOrderClosed,
     ProductionOrderCompleted,
     ProductionOrderReleased,
     ProductionOrderUpdated,
+    QualityHoldPlaced,
+    QualityHoldReleased,
 )
 
 _NS = "|".join(re.escape(ns) for ns in rd.NAMESPACES)
@@ -72,6 +86,11 @@ _HANDLERS: dict[str, Handler] = {
     "MaterialDefinition": material_definitions,
     "MaterialLot": material_lots,
     "MaterialSubLot": material_lots,
+    "TestResult": test_results,
+    "OperationsTestInformation": test_results,
+    "OperationsEvent": operations_events,
+    "OperationsEventInformation": operations_events,
+    "BOD": confirmations,
 }
 
 
@@ -105,6 +124,13 @@ class B2mmlMapper(BaseMapper):
         MaterialUpserted,
         LotUpserted,
         EntityDeleted,
+        QualityHoldPlaced,
+        QualityHoldReleased,
+        InspectionCompleted,
+        NonconformanceReported,
+        EquipmentStateChanged,
+        PostingSucceeded,
+        PostingFailed,
     )
     nouns: ClassVar[tuple[str, ...]] = rd.NOUNS
 

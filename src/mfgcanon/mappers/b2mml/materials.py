@@ -9,16 +9,19 @@ does not make its lot read as released).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import helpers
 from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers.b2mml import reader as rd
+from mfgcanon.mappers.b2mml.holds import derived_source, hold, hold_action, hold_key
 from mfgcanon.mappers.b2mml.reader import Document, Node
 from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1 import derive
 from mfgcanon.v1.deletion import Deletion
-from mfgcanon.v1.events import EntityDeleted, LotUpserted, MaterialUpserted
+from mfgcanon.v1.events import EntityDeleted, LotUpserted, MaterialUpserted, build_event
 from mfgcanon.v1.lot import MaterialLot
 from mfgcanon.v1.material import Material
 
@@ -218,7 +221,7 @@ def _lot(doc: Document, node: Node, info: Node | None, ctx: MappingContext, resu
         data["status"], data["status_source_code"] = status, raw
     if doc.is_partial or status is None:
         data["partial_fields"] = _carried(data, ("status", "status_source_code") if status is not None else ())
-    helpers.emit_checked(result, LotUpserted, helpers.convert(data, MaterialLot), time=time)
+    _emit_lot(node, ctx, result, data, raw, time)
 
 
 def _carried(data: dict[str, Any], extra: tuple[str, ...]) -> list[str]:
@@ -246,4 +249,43 @@ def _loose_sub_lot(doc: Document, node: Node, info: Node | None, ctx: MappingCon
         "source": doc.source(ctx, line=f"{material_id}/{lot_id}", fallback_id=f"{material_id}/{lot_id}"),
     }
     data["partial_fields"] = _carried(data, ())
-    helpers.emit_checked(result, LotUpserted, helpers.convert(data, MaterialLot), time=time)
+    _emit_lot(node, ctx, result, data, None, time)
+
+
+def _emit_lot(node: Node, ctx: MappingContext, result: MappingResult, data: dict[str, Any], raw: str | None,
+              time: datetime) -> None:
+    """The ``lot.upserted`` and the holds its statuses place or release (``[lot_hold]``), all built before any
+    is added (a failure leaves the result as it was). Only a status the message carries counts: a Change
+    without ``Status`` and a sub-lot-only message hold or release nothing on the lot itself."""
+    lot = helpers.convert(data, MaterialLot)
+    sub_lots: list[dict[str, Any]] = data["sub_lots"]
+    event = build_event(LotUpserted, lot, time=time, validated=True)
+    wanted: list[tuple[str, str | None, str]] = []  # (action, sub-lot, source status)
+    action = hold_action(ctx, "lot_hold", raw)
+    if action is not None and raw is not None:
+        wanted.append((action, None, raw))
+    for sub in sub_lots:
+        sub_raw = sub.get("status_source_code")
+        sub_action = hold_action(ctx, "lot_hold", sub_raw)
+        if sub_action is not None and sub_raw is not None:
+            wanted.append((sub_action, sub["sub_lot_id"], sub_raw))
+    holds = []
+    if wanted and lot.plant is None:
+        result.warnings.append(f"{node.where()}: lot {lot.material_id}/{lot.lot_id} has a hold status but no plant "
+                               "(no Site scope, options.default_plant or [lookups.b2mml_plant]): no hold derived")
+        wanted = []
+    quantities = {s["sub_lot_id"]: s.get("quantity") for s in sub_lots}
+    for what, sub_id, status in wanted:
+        plant = lot.plant or ""
+        key = hold_key(plant, lot.material_id, lot.lot_id, sub_id)
+        item = {"material_id": lot.material_id, "lot_id": lot.lot_id, "sub_lot_id": sub_id}
+        quantity = quantities.get(sub_id) if sub_id else data.get("quantity")
+        holds.append(hold(
+            active=what == "placed", at=time, plant=plant, affected=item, key=key,
+            source=derived_source(data["source"], key), quantity=quantity, reason_code=status,
+            description=f"{'sub-lot' if sub_id else 'lot'} status {status}",
+        ))
+    derived = derive.derived_events(holds, causation_id=str(event.id)) if holds else []
+    result.add_event(event)
+    for item_event in derived:
+        result.add_derived(item_event)

@@ -21,17 +21,26 @@ from mfgcanon.errors import MappingError, MfgcanonError
 from mfgcanon.mappers import helpers
 from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers.b2mml import reader as rd
+from mfgcanon.mappers.b2mml.events import state_and_mode
 from mfgcanon.mappers.b2mml.reader import Document, Node
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1 import derive
 from mfgcanon.v1.confirmation import ProductionConfirmation
-from mfgcanon.v1.events import InventoryReceived, MaterialIssued, ProductionConfirmed, build_event
+from mfgcanon.v1.equipment import EquipmentStateChange
+from mfgcanon.v1.events import (
+    EquipmentStateChanged,
+    InventoryReceived,
+    MaterialIssued,
+    ProductionConfirmed,
+    build_event,
+)
 from mfgcanon.v1.inventory import MaterialMovement
 
 _ACTUALS = ("MaterialActual", "MaterialProducedActual", "MaterialConsumedActual")
 _ACTUAL_PROPS = ("MaterialActualProperty", "MaterialConsumedActualProperty", "MaterialProducedActualProperty")
 _ISSUE = frozenset({"consumed", "consumable"})
 _RECEIPT = frozenset({"produced", "co_product", "by_product"})
+_OUTPUTS = _RECEIPT
 
 
 def performances(doc: Document, ctx: MappingContext, result: MappingResult) -> None:
@@ -54,7 +63,9 @@ def _segments(node: Node) -> list[tuple[Node, Node | None]]:
 
 def _use(node: Node, ctx: MappingContext) -> tuple[str, str | None, bool]:
     """An actual's canonical use, its source spelling, and whether it is scrap (``MaterialUse`` Other with
-    ``@OtherValue`` Scrap: the house convention, mes-and-canonical.md §7.6)."""
+    ``@OtherValue`` Scrap: the house convention, mes-and-canonical.md §7.6). ``Other`` with another
+    ``@OtherValue`` (Co-product, By-product) is read through the same code list, its spelling kept as
+    ``Other:<value>``."""
     if node.name == "MaterialProducedActual":
         return "produced", None, False
     if node.name == "MaterialConsumedActual":
@@ -63,8 +74,13 @@ def _use(node: Node, ctx: MappingContext) -> tuple[str, str | None, bool]:
     raw = use.own_text() if use is not None else None
     if raw is None:
         return "other", None, False
-    other = (use.el.get("OtherValue") or "").strip().lower() if use is not None else ""
-    return rd.code(ctx, "material_use", raw) or "other", raw, other == "scrap"
+    other = (use.el.get("OtherValue") or "").strip() if use is not None else ""
+    found = rd.code(ctx, "material_use", raw) or "other"
+    if other.lower() == "scrap":
+        return found, raw, True
+    if found == "other" and other:  # Other + @OtherValue (V0600 has no co-/by-product use): the value says it
+        return rd.code(ctx, "material_use", other) or "other", f"{raw}:{other}"[:64], False
+    return found, raw, False
 
 
 def _when(doc: Document, ctx: MappingContext, plant: str, nodes: list[tuple[Node, str]]) -> datetime | None:
@@ -93,7 +109,10 @@ def _segment(
     )
     operation_id = rd.ident(seg, "SegmentRequirementID") or (
         found["operation_id"].value if "operation_id" in found else None)
-    plant = rd.plant(doc, ctx, seg, parent, response, perf, where=seg.where())
+    try:
+        plant = rd.plant(doc, ctx, seg, parent, response, perf)
+    except MappingError as exc:  # the XPath only for the reject
+        raise rd.fail(seg, None, exc) from None
     response_id = rd.ident(response, "ID")
     seg_id = rd.ident(seg, "ID") or rd.ident(seg, "ProcessSegmentID") or seg.where().rpartition("/")[2]
     conf_id = f"{response_id}/{seg_id}" if response_id else seg_id
@@ -116,8 +135,9 @@ def _segment(
         lots, subs = actual.texts("MaterialLotID"), actual.texts("MaterialSubLotID")
         if is_scrap:
             scrap.append(quantity)
-        elif use == "produced":
-            produced.append({"quantity": quantity, "material_id": material_id, "lot_id": lots[0] if lots else None})
+        elif use in _OUTPUTS:
+            produced.append({"quantity": quantity, "material_id": material_id, "lot_id": lots[0] if lots else None,
+                             "use": use, "raw": raw})
         if not movements_on or (use not in _ISSUE and use not in _RECEIPT) or is_scrap:
             continue
         items = rd.props(actual, *_ACTUAL_PROPS)
@@ -141,9 +161,12 @@ def _segment(
             "properties": rd.canonical_properties(items, ctx, skip=used),
             "source": {**source, "line": f"{conf_id}/{rd.ident(actual, 'ID') or index}"},
         })
+    outputs = _outputs(produced)
+    main = [p for p in produced if p["use"] == "produced"] or produced[:1]  # only co-/by-products: the first
     confirm = order_id is not None and bool(produced)
+    states = _states(seg, ctx, plant, order_id, operation_id, conf_id, source, result)
     if order_id is None:
-        if not moves:
+        if not moves and not states:
             raise rd.fail(seg, "OperationsRequestID", MappingError(
                 "the segment response names no order (no OperationsRequestID / ProductionRequestID, no property "
                 'mapped to order_id in [codes."b2mml.property_map"]) and carries no movement to map without one',
@@ -153,17 +176,17 @@ def _segment(
             f"{seg.where()}: no order named (OperationsRequestID, ProductionRequestID or a property mapped to "
             "order_id): movements mapped with the order empty, no confirmation"
         )
-    elif not produced:
+    elif not produced and moves:
         result.warnings.append(f"{seg.where()}: no produced actual: no confirmation, movements only")
-    if not confirm and not moves:
+    if not confirm and not moves and not states:
         raise rd.fail(seg, None, MappingError("the segment response carries nothing to map (no material actual "
                                               "to confirm or move)", code="missing_field"))
     built: list[tuple[type[Any], Any]] = []
     entities = [helpers.convert(m, MaterialMovement) for m in moves]
     if confirm and order_id is not None:
         state = seg.text("SegmentState") or response.text("ResponseState")
-        total = _sum(produced, seg)
-        first = produced[0]
+        total = _sum(main, seg)
+        first = main[0]
         data: dict[str, Any] = {
             "confirmation_id": conf_id,
             "order_id": order_id,
@@ -181,6 +204,7 @@ def _segment(
             "activities": _activities(seg, ctx),
             "personnel_ids": [p for a in seg.all("PersonnelActual") for p in a.texts("PersonID")],
             "produced_lot_id": first["lot_id"],
+            "outputs": outputs,
             "material_movement_ids": [m.movement_id for m in entities],
             "properties": rd.canonical_properties(data_items, ctx),
             "source": source,
@@ -193,13 +217,75 @@ def _segment(
         raise rd.fail(seg, "ActualEndTime", MappingError("no event time in the document and no received_at",
                                                          code="missing_field"))
     events = [build_event(cls, entity, time=time, validated=True) for cls, entity in built]
+    events += [build_event(EquipmentStateChanged, s, time=s.started_at, validated=True) for s in states]
     for position, event in enumerate(events):
         result.add_event(event, records=1 if position == 0 else 0)
 
 
+def _states(seg: Node, ctx: MappingContext, plant: str, order_id: str | None, operation_id: str | None,
+            conf_id: str, source: dict[str, Any], result: MappingResult) -> list[EquipmentStateChange]:
+    """Equipment actuals that carry a state (an ``EquipmentActualProperty`` the ``[equipment_actual]`` list names
+    ``state``, its value through ``[equipment_state]``) -> equipment state changes (downtime): from the
+    property's start time, else the segment's ``ActualStartTime``, to its end time, else ``ActualEndTime``."""
+    out: list[EquipmentStateChange] = []
+    for index, actual in enumerate(seg.all("EquipmentActual"), start=1):
+        fields: dict[str, rd.Prop] = {}
+        for item in rd.props(actual, "EquipmentActualProperty"):
+            target = rd.code(ctx, "equipment_actual", item.id)
+            if target is not None and item.value is not None:
+                fields.setdefault(target, item)
+        if "state" not in fields:
+            continue
+        state_prop = fields["state"]
+        raw = state_prop.value or ""
+        found = rd.code(ctx, "equipment_state", raw)
+        state, mode = state_and_mode(found, 'codes."b2mml.equipment_state"') if found else ("other", None)
+        equipment = actual.texts("EquipmentID")
+        where = actual.where()
+        if not equipment:
+            raise rd.fail(actual, "EquipmentID", MappingError("an equipment actual with a state names no equipment",
+                                                              code="missing_field"))
+        started = _prop_time(fields.get("started_at"), ctx, plant) or _at(seg, "ActualStartTime", ctx, plant)
+        if started is None:
+            result.warnings.append(f"{where}: equipment state {raw!r} without a start time (no StartTime property, "
+                                   "no ActualStartTime): no equipment state change")
+            continue
+        ended = _prop_time(fields.get("ended_at"), ctx, plant) or _at(seg, "ActualEndTime", ctx, plant)
+        planned = fields.get("is_planned")
+        flag = rd.code(ctx, "boolean", planned.value) if planned is not None else None
+        line = f"{conf_id}/{rd.ident(actual, 'ID') or index}"
+        used = {p.id for p in fields.values()}
+        out.append(helpers.convert({
+            "state_change_id": line, "equipment_id": equipment[0], "plant": plant, "state": state,
+            "state_source_code": raw[:64], "operation_mode": mode,
+            "reason_code": fields["reason_code"].value[:64] if "reason_code" in fields and fields[
+                "reason_code"].value else None,
+            "reason_text": fields["reason_text"].value if "reason_text" in fields else None,
+            "is_planned": None if flag is None else flag == "true",
+            "started_at": started, "ended_at": ended, "order_id": order_id, "operation_id": operation_id,
+            "properties": rd.canonical_properties(rd.props(actual, "EquipmentActualProperty"), ctx, skip=used),
+            "source": {**source, "line": line},
+        }, EquipmentStateChange))
+    return out
+
+
+def _prop_time(item: rd.Prop | None, ctx: MappingContext, plant: str) -> datetime | None:
+    if item is None or not item.value:
+        return None
+    return rd.instant(item.value, ctx, plant, path=item.node.where("Value"))
+
+
+def _outputs(produced: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The outputs one by one where a co- or by-product is among them (main product first as sent); none when
+    the main product alone is reported (its yield says it all)."""
+    if all(p["use"] == "produced" for p in produced):
+        return []
+    return [{"material_id": p["material_id"], "material_use": p["use"], "material_use_source_code": p["raw"],
+             "yield_quantity": p["quantity"], "lot_id": p["lot_id"]} for p in produced]
+
+
 def _at(node: Node, name: str, ctx: MappingContext, plant: str) -> datetime | None:
-    text = node.text(name)
-    return rd.instant(text, ctx, plant, path=node.where(name)) if text else None
+    return rd.instant_at(node, name, ctx, plant)
 
 
 def _day(text: str | None, node: Node) -> date | None:

@@ -11,11 +11,13 @@ second beyond six digits (cut to microseconds, the model's resolution), ``xsd:du
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -44,6 +46,7 @@ VERBS = ("Sync", "Process", "Show", "Get", "Change", "Cancel", "Acknowledge", "R
 NOUNS = (
     "ProductionPerformance", "OperationsPerformance", "ProductionSchedule", "OperationsSchedule",
     "MaterialInformation", "MaterialDefinition", "MaterialLot", "MaterialSubLot",
+    "TestResult", "OperationsTestInformation", "OperationsEvent", "OperationsEventInformation", "BOD",
 )
 ROOT = re.compile(rf"^({'|'.join(VERBS)})([A-Z][A-Za-z]+)$")
 
@@ -57,32 +60,54 @@ _DURATION = re.compile(
 class Node:
     """One element, read by local name whatever its namespace prefix (``b2mml:``, ``ns0:``, default)."""
 
-    __slots__ = ("el",)
+    __slots__ = ("_kids", "el")
 
     def __init__(self, el: Any) -> None:
         self.el = el
+        self._kids: list[tuple[str, Any]] | None = None
 
     @property
     def name(self) -> str:
         return local_name(self.el.tag)
 
+    def _children(self) -> list[tuple[str, Any]]:
+        """(local name, element) of the child elements, read once per node: a record asks its element for
+        many names."""
+        kids = self._kids
+        if kids is None:
+            kids = self._kids = [(local_name(c.tag), c) for c in self.el if isinstance(c.tag, str)]
+        return kids
+
     def all(self, *names: str) -> list[Node]:
         """Child elements with one of ``names``, in document order."""
-        return [Node(c) for c in self.el if isinstance(c.tag, str) and local_name(c.tag) in names]
+        if len(names) == 1:
+            wanted = names[0]
+            return [Node(c) for n, c in self._children() if n == wanted]
+        return [Node(c) for n, c in self._children() if n in names]
+
+    def _first(self, names: tuple[str, ...]) -> Any:
+        for n, c in self._children():
+            if n in names:
+                return c
+        return None
 
     def one(self, *names: str) -> Node | None:
-        found = self.all(*names)
-        return found[0] if found else None
+        found = self._first(names)
+        return Node(found) if found is not None else None
 
     def text(self, *names: str) -> str | None:
         """The stripped text of the first child named ``names[0]`` (nested: ``text("Sender", "LogicalID")``);
         None when absent or blank."""
-        node: Node | None = self
-        for name in names:
-            node = node.one(name) if node is not None else None
-        if node is None:
+        if len(names) == 1:
+            el = self._first(names)
+        else:
+            node: Node | None = self
+            for name in names:
+                node = node.one(name) if node is not None else None
+            el = node.el if node is not None else None
+        if el is None:
             return None
-        value = node.el.text
+        value = el.text
         value = value.strip() if value else ""
         return value or None
 
@@ -264,6 +289,17 @@ def instant(text: str, ctx: MappingContext, plant: str | None, *, path: str | No
     return helpers.to_utc(moment, ctx, plant=plant, path=path)
 
 
+def instant_at(node: Node, name: str, ctx: MappingContext, plant: str | None) -> datetime | None:
+    """:func:`instant` of the child ``name`` (None when absent); its XPath is worked out only for an error."""
+    text = node.text(name)
+    if text is None:
+        return None
+    try:
+        return instant(text, ctx, plant)
+    except MappingError as exc:
+        raise fail(node, name, exc) from None
+
+
 def duration_seconds(text: str, *, path: str | None = None) -> Decimal:
     """An ``xsd:duration`` as exact seconds (``P2DT23H30M`` -> 257400). Years and months have no fixed length:
     a duration that uses them (other than zero) is ``invalid_value``; a negative one too."""
@@ -281,8 +317,10 @@ def duration_seconds(text: str, *, path: str | None = None) -> Decimal:
     return helpers.normalize_float(total + Decimal(seconds or 0)) if (total or seconds) else Decimal(0)
 
 
+@functools.cache
 def units_table() -> Mapping[str, str]:
-    return {str(k): str(v) for k, v in table(CODES, "units").items()}
+    """The packaged unit spellings (read once: the connection's own ``[units]`` are the context's)."""
+    return MappingProxyType({str(k): str(v) for k, v in table(CODES, "units").items()})
 
 
 def quantity(node: Node, ctx: MappingContext) -> dict[str, Any]:
@@ -420,10 +458,24 @@ def canonical_properties(
     return out
 
 
-def property_map(ctx: MappingContext) -> dict[str, str]:
+def property_map(ctx: MappingContext) -> Mapping[str, str]:
     """The property id -> canonical key map of this connection (``[codes."b2mml.property_map"]`` merged over
     the packaged one; ids compared case-insensitively). Targets: ``order_id``, ``operation_id``, ``line_id``,
-    ``material_id``, ``lot_id``, ``base_uom``, ``expires_at``, ``plant``."""
+    ``material_id``, ``lot_id``, ``base_uom``, ``expires_at``, ``plant``. Checked once per connection."""
+    override = ctx.code_overrides.get("b2mml.property_map")
+    packaged = table(CODES, "property_map")
+    cache_key = ("~checked property_map", id(packaged), id(override))
+    cached = _FOLDED.get(cache_key)
+    if cached is not None and cached[0] is packaged and cached[1] is override:
+        return cached[2]
+    checked = _checked_property_map(ctx)
+    if len(_FOLDED) >= _FOLDED_MAX:
+        _FOLDED.clear()
+    _FOLDED[cache_key] = (packaged, override, checked)
+    return checked
+
+
+def _checked_property_map(ctx: MappingContext) -> dict[str, str]:
     merged = helpers.code_list(ctx, "b2mml.property_map", CODES, "property_map")
     checked: dict[str, str] = {}
     for key, target in merged.items():
@@ -456,12 +508,25 @@ def mapped(items: list[Prop], ctx: MappingContext) -> tuple[dict[str, Prop], set
 def code(ctx: MappingContext, list_name: str, value: str | None) -> str | None:
     """A code from a packaged list (``[<list_name>]`` of b2mml/codes.toml, ``[codes."b2mml.<list_name>"]`` over
     it), compared case- and blank-insensitively (``Yield Produced``, ``yield produced``); None when unknown."""
-    entries = helpers.code_list(ctx, f"b2mml.{list_name}", CODES, list_name)
-    wanted = _fold(value or "")
-    for key, target in entries.items():
-        if _fold(str(key)) == wanted:
-            return str(target)
-    return None
+    override = ctx.code_overrides.get(f"b2mml.{list_name}")
+    packaged = table(CODES, list_name)
+    cache_key = (list_name, id(packaged), id(override))
+    cached = _FOLDED.get(cache_key)
+    if cached is None or cached[0] is not packaged or cached[1] is not override:
+        entries = helpers.code_list(ctx, f"b2mml.{list_name}", CODES, list_name)
+        folded: dict[str, str] = {}
+        for key, target in entries.items():
+            folded.setdefault(_fold(str(key)), str(target))
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        cached = _FOLDED[cache_key] = (packaged, override, folded)
+    return cached[2].get(_fold(value or ""))
+
+
+_FOLDED: dict[tuple[str, int, int], tuple[Any, Any, dict[str, str]]] = {}
+"""Folded code lists per (list, packaged table, connection override): the objects are kept with their entry, so
+an id is never matched to another object; bounded (cleared when full)."""
+_FOLDED_MAX = 512
 
 
 def _fold(text: str) -> str:

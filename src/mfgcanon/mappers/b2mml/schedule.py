@@ -47,15 +47,21 @@ def schedules(doc: Document, ctx: MappingContext, result: MappingResult) -> None
 
 def _use(node: Node, ctx: MappingContext) -> tuple[str, str | None]:
     """A requirement's canonical material use and its source spelling (V0600 typed requirement elements
-    say it by their name). No ``MaterialUse`` at all is a consumed line (the model's default)."""
+    say it by their name; ``Other`` with ``@OtherValue`` Co-product / By-product says it in the attribute). No
+    ``MaterialUse`` at all is a consumed line (the model's default)."""
     if node.name == "MaterialProducedRequirement":
         return "produced", None
     if node.name == "MaterialConsumedRequirement":
         return "consumed", None
-    raw = node.text("MaterialUse")
-    if raw is None:
+    use = node.one("MaterialUse")
+    raw = use.own_text() if use is not None else None
+    if use is None or raw is None:
         return "consumed", None
-    return rd.code(ctx, "material_use", raw) or "other", raw
+    found = rd.code(ctx, "material_use", raw) or "other"
+    other = (use.el.get("OtherValue") or "").strip()
+    if found == "other" and other:  # Other + @OtherValue (V0600 has no co-/by-product use): the value says it
+        return rd.code(ctx, "material_use", other) or "other", f"{raw}:{other}"[:64]
+    return found, raw
 
 
 def _segments(node: Node, parent: str | None) -> list[tuple[Node, str, str | None]]:
