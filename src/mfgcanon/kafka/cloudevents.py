@@ -236,6 +236,9 @@ def from_kafka_message(message: Any, *, type: Any = _events.Event, data_deserial
     if value is None:
         raise ValidationError("a binary-mode message has no value (a tombstone is not an event)", code="missing_field",
                               path="$.data")
+    if data_deserializer is None and media not in ("", _JSON, _MSGPACK):
+        raise ValidationError(f"no reader for data of content type {media!r}: pass a data_deserializer",
+                              code="invalid_value", path="$.datacontenttype")
     try:
         data = _read_data(value, media, data_type, data_deserializer, _ctx(topic or message_topic, headers))
     except MfgcanonError as exc:
@@ -263,7 +266,4 @@ def _read_data(value: Any, media: str, data_type: type[Any], deserializer: Any, 
             raise DecodeError("the data is in the schema-registry wire format (magic byte 0): pass the matching "
                               "data_deserializer", code="malformed_input", position=0)
         return codecs.decode(value, type=data_type, format="json")
-    if media == _MSGPACK:
-        return codecs.decode(value, type=data_type, format="msgpack")
-    raise ValidationError(f"no reader for data of content type {media!r}: pass a data_deserializer",
-                          code="invalid_value", path="$.datacontenttype")
+    return codecs.decode(value, type=data_type, format="msgpack")  # _MSGPACK: the only other type read directly
