@@ -163,3 +163,13 @@ def test_registered_subjects_are_checked_per_record_under_topic_record(registry:
     for event in scenario_events:
         subject = f"{TOPIC}-{avro.schema(type(event))['namespace']}.{type(event).__name__}"
         assert registry.get_versions(subject) == [1]
+
+
+def test_a_subject_of_the_other_schema_language_is_an_explained_refusal(registry: SchemaRegistryClient) -> None:
+    """Regression: the JSON Schema serializer on a subject holding Avro gave a registry error ("registered v1
+    cannot be read locally"); it is a compatibility finding, SCHEMA_TYPE_CHANGED."""
+    serde.AvroSerializer(registry)(CENTER, VALUE)
+    with pytest.raises(IncompatibleSchemaError) as caught:
+        serde.JsonSchemaSerializer(registry)(CENTER, VALUE)
+    assert [f.rule for f in caught.value.report.breaking] == ["SCHEMA_TYPE_CHANGED"]
+    assert registry.get_versions(SUBJECT) == [1]

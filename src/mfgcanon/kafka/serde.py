@@ -350,8 +350,10 @@ class _RegistrySerializer(Serializer):
 
         try:
             result = compat_registry.check_registry(
+                # the language is detected, not forced: a subject of the other language is then a finding
+                # (SCHEMA_TYPE_CHANGED), not a registered version that fails to parse
                 msgspec.json.decode(text), subject, self.registry, level=self.compatibility,
-                schema_type=self.schema_type, ask_registry=False, missing_ok=True)
+                ask_registry=False, missing_ok=True)
         except compat_registry.RegistryError as exc:
             raise RegistryCallError(f"could not check subject {subject!r} before registering: {exc.message}",
                                     status=exc.status, error_code=exc.error_code, subject=subject,
