@@ -375,3 +375,18 @@ def test_a_newer_writer_with_an_extra_field_is_read(registry: SchemaRegistryClie
     out = io.BytesIO()
     fastavro.schemaless_writer(out, fastavro.parse_schema(newer), {**avro.to_datum(center), "shift_model": "3x8"})
     assert serde.AvroDeserializer(registry, type=WorkCenter)(frame(schema_id, out.getvalue()), VALUE) == center
+
+
+def test_the_kafka_errors_copy_and_pickle_with_everything_they_carry() -> None:
+    """A router that numbers records (``with_record_index``) or sends errors between processes keeps them whole."""
+    import pickle
+
+    registry_error = serde.RegistryCallError("refused", status=401, error_code=40101, subject="s-value")
+    numbered = registry_error.with_record_index(7)
+    assert (numbered.code, numbered.record_index, numbered.status, numbered.subject) == (
+        "registry_error", 7, 401, "s-value")
+    assert "(record 7)" in str(numbered)
+    incompatible = serde.IncompatibleSchemaError("breaks", subject="s-value", level="FULL", path="/fields/1")
+    again = pickle.loads(pickle.dumps(incompatible.with_record_index(3)))
+    assert (again.code, again.level, again.path, again.record_index) == ("incompatible_schema", "FULL", "/fields/1", 3)
+    assert pickle.loads(pickle.dumps(registry_error)).status == 401

@@ -26,6 +26,7 @@ know, :class:`RegistryCallError` (``registry_error``) when the registry refuses 
 from __future__ import annotations
 
 import builtins
+import copy
 import json
 import struct
 import threading
@@ -98,6 +99,9 @@ class RegistryCallError(MfgcanonError):
         self.subject = subject
         super().__init__(message, cause_type=cause_type)
 
+    def with_record_index(self, index: int) -> MfgcanonError:
+        return _indexed(self, index)
+
 
 class IncompatibleSchemaError(MfgcanonError):
     """A schema that breaks its subject's compatibility level, refused before it was registered.
@@ -109,12 +113,23 @@ class IncompatibleSchemaError(MfgcanonError):
 
     code: ErrorCode = "incompatible_schema"
 
-    def __init__(self, message: str, *, subject: str, level: str, report: Any = None,
+    def __init__(self, message: str, *, subject: str = "", level: str = "", report: Any = None,
                  path: str | None = None) -> None:
         self.subject = subject
         self.level = level
         self.report = report
         super().__init__(message, path=path)
+
+    def with_record_index(self, index: int) -> MfgcanonError:
+        return _indexed(self, index)
+
+
+def _indexed(error: MfgcanonError, index: int) -> MfgcanonError:
+    """A copy naming its record: these errors carry more than the base constructor takes (copy keeps it all)."""
+    clone = copy.copy(error)
+    clone.record_index = index
+    clone.args = (clone._render(),)
+    return clone
 
 
 # --------------------------------------------------------------------------------------------- schemas
