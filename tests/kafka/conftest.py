@@ -4,7 +4,9 @@
   one per test module; make a fresh topic per test with ``new_topic``.
 * ``registry``: Confluent's in-memory ``mock://`` schema registry client, empty for each test.
 * ``produce`` / ``consume``: a real ``confluent_kafka.Producer`` and ``Consumer`` with short, bounded
-  waits, so a broken test fails in seconds instead of hanging.
+  waits, so a broken test fails in seconds instead of hanging; ``make_producer`` / ``make_consumer`` for
+  tests that drive the clients themselves. (Use the fixtures rather than ``from conftest import ...``:
+  which ``conftest`` module that name finds depends on the collection order.)
 * ``scenario_events``: the canonical example stream (``examples/canonical/scenario.ndjson``), decoded.
 """
 
@@ -150,6 +152,18 @@ def consume(kafka_cluster: MockCluster) -> Callable[..., list[Message]]:
         return consume_messages(kafka_cluster, topic, count, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def make_producer(kafka_cluster: MockCluster) -> Callable[..., Producer]:
+    """``make_producer(**conf)``: a real producer on the module's cluster (see :func:`producer_for`)."""
+    return lambda **conf: producer_for(kafka_cluster, **conf)
+
+
+@pytest.fixture
+def make_consumer(kafka_cluster: MockCluster) -> Callable[..., Consumer]:
+    """``make_consumer(group=None, **conf)``: a real consumer from the earliest offset (see :func:`consumer_for`)."""
+    return lambda group=None, **conf: consumer_for(kafka_cluster, group, **conf)
 
 
 @pytest.fixture(scope="session")

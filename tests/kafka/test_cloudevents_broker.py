@@ -11,10 +11,8 @@ import msgspec
 import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from conftest import producer_for
 from mfgcanon.kafka import cloudevents as ce
 from mfgcanon.kafka import serde
-from mfgcanon.kafka.mock_cluster import MockCluster
 from mfgcanon.schema.registry import record_name
 from mfgcanon.v1 import events as ev
 
@@ -47,7 +45,7 @@ def test_binary_mode_with_avro_data_through_the_broker(registry: SchemaRegistryC
     assert set(registry.get_subjects()) == {f"{topic}-{record_name(type(e.data))}" for e in scenario_events}
 
 
-def test_produce_event_keeps_each_orders_events_in_order(kafka_cluster: MockCluster, scenario_events: list[Any],
+def test_produce_event_keeps_each_orders_events_in_order(make_producer: Callable[..., Any], scenario_events: list[Any],
                                                          new_topic: Callable[..., str],
                                                          consume: Callable[..., list[Any]]) -> None:
     topic = new_topic(partitions=4)
@@ -55,7 +53,7 @@ def test_produce_event_keeps_each_orders_events_in_order(kafka_cluster: MockClus
     events = [msgspec.structs.replace(base, id=uuid.uuid4(), partitionkey=f"1710|{1000200 + order}",
                                       sequence=f"{n:08d}")
               for n in range(12) for order in range(5)]
-    producer = producer_for(kafka_cluster)
+    producer = make_producer()
     for index, event in enumerate(events):
         ce.produce_event(producer, topic, event, "binary" if index % 2 else "structured")
     assert producer.flush(10) == 0

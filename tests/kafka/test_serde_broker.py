@@ -16,7 +16,6 @@ from confluent_kafka.error import ValueSerializationError
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from conftest import consumer_for
 from mfgcanon.errors import MfgcanonError
 from mfgcanon.kafka import serde
 from mfgcanon.kafka.mock_cluster import MockCluster
@@ -139,7 +138,7 @@ def test_serializing_producer_and_deserializing_consumer_take_mfgcanons_classes(
 
 
 def test_a_poisoned_record_is_a_typed_error_with_code_and_path(
-        registry: SchemaRegistryClient, scenario_events: list[Any], kafka_cluster: MockCluster,
+        registry: SchemaRegistryClient, scenario_events: list[Any], make_consumer: Callable[..., Any],
         new_topic: Callable[..., str], produce: Callable[..., None]) -> None:
     """What a dead-letter router reads: the deserializer's error has a stable code and a path."""
     topic = new_topic()
@@ -147,7 +146,7 @@ def test_a_poisoned_record_is_a_typed_error_with_code_and_path(
     good = writer(scenario_events[3], None)
     poisoned = good.replace(b'"time":"', b'"time":"x', 1)
     produce(topic, [(None, poisoned, None), (None, b"\x00\x00\x00\x00\x07garbage", None)])
-    consumer = consumer_for(kafka_cluster)
+    consumer = make_consumer()
     consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     errors = []
     deadline = time.monotonic() + 15
