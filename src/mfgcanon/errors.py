@@ -53,6 +53,8 @@ ErrorCode = Literal[
     "unresolved_reference",
     # the Kafka backbone
     "broker_error",
+    "registry_error",
+    "incompatible_schema",
 ]
 ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)
 
@@ -506,6 +508,35 @@ CODE_DOCS: Final[dict[str, CodeDoc]] = {
         fix=(
             "Read the librdkafka error in the message; check `bootstrap.servers`, the topic and the client "
             "configuration. For the mock cluster, install the `kafka` extra (`confluent-kafka`)."
+        ),
+    ),
+    "registry_error": CodeDoc(
+        cause=(
+            "A schema registry call made by a `mfgcanon.kafka` serializer or deserializer failed: the registry "
+            "refused it (its HTTP status and `error_code` are kept on the `RegistryCallError`), could not be "
+            "reached, or the schema is not registered under the subject while `auto_register` is off."
+        ),
+        example="`the schema registry failed to register a schema under subject 'orders-value': Unauthorized`.",
+        fix=(
+            "Check the registry URL and credentials given to `SchemaRegistryClient`; with `auto_register=False`, "
+            "register the schema first (`mfgcanon.kafka.serde.avro_schema_text(T)` is the text to register)."
+        ),
+    ),
+    "incompatible_schema": CodeDoc(
+        cause=(
+            "A `mfgcanon.kafka` serializer was about to register a schema that breaks the subject's compatibility "
+            "level: mfgcanon's checker (`mfgcanon.compat`) compared it with the registered versions (every version "
+            "for a transitive level) and found breaking changes, so nothing was registered. Raised as "
+            "`IncompatibleSchemaError`; its `report` lists every finding and `path` points at the first one."
+        ),
+        example=(
+            "`refusing to register a schema under subject 'mfg.orders-value': AVRO BACKWARD: INCOMPATIBLE (against "
+            "v1): 1 breaking finding: RECORD_NAME_CHANGED ...` when a topic of one record type gets another."
+        ),
+        fix=(
+            "Keep one record type per subject (use the `topic_record` strategy for a topic of mixed events), make "
+            "the change compatible (add fields with defaults), or, for a deliberate break, publish a new major "
+            "version under a new subject."
         ),
     ),
 }
