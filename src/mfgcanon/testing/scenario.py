@@ -82,7 +82,8 @@ class Scenario:
 @dataclasses.dataclass
 class _Books:
     latency: list[tuple[str | None, date, int | None]] = dataclasses.field(default_factory=list)
-    postings: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)  # plant, first, kind, vendor, outcome, code, fail_at
+    # plant, first, kind, vendor, outcome, code, fail_at
+    postings: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
     delay: list[tuple[str, date, int]] = dataclasses.field(default_factory=list)
     exceptions: list[tuple[str | None, str, datetime]] = dataclasses.field(default_factory=list)
     unposted: list[tuple[str, str, Decimal]] = dataclasses.field(default_factory=list)
@@ -289,10 +290,10 @@ class _Sim:
             self.emit(build_event(NonconformanceReported, nc, validated=True))
             closed_at = detected + self.minutes(60, 3 * 24 * 60)
             if closed_at <= self.end and rng.random() < 0.5:
-                closed = Nonconformance(nonconformance_id=key, category=NonconformanceKind.DEFECT, plant=plant,
+                ended = Nonconformance(nonconformance_id=key, category=NonconformanceKind.DEFECT, plant=plant,
                                         affected=InspectedItem(material_id="FG-1"), detected_at=detected,
                                         status=NonconformanceStatus.CLOSED, closed_at=closed_at, source=self.src())
-                self.emit(build_event(NonconformanceReported, closed, validated=True))
+                self.emit(build_event(NonconformanceReported, ended, validated=True))
             else:
                 self.books.exceptions.append((plant, "nonconformance", detected))
 
@@ -310,7 +311,7 @@ def _pick(cols: list[str], **values: Any) -> tuple[Any, ...]:
     return tuple(values[c] for c in cols)
 
 
-def truth(books: _Books, params: Params, as_of: datetime) -> Tables:  # noqa: C901 - one block per KPI
+def truth(books: _Books, params: Params, as_of: datetime) -> Tables:
     """Every KPI table from the simulation's books."""
     out: Tables = {}
     cols = d.group_columns("release_latency", params)

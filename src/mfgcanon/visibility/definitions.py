@@ -23,6 +23,7 @@ Rules every KPI shares:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -221,7 +222,7 @@ def _posting_request(env: _Envelope, kind: str, posting: Posting) -> Fact:
                 vendor=posting.target_system, code=code)
 
 
-def _facts(env: _Envelope, params: Params) -> Iterator[Fact]:  # noqa: C901 - one branch per event type
+def _facts(env: _Envelope, params: Params) -> Iterator[Fact]:
     event, data = env.event, env.data
     cls = type(event)
     if cls is ev.ProductionOrderReleased or (cls is ev.ProductionOrderStatusChanged
@@ -229,9 +230,8 @@ def _facts(env: _Envelope, params: Params) -> Iterator[Fact]:  # noqa: C901 - on
         role = "sign" if event.sourcesystem in params.mes_systems else "release"
         at = (getattr(data, "released_at", None) or env.time) if role == "release" else env.time
         yield Fact(env.id_text, env.time, role, event.partitionkey, data.plant, at)
-    elif cls is ev.ProductionOrderStatusChanged and data.status is OrderStatus.IN_PROGRESS:
-        yield Fact(env.id_text, env.time, "sign", event.partitionkey, data.plant, env.time)
-    elif cls is ev.OperationStatusChanged and data.status is OperationStatus.IN_PROGRESS:
+    elif ((cls is ev.ProductionOrderStatusChanged and data.status is OrderStatus.IN_PROGRESS)
+          or (cls is ev.OperationStatusChanged and data.status is OperationStatus.IN_PROGRESS)):
         yield Fact(env.id_text, env.time, "sign", event.partitionkey, data.plant, env.time)
     elif cls is ev.ProductionConfirmed:
         yield Fact(env.id_text, env.time, "sign", event.partitionkey, data.plant, env.time)
@@ -312,7 +312,7 @@ def age_labels(params: Params) -> list[str]:
     if not bounds:
         return ["all"]
     names = [f"<{label(bounds[0])}"]
-    names += [f"{label(lo)}-{label(hi)}" for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    names += [f"{label(lo)}-{label(hi)}" for lo, hi in itertools.pairwise(bounds)]
     return [*names, f">={label(bounds[-1])}"]
 
 

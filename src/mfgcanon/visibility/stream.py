@@ -18,6 +18,7 @@ nothing is forgotten and the figures equal the polars path's on the same input e
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -79,7 +80,7 @@ class Calculator:
             self.feed(event)
         return self
 
-    def _take(self, f: Fact) -> None:  # noqa: C901 - one branch per role
+    def _take(self, f: Fact) -> None:
         role = f.role
         if role == "release" or role == "sign":
             order = self._orders.get(f.key)
@@ -294,7 +295,7 @@ class Calculator:
                times: list[datetime]) -> list[tuple[str | None, str, Decimal, Row]]:
         deltas = sorted(self._deltas.get(bucket, ()), key=lambda pair: pair[0])
         out = []
-        for previous, current in zip(times, times[1:], strict=False):
+        for previous, current in itertools.pairwise(times):
             moved = sum((q for at, q in deltas if previous < at <= current), Decimal(0))
             prev_fact, cur_fact = snaps[previous], snaps[current]
             expected = (prev_fact.qty or Decimal(0)) + moved
