@@ -196,9 +196,12 @@ def _movement_rows(event: _Envelope, data: MaterialMovement, posting: Posting | 
                coarse=data.occurred_at_precision != "instant", bucket_in=bucket_in, bucket_out=bucket_out)
 
 
-def facts_of(event: Any, params: Params) -> list[Fact]:
-    """The fact rows of one canonical event (none for an event no KPI reads)."""
-    return list(_facts(_Envelope(event), params))
+def facts_of(event: Any, params: Params, ident: str | None = None) -> list[Fact]:
+    """The fact rows of one canonical event (none for an event no KPI reads); ``ident`` is ``str(event.id)``
+    where the caller has it already."""
+    if type(event) not in _READ:
+        return []
+    return list(_facts(_Envelope(event, ident), params))
 
 
 class _Envelope:
@@ -206,10 +209,10 @@ class _Envelope:
 
     __slots__ = ("data", "event", "id_text", "plant", "time")
 
-    def __init__(self, event: Any) -> None:
+    def __init__(self, event: Any, ident: str | None) -> None:
         self.event = event
         self.data = event.data
-        self.id_text = str(event.id)
+        self.id_text = ident if ident is not None else str(event.id)
         self.time: datetime = event.time
         self.plant: str | None = event.plant
 
@@ -274,6 +277,11 @@ def _facts(env: _Envelope, params: Params) -> Iterator[Fact]:
 
 
 _MOVEMENTS: Final = frozenset({ev.MaterialIssued, ev.MaterialScrapped, ev.InventoryReceived, ev.InventoryMoved})
+_READ: Final = _MOVEMENTS | {ev.ProductionOrderReleased, ev.ProductionOrderStatusChanged, ev.OperationStatusChanged,
+                             ev.ProductionConfirmed, ev.PostingSucceeded, ev.PostingFailed,
+                             ev.InventoryBalanceReported, ev.QualityHoldPlaced, ev.QualityHoldReleased,
+                             ev.NonconformanceReported}
+"""The event classes some KPI reads; every other event only moves the watermark."""
 
 
 # --- shared rules -------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ class Calculator:
         self.events += 1
         if self.watermark is None or time > self.watermark:
             self.watermark = time
-        for fact in d.facts_of(event, self.params):
+        for fact in d.facts_of(event, self.params, ident):
             self._take(fact)
         self._since_evict += 1
         if self.horizon is not None and self._since_evict >= _EVICT_EVERY:
