@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import resource
 import sys
 import tempfile
@@ -57,7 +58,7 @@ def _us(delta: timedelta) -> int:
     return max(0, (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
 
 
-def baseline(records: Iterable[dict[str, Any]], params: Params) -> dict[str, Any]:  # noqa: C901, PLR0912, PLR0915
+def baseline(records: Iterable[dict[str, Any]], params: Params) -> dict[str, Any]:
     """The KPI definitions of docs/visibility.md in plain dicts: what one writes without mfgcanon.visibility.
 
     Returns the headline figures per KPI (totals over the estate), enough to check it against the other rows.
@@ -192,7 +193,7 @@ def baseline(records: Iterable[dict[str, Any]], params: Params) -> dict[str, Any
     for key, by_time in snaps.items():
         times = sorted(by_time)
         moves = deltas.get(key, [])
-        for previous, current in zip(times, times[1:], strict=False):
+        for previous, current in itertools.pairwise(times):
             expected = by_time[previous] + sum((q for at, q in moves if previous < at <= current), Decimal(0))
             gaps.append(by_time[current] - expected)
     open_exceptions = sum(1 for opened, closed in holds.values() if not closed and opened) + outcomes["failed"] \
@@ -281,7 +282,6 @@ def main() -> None:
         dicts = [orjson.loads(line) for line in lines]
         events = list(codecs.iter_lines(lines))
         raw = pl.read_ndjson(ndjson, schema=columnar.raw_schema()).rechunk()
-        del lines
 
         def polars_memory() -> Any:
             table = columnar.facts(raw.lazy(), params).collect().unique(subset=["id", "role"], keep="first",

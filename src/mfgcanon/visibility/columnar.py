@@ -223,8 +223,8 @@ def facts(raw: LazyFrame, params: Params) -> LazyFrame:
     def bucket(side: str) -> Any:
         status = field(f"{side}_stock_status").fill_null("unrestricted")
         return pl.concat_str([pl.coalesce(field(f"{side}_location", "plant"), plant), field("material_id"),
-                              field(f"{side}_location", "storage_location").fill_null(""), field("lot_id").fill_null(""),
-                              status, field("special_stock_type").fill_null(""),
+                              field(f"{side}_location", "storage_location").fill_null(""),
+                              field("lot_id").fill_null(""), status, field("special_stock_type").fill_null(""),
                               field("special_stock_id").fill_null(""), field("quantity", "uom")], separator="|")
 
     # the fields of data as flat columns first ("d.posting.state"), materialised once: a branch's filter then
