@@ -324,3 +324,13 @@ def test_no_events_give_empty_tables(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     assert all(frame.height == 0 for frame in columnar.compute_files([empty]).values())
     assert all(rows == [] for rows in compute([]).values())
+
+
+def test_quantity_sums_stay_exact_beyond_the_default_context() -> None:
+    big, tiny = Decimal("99999999999999999999.000000001"), Decimal("0.000000001")
+    events = [_confirmation("B1", T0, qty=str(big)), _confirmation("B2", T0, qty=str(tiny))]
+    tables = compute(events, Params(by=("plant",), unposted_threshold=timedelta(0), as_of=T0 + timedelta(hours=1)))
+    # 29 significant digits: Python's default context (28) would round the sum
+    assert str(tables["unposted_completions"][0]["quantity"]) == "99999999999999999999.000000002"
+    params = Params(by=("plant",), unposted_threshold=timedelta(0), as_of=T0 + timedelta(hours=1))
+    assert _polars(events, params)["unposted_completions"] == tables["unposted_completions"]

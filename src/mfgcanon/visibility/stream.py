@@ -18,6 +18,8 @@ nothing is forgotten and the figures equal the polars path's on the same input e
 
 from __future__ import annotations
 
+import bisect
+import decimal
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -26,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from mfgcanon.errors import ValidationError
+from mfgcanon.v1.inventory import MAX_EXACT_DIGITS
 from mfgcanon.visibility import definitions as d
 from mfgcanon.visibility.definitions import Fact, Params, Row, Tables
 
@@ -169,8 +172,9 @@ class Calculator:
             done = sorted(at for at in snaps if at < cutoff)
             if len(done) < 2:
                 continue
-            for plant, uom, gap, _row in self._pairs(bucket, snaps, done):
-                self._gap_done.append((plant, uom, gap))
+            with decimal.localcontext(prec=MAX_EXACT_DIGITS):
+                pairs = self._pairs(bucket, snaps, done)
+            self._gap_done += [(plant, uom, gap) for plant, uom, gap, _row in pairs]
             last = done[-1]
             for at in done[:-1]:
                 del snaps[at]
@@ -187,18 +191,20 @@ class Calculator:
         if self.watermark is not None and as_of < self.watermark:
             raise ValidationError("a streaming snapshot is as of the watermark or later: events after an earlier "
                                   "as-of were already counted", code="invalid_value", path="$.as_of")
-        return {
-            "release_latency": self._release_latency(),
-            **self._posting_tables(as_of),
-            "posting_delay": self._posting_delay(),
-            "exception_aging": self._exception_aging(as_of),
-            "unposted_completions": self._unposted(as_of),
-            "reconciliation_gap": self._reconciliation()[0],
-        }
+        with decimal.localcontext(prec=MAX_EXACT_DIGITS):  # sums of quantities never round
+            return {
+                "release_latency": self._release_latency(),
+                **self._posting_tables(as_of),
+                "posting_delay": self._posting_delay(),
+                "exception_aging": self._exception_aging(as_of),
+                "unposted_completions": self._unposted(as_of),
+                "reconciliation_gap": self._reconciliation()[0],
+            }
 
     def reconciliation_details(self) -> list[Row]:
         """One row per reconciled pair of snapshots still in memory (bucket, times, expected, actual, gap)."""
-        return self._reconciliation()[1]
+        with decimal.localcontext(prec=MAX_EXACT_DIGITS):
+            return self._reconciliation()[1]
 
     def _release_latency(self) -> list[Row]:
         params = self.params
@@ -294,9 +300,11 @@ class Calculator:
     def _pairs(self, bucket: str, snaps: dict[datetime, Fact],
                times: list[datetime]) -> list[tuple[str | None, str, Decimal, Row]]:
         deltas = sorted(self._deltas.get(bucket, ()), key=lambda pair: pair[0])
+        instants = [at for at, _ in deltas]
+        running = list(itertools.accumulate((q for _, q in deltas), initial=Decimal(0)))  # exact prefix sums
         out = []
         for previous, current in itertools.pairwise(times):
-            moved = sum((q for at, q in deltas if previous < at <= current), Decimal(0))
+            moved = running[bisect.bisect_right(instants, current)] - running[bisect.bisect_right(instants, previous)]
             prev_fact, cur_fact = snaps[previous], snaps[current]
             expected = (prev_fact.qty or Decimal(0)) + moved
             actual = cur_fact.qty or Decimal(0)
