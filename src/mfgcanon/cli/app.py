@@ -19,6 +19,7 @@ _COMMANDS: dict[str, str] = {
     "schemas": "mfgcanon.cli.schemas:schemas",
     "compat": "mfgcanon.cli.compat:compat",
     "mappers": "mfgcanon.cli.mappers:mappers",
+    "kpi": "mfgcanon.cli.kpi:kpi",
 }
 
 
