@@ -43,14 +43,32 @@ def setup() -> None:
     STAMP.write_text(wanted + "\n")
 
 
+DEMO_VENDORS = {  # examples/<folder> -> the context file its connection uses
+    "sap": "examples/context.toml",
+    "oracle": "examples/oracle/context.toml",
+    "d365": "examples/d365/context.toml",
+    "bc": "examples/d365/context.toml",
+    "b2mml": "examples/b2mml/context.toml",
+    "b2mml-json": "examples/b2mml-json/context.toml",
+    "proficy": "examples/proficy/context.toml",
+    "tulip": "examples/tulip/context.toml",
+}
+
+
 def demo() -> None:
-    """Convert the bundled SAP payloads to canonical events, then validate them and the canonical examples."""
+    """Convert every bundled vendor sample to canonical events (each folder with its connection's context),
+    validate them with the canonical examples, then compute the operational KPIs over all of them."""
     out = ROOT / "out"
     out.mkdir(exist_ok=True)
-    payloads = sorted((ROOT / "examples" / "sap").iterdir())
-    run(BIN / "mfgcanon", "convert", "--context", "examples/context.toml", "-o", out / "sap-events.ndjson",
-        "--rejects", out / "sap-rejects.ndjson", *payloads)
-    run(BIN / "mfgcanon", "validate", out / "sap-events.ndjson", "examples/canonical")
+    written = []
+    for folder, context in DEMO_VENDORS.items():
+        payloads = sorted(p for p in (ROOT / "examples" / folder).iterdir() if p.name != "context.toml")
+        events = out / f"{folder}-events.ndjson"
+        run(BIN / "mfgcanon", "convert", "--context", context, "-o", events,
+            "--rejects", out / f"{folder}-rejects.ndjson", *payloads)
+        written.append(events)
+    run(BIN / "mfgcanon", "validate", *written, "examples/canonical")
+    run(BIN / "mfgcanon", "kpi", "--by", "plant", "--no-progress", *written)
 
 
 CHROMIUM = Path("/usr/bin/chromium")

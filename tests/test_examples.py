@@ -47,3 +47,46 @@ def test_both_sap_channels_agree_on_the_example_order() -> None:
     for name in ("order_id", "plant", "material_id", "planned_start_at", "planned_end_at", "status"):
         assert getattr(idoc.data, name) == getattr(odata.data, name), name
     assert idoc.data.planned_quantity.value == odata.data.planned_quantity.value
+
+
+def _demo_vendors() -> dict[str, str]:
+    spec = importlib.util.spec_from_file_location("dev", EXAMPLES.parent / "scripts" / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.DEMO_VENDORS  # type: ignore[no-any-return]
+
+
+def test_the_demo_converts_every_vendor_folder_without_a_reject() -> None:
+    """`scripts/dev.py demo` takes every vendor folder of examples/ (a new one cannot be left out), and each
+    converts with its connection's context: every record becomes events, none is set aside."""
+    from mfgcanon.mappers import detect, get, load_context
+
+    vendors = _demo_vendors()
+    folders = {p.name for p in EXAMPLES.iterdir() if p.is_dir() and p.name not in {"canonical", "__pycache__"}}
+    assert set(vendors) == folders
+    for folder, context in vendors.items():
+        ctx = load_context(EXAMPLES.parent / context)
+        by_mapper: dict[str, list[bytes]] = {}
+        for path in sorted((EXAMPLES / folder).iterdir()):
+            if path.name != "context.toml":
+                payload = path.read_bytes()
+                (name,) = detect(payload)
+                by_mapper.setdefault(name, []).append(payload)
+        for name, payloads in by_mapper.items():  # as `mfgcanon convert` does: one batch per mapper
+            mapper = get(name)
+            many = getattr(mapper, "to_canonical_many", None)
+            result = many(payloads, ctx) if many else None
+            assert result is not None, name
+            assert result.events, (folder, name)
+            assert not result.rejects, (folder, name, [r.reason for r in result.rejects])
+
+
+def test_b2mml_json_samples_use_the_b2mml_connection() -> None:
+    """The B2MML-JSON samples are the B2MML samples converted: the same connection, so the same context."""
+    import tomllib
+
+    xml = tomllib.loads((EXAMPLES / "b2mml" / "context.toml").read_text(encoding="utf-8"))
+    json = tomllib.loads((EXAMPLES / "b2mml-json" / "context.toml").read_text(encoding="utf-8"))
+    assert xml == json
