@@ -8,7 +8,13 @@ Contenders, each over its own topic of librdkafka's mock cluster (in this proces
   typed, validated event (decimals as Decimal, instants as aware datetimes) at the end;
 * ``plain dict JSON``: ``json.dumps(dict)`` and ``json.loads(value)`` of the same event as plain data
   (strings for decimals and times, nothing checked), as glue code without mfgcanon does it;
-* ``mfgcanon Avro``: ``mfgcanon.avro.encode``/``decode`` (schemaless; kp's registry serializers replace it);
+* ``mfgcanon Avro``: ``mfgcanon.avro.encode``/``decode`` (schemaless: no schema id, no registry);
+* ``mfgcanon Avro + registry`` and ``mfgcanon JSON Schema + registry``: ``mfgcanon.kafka.serde``'s
+  ``AvroSerializer``/``AvroDeserializer`` and ``JsonSchemaSerializer``/``JsonSchemaDeserializer`` with
+  Confluent's in-memory ``mock://`` registry (the registry wire format; the schema id is registered by the
+  first record and cached after that, as against a real registry);
+* ``mfgcanon CloudEvents binary JSON``: ``cloudevents.to_kafka_message`` (``ce_`` headers, key, JSON data)
+  produced with its headers, read by ``CloudEventDeserializer.decode_message`` (the consumer loop's call);
 * ``mfgcanon JSON + CanonicalConsumer``: the JSON contender read through the consumer loop of
   ``mfgcanon.kafka.consumer`` with the idempotency helper, metrics and offset store (group join excluded).
 
@@ -34,12 +40,15 @@ from typing import Any
 
 import msgspec
 from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.serialization import MessageField, SerializationContext
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks.avro_codec holds the workload
 
 from benchmarks.avro_codec import production_confirmation
 
 from mfgcanon import avro, codecs
+from mfgcanon.kafka import cloudevents, serde
 from mfgcanon.kafka.consumer import CanonicalConsumer
 from mfgcanon.kafka.idempotency import Idempotency, MemoryStore
 from mfgcanon.kafka.metrics import EventMetrics
@@ -80,14 +89,19 @@ class Runner:
                                   "enable.auto.commit": False, "fetch.wait.max.ms": 5, "log_level": 3})
         self.consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
 
-    def produce(self, items: list[Any], keys: list[bytes] | list[None], serialize: Callable[[Any], bytes]) -> float:
-        """Serialize and produce every item; seconds until the broker acknowledged all of them."""
+    def produce(self, items: list[Any], keys: list[bytes] | list[None], serialize: Callable[[Any], Any],
+                whole: bool = False) -> float:
+        """Serialize and produce every item; seconds until the broker acknowledged all of them. With ``whole``,
+        ``serialize`` returns the record's (key, value, headers)."""
         producer, topic = self.producer, self.topic
         started = time.perf_counter()
         spread = self.partitions if keys and keys[0] is None else 0  # no keys: round robin, evenly
         for index, (item, key) in enumerate(zip(items, keys, strict=True)):
-            value = serialize(item)
-            where = {"partition": index % spread} if spread else {}
+            where: dict[str, Any] = {"partition": index % spread} if spread else {}
+            if whole:
+                key, value, where["headers"] = serialize(item)
+            else:
+                value = serialize(item)
             while True:
                 try:
                     producer.produce(topic, value, key, **where)
@@ -98,15 +112,15 @@ class Runner:
             raise RuntimeError("records left unacknowledged")
         return time.perf_counter() - started
 
-    def consume(self, count: int, deserialize: Callable[[bytes], Any]) -> float:
-        """Read and deserialize the next ``count`` records; seconds."""
+    def consume(self, count: int, deserialize: Callable[[Any], Any], whole: bool = False) -> float:
+        """Read and deserialize the next ``count`` records (their values, or with ``whole`` the messages); seconds."""
         done = 0
         started = time.perf_counter()
         deadline = time.monotonic() + 120
         while done < count and time.monotonic() < deadline:
             for message in self.consumer.consume(1000, 0.5):
                 if message.error() is None:
-                    deserialize(message.value())
+                    deserialize(message if whole else message.value())
                     done += 1
         if done != count:
             raise RuntimeError(f"{done} of {count} records arrived (lost to the mock broker's retention?)")
@@ -116,14 +130,14 @@ class Runner:
         self.consumer.close()
 
 
-def run_chunks(runner: Runner, items: list[Any], keys: list[bytes], serialize: Callable[[Any], bytes],
-               deserialize: Callable[[bytes], Any], chunk: int) -> tuple[float, float]:
+def run_chunks(runner: Runner, items: list[Any], keys: list[bytes], serialize: Callable[[Any], Any],
+               deserialize: Callable[[Any], Any], chunk: int, whole: bool = False) -> tuple[float, float]:
     """(produce s, consume s) for every item, chunk by chunk."""
     produced = consumed = 0.0
     for first in range(0, len(items), chunk):
         part = items[first:first + chunk]
-        produced += runner.produce(part, keys[first:first + chunk], serialize)
-        consumed += runner.consume(len(part), deserialize)
+        produced += runner.produce(part, keys[first:first + chunk], serialize, whole)
+        consumed += runner.consume(len(part), deserialize, whole)
     return produced, consumed
 
 
@@ -159,22 +173,40 @@ def pipelines(count: int, rounds: int, partitions: int, chunk: int) -> dict[str,
     batch = events(count)
     keys = [event.partitionkey.encode() for event in batch]
     dicts = [msgspec.to_builtins(event) for event in batch]  # what a plain-dict pipeline holds
-    contenders: dict[str, tuple[list[Any], Callable[[Any], bytes], Callable[[bytes], Any]]] = {
-        "mfgcanon JSON": (batch, codecs.encode, lambda b: codecs.decode(b, type=ProductionConfirmed)),
-        "plain dict JSON": (dicts, lambda d: json.dumps(d).encode(), json.loads),
-        "mfgcanon Avro": (batch, avro.encode, lambda b: avro.decode(b, type=ProductionConfirmed)),
+    registry = SchemaRegistryClient.new_client({"url": f"mock://bench-{uuid.uuid4()}"})
+    avro_ctx = SerializationContext("bench-avro", MessageField.VALUE)  # names the subject only
+    json_ctx = SerializationContext("bench-jsonschema", MessageField.VALUE)
+    avro_writer, avro_reader = (serde.AvroSerializer(registry, ProductionConfirmed),
+                                serde.AvroDeserializer(registry, ProductionConfirmed))
+    json_writer, json_reader = (serde.JsonSchemaSerializer(registry, ProductionConfirmed),
+                                serde.JsonSchemaDeserializer(registry, ProductionConfirmed))
+    binary = cloudevents.CloudEventDeserializer(ProductionConfirmed)
+    # name: (items, serialize, deserialize, whole record: serialize gives (key, value, headers), deserialize
+    # takes the message)
+    contenders: dict[str, tuple[list[Any], Callable[[Any], Any], Callable[[Any], Any], bool]] = {
+        "mfgcanon JSON": (batch, codecs.encode, lambda b: codecs.decode(b, type=ProductionConfirmed), False),
+        "plain dict JSON": (dicts, lambda d: json.dumps(d).encode(), json.loads, False),
+        "mfgcanon Avro": (batch, avro.encode, lambda b: avro.decode(b, type=ProductionConfirmed), False),
+        "mfgcanon Avro + registry": (batch, lambda e: avro_writer(e, avro_ctx), lambda b: avro_reader(b, avro_ctx),
+                                     False),
+        "mfgcanon JSON Schema + registry": (batch, lambda e: json_writer(e, json_ctx),
+                                            lambda b: json_reader(b, json_ctx), False),
+        "mfgcanon CloudEvents binary JSON": (batch, cloudevents.to_kafka_message, binary.decode_message, True),
     }
     assert codecs.decode(codecs.encode(batch[0]), type=ProductionConfirmed) == batch[0]
     assert avro.decode(avro.encode(batch[0]), type=ProductionConfirmed) == batch[0]
+    assert avro_reader(avro_writer(batch[0], avro_ctx), avro_ctx) == batch[0]
+    assert json_reader(json_writer(batch[0], json_ctx), json_ctx) == batch[0]
+    assert cloudevents.from_kafka_message(cloudevents.to_kafka_message(batch[0])) == batch[0]
     best: dict[str, tuple[float, float]] = {}
     with MockCluster() as cluster:
         for round_ in range(rounds):
-            for name, (items, serialize, deserialize) in contenders.items():
+            for name, (items, serialize, deserialize, whole) in contenders.items():
                 topic = f"{name.replace(' ', '-')}-{round_}"
                 cluster.create_topic(topic, partitions)
                 runner = Runner(cluster.bootstrap_servers, topic, partitions)
                 try:
-                    produced, consumed = run_chunks(runner, items, keys, serialize, deserialize, chunk)
+                    produced, consumed = run_chunks(runner, items, keys, serialize, deserialize, chunk, whole)
                 finally:
                     runner.close()
                 if name == "mfgcanon JSON":
@@ -272,7 +304,8 @@ def scaling(count: int, partitions: int) -> dict[int, float]:
 
 
 def report(count: int, best: dict[str, tuple[float, float]], scaled: dict[int, float] | None) -> str:
-    lines = [f"{count} ProductionConfirmed events, {os.cpu_count()} CPUs"]
+    load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
+    lines = [f"{count} ProductionConfirmed events, {os.cpu_count()} CPUs{load}"]
     if best:
         lines += ["", "| pipeline | produce ev/s | consume ev/s | end to end ev/s | time vs plain dicts |",
                   "|---|---:|---:|---:|---:|"]

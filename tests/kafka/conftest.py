@@ -5,15 +5,15 @@
 * ``registry``: Confluent's in-memory ``mock://`` schema registry client, empty for each test.
 * ``produce`` / ``consume``: a real ``confluent_kafka.Producer`` and ``Consumer`` with short, bounded
   waits, so a broken test fails in seconds instead of hanging; ``make_producer`` / ``make_consumer`` for
-  tests that drive the clients themselves. (Use the fixtures rather than ``from conftest import ...``:
-  which ``conftest`` module that name finds depends on the collection order.)
+  tests that drive the clients themselves. These wrap the plain helpers of ``_broker.py``, which tests
+  import for what is not a fixture (``from _broker import config, until``; never ``from conftest import``:
+  which ``conftest`` module that name finds depends on the collection order).
 * ``scenario_events``: the canonical example stream (``examples/canonical/scenario.ndjson``), decoded.
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -23,7 +23,8 @@ import pytest
 
 pytest.importorskip("confluent_kafka")
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Producer, TopicPartition
+from _broker import Record, consume_messages, consumer_for, produce_records, producer_for
+from confluent_kafka import Consumer, Message, Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from mfgcanon import codecs
@@ -31,10 +32,6 @@ from mfgcanon.kafka.mock_cluster import MockCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "examples" / "canonical" / "scenario.ndjson"
-
-Headers = Sequence[tuple[str, bytes | str | None]] | None
-Record = tuple[bytes | None, bytes | None, Headers]
-"""What a test produces: (key, value, headers)."""
 
 _names = itertools.count()
 
@@ -62,76 +59,6 @@ def new_topic(kafka_cluster: MockCluster) -> Callable[..., str]:
 def registry() -> SchemaRegistryClient:
     """An empty in-memory schema registry (Confluent's ``MockSchemaRegistryClient``)."""
     return SchemaRegistryClient.new_client({"url": f"mock://{uuid.uuid4().hex}"})
-
-
-def producer_for(cluster: MockCluster, **conf: Any) -> Producer:
-    """A real producer on the cluster; ``conf`` keys use underscores for dots (``linger_ms=0``)."""
-    settings: dict[str, Any] = {"bootstrap.servers": cluster.bootstrap_servers, "linger.ms": 0,
-                                "enable.idempotence": False}
-    settings.update({key.replace("_", "."): value for key, value in conf.items()})
-    return Producer(settings)
-
-
-def consumer_for(cluster: MockCluster, group: str | None = None, **conf: Any) -> Consumer:
-    """A real consumer reading from the earliest offset, in its own group unless ``group`` is given."""
-    settings: dict[str, Any] = {
-        "bootstrap.servers": cluster.bootstrap_servers,
-        "group.id": group or f"g.{uuid.uuid4().hex[:8]}",
-        "auto.offset.reset": "earliest",
-        "enable.auto.commit": False,
-        "session.timeout.ms": 6000,
-        "topic.metadata.refresh.interval.ms": 500,
-    }
-    settings.update({key.replace("_", "."): value for key, value in conf.items()})
-    return Consumer(settings)
-
-
-def produce_records(cluster: MockCluster, topic: str, records: Sequence[Record], *, timeout: float = 10.0,
-                    partition: int | None = None) -> None:
-    """Produce every record and wait until the broker acknowledged all of them (or fail the test)."""
-    producer = producer_for(cluster)
-    failures: list[str] = []
-
-    def report(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            failures.append(str(err))
-
-    for key, value, headers in records:
-        extra: dict[str, Any] = {} if partition is None else {"partition": partition}
-        producer.produce(topic, value=value, key=key, headers=list(headers) if headers else None,
-                         on_delivery=report, **extra)
-        producer.poll(0)
-    left = producer.flush(timeout)
-    assert left == 0, f"{left} messages not delivered within {timeout}s"
-    assert not failures, failures
-
-
-def consume_messages(cluster: MockCluster, topic: str, count: int, *, timeout: float = 15.0,
-                     group: str | None = None) -> list[Message]:
-    """Read ``count`` messages of ``topic`` from the start (short polls, one overall deadline)."""
-    consumer = consumer_for(cluster, group)
-    if group is None:  # no group coordination: assign every partition (no rebalance wait)
-        partitions = consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(partitions)])
-    else:
-        consumer.subscribe([topic])
-    out: list[Message] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(out) < count and time.monotonic() < deadline:
-            msg = consumer.poll(0.2)
-            if msg is None:
-                continue
-            err = msg.error()
-            if err is not None:
-                if err.code() == KafkaError._PARTITION_EOF:
-                    continue
-                raise AssertionError(f"consumer error: {err}")
-            out.append(msg)
-    finally:
-        consumer.close()
-    assert len(out) == count, f"got {len(out)} of {count} messages within {timeout}s"
-    return out
 
 
 @pytest.fixture

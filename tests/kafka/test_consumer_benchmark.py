@@ -11,5 +11,6 @@ def test_the_kafka_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert kafka.main(["--events", "40", "--partitions", "2", "--no-scaling"]) == 0
     out = capsys.readouterr().out
     for row in ("| mfgcanon JSON |", "| plain dict JSON |", "| mfgcanon Avro |",
-                "| mfgcanon JSON + CanonicalConsumer |"):
+                "| mfgcanon JSON + CanonicalConsumer |", "| mfgcanon Avro + registry |",
+                "| mfgcanon JSON Schema + registry |", "| mfgcanon CloudEvents binary JSON |"):
         assert row in out

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from _broker import (
     config,
     confirmation_event,
-    drain,
-    produce,
-    producer,
-    running_cluster,
+    consume_messages,
+    create_topics,
+    produce_records,
+    producer_for,
     until,
 )
 from confluent_kafka import Producer
@@ -28,8 +27,8 @@ from mfgcanon.mappers._base import Reject
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[MockCluster]:
-    yield from running_cluster(("vendor", 1), ("vendor.dlq", 1))
+def cluster(kafka_cluster: MockCluster) -> MockCluster:
+    return create_topics(kafka_cluster, ("vendor", 1), ("vendor.dlq", 1))
 
 
 def test_a_mappers_reject_dead_letters_the_record_and_its_good_events_are_handled(cluster: MockCluster) -> None:
@@ -44,14 +43,14 @@ def test_a_mappers_reject_dead_letters_the_record_and_its_good_events_are_handle
                                      location="/CONF/E1CONF[2]/MEINH", payload=b"XX", line=7))
         return result
 
-    produce(cluster, "vendor", [(b"k1", b"two records, one bad"), (b"k2", b"all good")])
+    produce_records(cluster, "vendor", [(b"k1", b"two records, one bad", None), (b"k2", b"all good", None)])
     seen: list[Any] = []
     metrics = EventMetrics()
     with CanonicalConsumer(config(cluster, "g-vendor"), ["vendor"], mapping_deserializer, seen.append,
-                           dead_letter=DeadLetterRouter(producer(cluster), "vendor.dlq"), metrics=metrics) as c:
+                           dead_letter=DeadLetterRouter(producer_for(cluster), "vendor.dlq"), metrics=metrics) as c:
         until(lambda: c.records >= 2, lambda: c.poll(0.2))
     assert seen == [good, good]  # no idempotency helper here: both deliveries reach the handler
-    [letter] = drain(cluster, "vendor.dlq", 1)
+    [letter] = consume_messages(cluster, "vendor.dlq", 1)
     assert (letter.key(), letter.value()) == (b"k1", b"two records, one bad")
     info = read_dead_letter_headers(letter.headers())
     assert (info["code"], info["path"], info["error_type"]) == ("unknown_unit", "/CONF/E1CONF[2]/MEINH", "Reject")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _broker import config, confirmation_event, encoded, json_deserializer, produce, running_cluster, until
+from _broker import config, confirmation_event, create_topics, encoded, produce_records, until
 
 from mfgcanon.errors import ValidationError
+from mfgcanon.kafka import serde
 from mfgcanon.kafka.consumer import CanonicalConsumer, Pipeline
 from mfgcanon.kafka.deadletter import DeadLetterRouter
 from mfgcanon.kafka.idempotency import Idempotency, IdempotencyStore, MemoryStore, SqliteStore, event_key
@@ -21,18 +21,18 @@ TYPE = "mfgcanon.production.confirmed.v1"
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[MockCluster]:
-    yield from running_cluster(("redelivered", 2))
+def cluster(kafka_cluster: MockCluster) -> MockCluster:
+    return create_topics(kafka_cluster, ("redelivered", 2))
 
 
 def test_a_redelivered_event_is_dropped(cluster: MockCluster) -> None:
     events = [confirmation_event(i) for i in range(4)]
     again = events[1]  # the same event produced twice (a re-sent IDoc), and once more to the other partition
-    produce(cluster, "redelivered", [encoded(e) for e in events] + [encoded(again)], partition=0)
-    produce(cluster, "redelivered", [encoded(again)], partition=1)
+    produce_records(cluster, "redelivered", [encoded(e) for e in events] + [encoded(again)], partition=0)
+    produce_records(cluster, "redelivered", [encoded(again)], partition=1)
     seen: list[Any] = []
     metrics = EventMetrics()
-    with CanonicalConsumer(config(cluster, "g-dup"), ["redelivered"], json_deserializer, seen.append,
+    with CanonicalConsumer(config(cluster, "g-dup"), ["redelivered"], serde.JsonDeserializer(), seen.append,
                            idempotency=Idempotency(), metrics=metrics) as consumer:
         until(lambda: consumer.records >= 6, lambda: consumer.poll(0.2))
     assert sorted(map(str, (e.id for e in seen))) == sorted(str(e.id) for e in events)

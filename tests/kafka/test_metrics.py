@@ -6,8 +6,9 @@ import json
 import threading
 from datetime import timedelta
 
-from _broker import DEADLINE, T0, config, confirmation_event, encoded, json_deserializer, producer
+from _broker import DEADLINE, T0, config, confirmation_event, encoded, producer_for
 
+from mfgcanon.kafka import serde
 from mfgcanon.kafka.consumer import Pipeline
 from mfgcanon.kafka.metrics import LAG_BUCKETS, UNKNOWN_TYPE, EventMetrics
 from mfgcanon.kafka.mock_cluster import MockCluster
@@ -75,12 +76,12 @@ def test_produced_and_consumed_counts_match_on_the_broker() -> None:
         cluster.create_topic("counted", 2)
         metrics = EventMetrics()
         events = [confirmation_event(i, order=f"ORD-{i % 3}") for i in range(6)]
-        sender = producer(cluster)
+        sender = producer_for(cluster)
         for event in events:
-            key, value = encoded(event)
+            key, value, _headers = encoded(event)
             sender.produce("counted", key=key, value=value, on_delivery=metrics.delivery_callback(A))
         assert sender.flush(DEADLINE) == 0
-        pipeline = Pipeline(json_deserializer, lambda _e: None, metrics=metrics)
+        pipeline = Pipeline(serde.JsonDeserializer(), lambda _e: None, metrics=metrics)
         report = replay(config(cluster, "unused"), "counted", pipeline, offsets={0: (0, 6), 1: (0, 6)},
                         timeout=3)  # a range past each partition's end: the replay stops at its timeout
         counts = metrics.snapshot().types[A]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,16 +12,16 @@ from _broker import (
     T0,
     config,
     confirmation_event,
+    create_topics,
     encoded,
-    json_deserializer,
-    produce,
-    producer,
-    running_cluster,
+    produce_records,
+    producer_for,
     until,
 )
 from confluent_kafka import Consumer
 
 from mfgcanon.errors import ValidationError
+from mfgcanon.kafka import serde
 from mfgcanon.kafka.consumer import CanonicalConsumer, ConsumerError, Pipeline
 from mfgcanon.kafka.deadletter import DeadLetterRouter
 from mfgcanon.kafka.idempotency import Idempotency, SqliteStore
@@ -34,8 +33,8 @@ TYPE = "mfgcanon.production.confirmed.v1"
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[MockCluster]:
-    yield from running_cluster(("r-off", 1), ("r-time", 2), ("r-time.dlq", 1), ("r-empty", 1))
+def cluster(kafka_cluster: MockCluster) -> MockCluster:
+    return create_topics(kafka_cluster, ("r-off", 1), ("r-time", 2), ("r-time.dlq", 1), ("r-empty", 1))
 
 
 def ms(minutes: int) -> int:
@@ -44,17 +43,17 @@ def ms(minutes: int) -> int:
 
 def test_replay_by_offsets_delivers_only_what_was_missed(cluster: MockCluster, tmp_path: Path) -> None:
     events = [confirmation_event(i) for i in range(10)]
-    produce(cluster, "r-off", [encoded(e) for e in events[:5]])
+    produce_records(cluster, "r-off", [encoded(e) for e in events[:5]])
     seen: list[Any] = []
     store = SqliteStore(str(tmp_path / "seen.sqlite"))
-    with CanonicalConsumer(config(cluster, "g-off"), ["r-off"], json_deserializer, seen.append,
+    with CanonicalConsumer(config(cluster, "g-off"), ["r-off"], serde.JsonDeserializer(), seen.append,
                            idempotency=Idempotency(store)) as live:
         until(lambda: live.records >= 5, lambda: live.poll(0.2))
     store.close()
-    produce(cluster, "r-off", [encoded(e) for e in events[5:]])  # the outage: nobody reads these
+    produce_records(cluster, "r-off", [encoded(e) for e in events[5:]])  # the outage: nobody reads these
     restarted = Idempotency(SqliteStore(str(tmp_path / "seen.sqlite")))  # a new process, the same store
     metrics = EventMetrics()
-    pipeline = Pipeline(json_deserializer, seen.append, idempotency=restarted, metrics=metrics)
+    pipeline = Pipeline(serde.JsonDeserializer(), seen.append, idempotency=restarted, metrics=metrics)
     report = replay(config(cluster, "unused"), "r-off", pipeline, offsets={0: (0, 10)}, timeout=DEADLINE)
     assert report.complete
     assert report.records == {0: 10}
@@ -70,14 +69,14 @@ def test_replay_by_offsets_delivers_only_what_was_missed(cluster: MockCluster, t
 def test_replay_by_time_selects_the_records_of_the_window(cluster: MockCluster) -> None:
     events = [confirmation_event(i, at=T0 + timedelta(minutes=i), order=f"ORD-{i % 3}") for i in range(12)]
     records = [encoded(e) for e in events]
-    records[6] = (b"bad", b"{}")  # a poisoned record inside the window: dead-lettered, the replay goes on
-    produce(cluster, "r-time", records, timestamps=[ms(i) for i in range(12)])
+    records[6] = (b"bad", b"{}", None)  # a poisoned record inside the window: dead-lettered, the replay goes on
+    produce_records(cluster, "r-time", records, timestamps=[ms(i) for i in range(12)])
     helper = Idempotency()
     for event in events[:4]:  # handled before the outage
         helper.mark(event)
     seen: list[Any] = []
-    pipeline = Pipeline(json_deserializer, seen.append, idempotency=helper,
-                        dead_letter=DeadLetterRouter(producer(cluster), "r-time.dlq"))
+    pipeline = Pipeline(serde.JsonDeserializer(), seen.append, idempotency=helper,
+                        dead_letter=DeadLetterRouter(producer_for(cluster), "r-time.dlq"))
     report = replay(config(cluster, "unused"), "r-time", pipeline, start=T0 + timedelta(minutes=2),
                     end=T0 + timedelta(minutes=9), timeout=DEADLINE)
     assert report.complete
@@ -88,7 +87,7 @@ def test_replay_by_time_selects_the_records_of_the_window(cluster: MockCluster) 
 
 
 def test_a_window_after_the_last_record_is_empty(cluster: MockCluster) -> None:
-    produce(cluster, "r-empty", [(b"k", b"{}")], timestamps=[ms(0)])
+    produce_records(cluster, "r-empty", [(b"k", b"{}", None)], timestamps=[ms(0)])
     consumer = Consumer(config(cluster, "probe", **{"enable.auto.commit": False}))
     try:
         assert offsets_for_range(consumer, "r-empty", [0], T0 + timedelta(hours=1), None) == {0: (1, 1)}
@@ -98,7 +97,7 @@ def test_a_window_after_the_last_record_is_empty(cluster: MockCluster) -> None:
 
 
 def test_replay_needs_a_range() -> None:
-    pipeline = Pipeline(json_deserializer, print)
+    pipeline = Pipeline(serde.JsonDeserializer(), print)
     with pytest.raises(ValidationError, match="either offsets or a start"):
         replay({"bootstrap.servers": "127.0.0.1:1"}, "t", pipeline)
     with pytest.raises(ValidationError) as caught:
@@ -108,5 +107,6 @@ def test_replay_needs_a_range() -> None:
 
 def test_an_unreachable_broker_is_a_broker_error() -> None:
     with pytest.raises(ConsumerError) as caught:
-        replay({"bootstrap.servers": "127.0.0.1:1"}, "t", Pipeline(json_deserializer, print), start=T0, timeout=1)
+        replay({"bootstrap.servers": "127.0.0.1:1"}, "t", Pipeline(serde.JsonDeserializer(), print), start=T0,
+               timeout=1)
     assert caught.value.code == "broker_error"

@@ -29,13 +29,14 @@ from mfgcanon.errors import DecodeError, MfgcanonError, ValidationError
 from mfgcanon.v1 import events as _events
 
 try:
-    from confluent_kafka.serialization import MessageField, SerializationContext
+    from confluent_kafka.serialization import Deserializer, MessageField, SerializationContext
 except ImportError as exc:  # pragma: no cover - the kafka extra is missing
     raise ImportError(f"mfgcanon.kafka needs confluent-kafka: pip install 'mfgcanon[kafka]' ({exc})") from exc
 
 __all__ = [
     "HEADER_PREFIX",
     "STRUCTURED_CONTENT_TYPE",
+    "CloudEventDeserializer",
     "KafkaMessage",
     "Mode",
     "from_kafka_message",
@@ -267,3 +268,29 @@ def _read_data(value: Any, media: str, data_type: type[Any], deserializer: Any, 
                               "data_deserializer", code="malformed_input", position=0)
         return codecs.decode(value, type=data_type, format="json")
     return codecs.decode(value, type=data_type, format="msgpack")  # _MSGPACK: the only other type read directly
+
+
+class CloudEventDeserializer(Deserializer):
+    """:func:`from_kafka_message` as a deserializer, for :class:`~mfgcanon.kafka.consumer.CanonicalConsumer`
+    (or ``DeserializingConsumer``): binary or structured mode, ``type`` and ``data_deserializer`` as there.
+
+    Called as ``(value, ctx)`` it reads the headers from ``ctx.headers`` and has no message key; the consumer
+    loop calls :meth:`decode_message` with the whole record instead, so a binary-mode event without a
+    ``ce_partitionkey`` header still takes the attribute from the key.
+    """
+
+    def __init__(self, type: Any = _events.Event, data_deserializer: Any = None) -> None:
+        self.type = type
+        self.data_deserializer = data_deserializer
+
+    def __call__(self, value: bytes | None, ctx: SerializationContext | None = None) -> Any:
+        if value is None:
+            return None
+        return from_kafka_message((None, value, getattr(ctx, "headers", None)), type=self.type,
+                                  data_deserializer=self.data_deserializer, topic=getattr(ctx, "topic", None))
+
+    def decode_message(self, message: Any) -> Any:
+        """The event of a whole ``confluent_kafka.Message`` (its key included); ``None`` for a tombstone."""
+        if message.value() is None:
+            return None
+        return from_kafka_message(message, type=self.type, data_deserializer=self.data_deserializer)

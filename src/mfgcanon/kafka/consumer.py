@@ -14,19 +14,32 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from mfgcanon.errors import ErrorCode, MfgcanonError
+from mfgcanon.errors import DecodeError, ErrorCode, MfgcanonError
 from mfgcanon.kafka.deadletter import DeadLetterRouter, Failure, header_value
 from mfgcanon.kafka.idempotency import Idempotency
 from mfgcanon.kafka.metrics import EventMetrics
 from mfgcanon.mappers._base import MappingResult, Reject
 
-__all__ = ["CanonicalConsumer", "ConsumerError", "Deserializer", "Handler", "Outcome", "Pipeline"]
+__all__ = ["CanonicalConsumer", "ConsumerError", "Deserializer", "Handler", "MessageDeserializer", "Outcome",
+           "Pipeline"]
 
 Deserializer = Callable[[bytes | None, Any], Any]
 """``confluent_kafka.serialization.Deserializer``'s call: (value, SerializationContext) -> an event, a list of
 events, or a :class:`~mfgcanon.mappers.MappingResult` (a mapper's events and rejects); raises on bad input."""
+
+
+@runtime_checkable
+class MessageDeserializer(Protocol):
+    """A deserializer that needs the whole record, not only its value and headers: the consumer calls
+    :meth:`decode_message` instead of ``(value, ctx)``. The CloudEvents binding's reader is one (a binary-mode
+    event without a ``ce_partitionkey`` header takes the attribute from the record's key)."""
+
+    def decode_message(self, message: Any) -> Any:
+        """An event (or events, or a MappingResult) of a ``confluent_kafka.Message``; raises on bad input."""
+
+
 Handler = Callable[[Any], object]
 """Called once per event; an mfgcanon error it raises dead-letters the record, any other exception stops."""
 
@@ -79,6 +92,7 @@ class Pipeline:
 
         self._context = SerializationContext
         self._value_field = MessageField.VALUE
+        self._decode_message = deserializer.decode_message if isinstance(deserializer, MessageDeserializer) else None
 
     def process(self, message: Any) -> Outcome:
         """Decode, deduplicate and handle one record; dead-letter it if it fails. Raises only what must stop
@@ -86,8 +100,13 @@ class Pipeline:
         outcome = Outcome()
         headers = message.headers()
         try:
-            decoded = self.deserializer(message.value(),
-                                        self._context(message.topic(), self._value_field, headers))
+            if self._decode_message is not None:
+                decoded = self._decode_message(message)
+            else:
+                decoded = self.deserializer(message.value(),
+                                            self._context(message.topic(), self._value_field, headers))
+            if decoded is None:  # Confluent's deserializers return None for a tombstone: no event to handle
+                raise DecodeError("a record without a value (a tombstone) is no event", code="malformed_input")
         except Exception as exc:  # any deserializer's failure is the record's, not the loop's
             self._reject(message, exc, header_value(headers, "ce_type"), outcome)
             return outcome
