@@ -71,7 +71,7 @@ from mfgcanon.v1.events import (
     QualityHoldReleased,
 )
 from mfgcanon.v1.inventory import MaterialMovement
-from mfgcanon.v1.lot import MaterialLot
+from mfgcanon.v1.lot import GenealogyLink, MaterialLot
 from mfgcanon.v1.order import ProductionOrder
 from mfgcanon.v1.quality import Nonconformance
 
@@ -141,8 +141,9 @@ class B2mmlMapper(BaseMapper):
         PostingFailed,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (
-        ProductionOrder, ProductionConfirmation, MaterialMovement, MaterialLot, Nonconformance,
+        ProductionOrder, ProductionConfirmation, MaterialMovement, MaterialLot, Nonconformance, GenealogyLink,
     )
+    """Genealogy links travel as the movements they are derived from (written with them, derived again on reading)."""
     nouns: ClassVar[tuple[str, ...]] = rd.NOUNS
 
     def sniff(self, payload: Payload) -> bool:

@@ -37,7 +37,7 @@ from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import ActivityTime, Property, Quantity
 from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.inventory import MaterialMovement, MovementType
-from mfgcanon.v1.lot import LotStatus, MaterialLot, MaterialSubLot
+from mfgcanon.v1.lot import GenealogyLink, LotStatus, MaterialLot, MaterialSubLot
 from mfgcanon.v1.order import MaterialRequirement, MaterialUse, Operation, OrderStatus, ProductionOrder
 from mfgcanon.v1.quality import Nonconformance, NonconformanceKind
 
@@ -836,6 +836,7 @@ def write(items: Iterable[Any], ctx: MappingContext, version: str | None = None)
     confirmations: list[tuple[ProductionConfirmation, Stamp]] = []
     movements: list[tuple[MaterialMovement, Stamp]] = []
     lots: list[tuple[MaterialLot, Stamp]] = []
+    links: list[GenealogyLink] = []
     for item in items:
         entity, stamp = _stamp(item)
         if isinstance(entity, ProductionOrder):
@@ -848,8 +849,11 @@ def write(items: Iterable[Any], ctx: MappingContext, version: str | None = None)
             lots.append((entity, stamp))
         elif isinstance(entity, Nonconformance):
             lots.append((hold_lot(entity, ctx), stamp))
+        elif isinstance(entity, GenealogyLink):
+            links.append(entity)
         else:
             _typed(ProductionOrder, entity, "a B2MML document")
+    _covered(links, [m for m, _ in movements])
     docs: list[_Doc] = []
     for group in _groups(orders, lambda o: (bool(o.partial_fields), _schedule_verb(ctx, o))):
         docs.append(write_orders(group, spec, ctx))
@@ -858,6 +862,21 @@ def write(items: Iterable[Any], ctx: MappingContext, version: str | None = None)
     for lot_group in _groups(lots, lambda lot: bool(lot.partial_fields)):
         docs.append(write_lots(lot_group, spec, ctx))
     return [Document(f"{spec.version}:{doc.kind}", doc.bytes()) for doc in docs]
+
+
+def _covered(links: list[GenealogyLink], movements: list[MaterialMovement]) -> None:
+    """A genealogy link travels as the movements it was derived from (the reader derives it again): each link
+    needs its parent's receipt and its child's issue in the batch, for its order."""
+    def keys(kind: MovementType) -> set[tuple[str | None, str, str | None]]:
+        return {(m.order_id, m.material_id, m.lot_id) for m in movements if m.movement_type is kind}
+
+    receipts, issues = keys(MovementType.GOODS_RECEIPT), keys(MovementType.GOODS_ISSUE)
+    for index, link in enumerate(links):
+        if (link.order_id, link.parent.material_id, link.parent.lot_id) not in receipts or (
+                link.order_id, link.child.material_id, link.child.lot_id) not in issues:
+            raise MappingError(
+                "B2MML carries genealogy as the receipt and issue of a segment response: write the link's movements "
+                "with it", code="unmappable_value", path=f"links[{index}]" if len(links) > 1 else "parent")
 
 
 def _groups(items: list[tuple[Any, Stamp]], key: Any) -> list[list[tuple[Any, Stamp]]]:
