@@ -4,12 +4,11 @@ formats' samples that the B2MML sniff must refuse."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import dataclasses
-from datetime import UTC, datetime
 
 from mfgcanon.mappers import MappingContext, load_context
 from shared_data import ROOT, shared_base, shared_dir

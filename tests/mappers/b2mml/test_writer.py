@@ -68,7 +68,7 @@ def _round(items: list[Any], version: str, ctx: MappingContext = CTX_OUT) -> lis
     back: list[Any] = []
     for document in MAPPER.write_documents(items, ctx, version=version):
         _valid(document, version)
-        back += [e for e in _read(document.payload, ctx) if not type(e).__name__ == "GenealogyLink"]
+        back += [e for e in _read(document.payload, ctx) if type(e).__name__ != "GenealogyLink"]
     return back
 
 
@@ -96,7 +96,7 @@ def test_samples_written_back_validate_against_the_xsds(name: str, version: str)
 
 
 def test_default_version_is_v0701_and_the_context_can_choose() -> None:
-    (order,) = [e for e in _read(sample("v0600_process_production_schedule.xml"))]
+    (order,) = list(_read(sample("v0600_process_production_schedule.xml")))
     (document,) = MAPPER.write_documents([order], CTX_OUT)
     assert document.kind == "V0701:ProcessOperationsSchedule"
     ctx = dataclasses.replace(CTX_OUT, vendors={**CTX_OUT.vendors, "b2mml": {
@@ -136,7 +136,8 @@ def test_bare_entities_need_a_creation_time_from_the_context() -> None:
     with pytest.raises(MappingError) as caught:
         MAPPER.write_documents([order], dataclasses.replace(CTX_OUT, received_at=None))
     assert caught.value.code == "missing_field"
-    assert caught.value.path is not None and caught.value.path.endswith("ApplicationArea/CreationDateTime")
+    assert caught.value.path is not None
+    assert caught.value.path.endswith("ApplicationArea/CreationDateTime")
     (document,) = MAPPER.write_documents([order], CTX_OUT)
     root = etree.fromstring(document.payload)
     ns = {"b": etree.QName(root).namespace}
@@ -260,8 +261,10 @@ def confirmations(draw: Any, version: str) -> list[Any]:
         final_confirmation_source_code="Completed" if final else draw(st.sampled_from([None, "Running"])),
         started_at=started if started is None or started <= ended else None, ended_at=ended,
         posting_date=draw(st.none() | st.dates(date(2024, 1, 1), date(2024, 12, 31))) if version == "V0701" else None,
-        activities=[ActivityTime(activity=ActivityKind.LABOR, duration=q, activity_source_code="PersonnelActual") for q in labour]
-        + [ActivityTime(activity=ActivityKind.MACHINE, duration=q, activity_source_code="EquipmentActual") for q in machine],
+        activities=[ActivityTime(activity=ActivityKind.LABOR, duration=q, activity_source_code="PersonnelActual")
+                    for q in labour]
+        + [ActivityTime(activity=ActivityKind.MACHINE, duration=q, activity_source_code="EquipmentActual")
+           for q in machine],
         personnel_ids=draw(st.lists(IDS, max_size=2, unique=True)) if labour else [],
         produced_lot_id=lot, material_movement_ids=[m.movement_id for m in movements], properties=draw(props()),
     )
@@ -281,7 +284,8 @@ def lots(draw: Any, version: str) -> Any:
     for sub_id in sub_ids:
         sub_status = draw(st.none() | st.sampled_from(sorted(spelled)))
         subs.append(MaterialSubLot(
-            sub_lot_id=sub_id, quantity=draw(st.none() | quantities()), status=LotStatus(sub_status) if sub_status else None,
+            sub_lot_id=sub_id, quantity=draw(st.none() | quantities()),
+            status=LotStatus(sub_status) if sub_status else None,
             status_source_code=spelled[sub_status] if sub_status else None,
             properties=draw(props()) if version == "V0701" else []))
     lot = MaterialLot(
@@ -334,8 +338,10 @@ def test_a_yield_without_receipt_reads_back_as_a_receipt_too_unless_movements_ar
     for version in VERSIONS:
         assert [_bare(e) for e in _round([conf], version, off)] == [conf]
         (again, receipt) = _round([conf], version)
-        assert again.yield_quantity == conf.yield_quantity and again.scrap_quantity == conf.scrap_quantity
-        assert isinstance(receipt, MaterialMovement) and receipt.quantity == conf.yield_quantity
+        assert again.yield_quantity == conf.yield_quantity
+        assert again.scrap_quantity == conf.scrap_quantity
+        assert isinstance(receipt, MaterialMovement)
+        assert receipt.quantity == conf.yield_quantity
 
 
 def test_v0600_has_no_state_beyond_released_and_no_routing() -> None:
@@ -366,7 +372,8 @@ def test_foreign_properties_keep_their_values_under_the_b2mml_prefix() -> None:
 def _hold(active: bool) -> Any:
     hold = QualityHold(is_active=active, placed_at=T0, released_at=None if active else T0 + timedelta(hours=2))
     data = Nonconformance(
-        nonconformance_id=derive.hold_id("1000", material_id="RM-1", lot_id="L-9"), category=NonconformanceKind.HOLD, plant="1000",
+        nonconformance_id=derive.hold_id("1000", material_id="RM-1", lot_id="L-9"), category=NonconformanceKind.HOLD,
+        plant="1000",
         affected=InspectedItem(material_id="RM-1", lot_id="L-9"), hold=hold)
     return _event(QualityHoldPlaced if active else QualityHoldReleased, data, time=T0 + timedelta(hours=3))
 
@@ -384,13 +391,15 @@ def test_holds_are_lot_status_changes(version: str) -> None:
     assert (lot.lot_id, lot.material_id, lot.plant, lot.status) == ("L-9", "RM-1", "1000", LotStatus.BLOCKED)
     assert set(lot.partial_fields) == {"lot_id", "material_id", "plant", "status", "status_source_code"}
     (again,) = derive.holds_from_lot(lot, at=T0)
-    assert again.nonconformance_id == placed.data.nonconformance_id and again.hold is not None
+    assert again.nonconformance_id == placed.data.nonconformance_id
+    assert again.hold is not None
     assert again.hold.is_active
     (document,) = MAPPER.write_documents([released], CTX_OUT, version=version)
     (lot_after,) = _read(document.payload)
     assert lot_after.status is LotStatus.RELEASED
     (lifted,) = derive.holds_from_lot(lot_after, lot, at=T0)
-    assert lifted.hold is not None and not lifted.hold.is_active
+    assert lifted.hold is not None
+    assert not lifted.hold.is_active
 
 
 def test_a_hold_without_a_lot_is_an_error_naming_the_field() -> None:

@@ -112,12 +112,12 @@ _HANDLERS["MaterialInformation"] = _information
 
 
 class B2mmlMapper(BaseMapper):
-    """B2MML XML V0401/V0600/V07: performance, schedule, material and lot documents in."""
+    """B2MML XML V0401/V0600/V07: performance, schedule, material and lot documents in; V0600 and V0701 out."""
 
     name: ClassVar[str] = rd.NAME
     description: ClassVar[str] = (
         "B2MML (ISA-95) XML V0401/V0600/V0700/V0701: Production/OperationsPerformance, Production/OperationsSchedule, "
-        "MaterialDefinition/Information, MaterialLot/SubLot in"
+        "MaterialDefinition/Information, MaterialLot/SubLot in; V0600/V0701 schedules, performance and lots out"
     )
     produces: ClassVar[tuple[type[Any], ...]] = (
         ProductionOrderReleased,
