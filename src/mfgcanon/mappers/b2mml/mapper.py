@@ -141,7 +141,7 @@ class B2mmlMapper(BaseMapper):
         PostingFailed,
     )
     accepts: ClassVar[tuple[type[Any], ...]] = (
-        ProductionOrder, ProductionConfirmation, MaterialMovement, MaterialLot, Nonconformance, GenealogyLink,
+        ProductionOrder, ProductionConfirmation, MaterialMovement, MaterialLot, GenealogyLink,
     )
     """Genealogy links travel as the movements they are derived from (written with them, derived again on reading)."""
     nouns: ClassVar[tuple[str, ...]] = rd.NOUNS

@@ -837,6 +837,7 @@ def write(items: Iterable[Any], ctx: MappingContext, version: str | None = None)
     movements: list[tuple[MaterialMovement, Stamp]] = []
     lots: list[tuple[MaterialLot, Stamp]] = []
     links: list[GenealogyLink] = []
+    holds: list[tuple[Nonconformance, Stamp]] = []
     for item in items:
         entity, stamp = _stamp(item)
         if isinstance(entity, ProductionOrder):
@@ -848,12 +849,17 @@ def write(items: Iterable[Any], ctx: MappingContext, version: str | None = None)
         elif isinstance(entity, MaterialLot):
             lots.append((entity, stamp))
         elif isinstance(entity, Nonconformance):
-            lots.append((hold_lot(entity, ctx), stamp))
+            holds.append((entity, stamp))
         elif isinstance(entity, GenealogyLink):
             links.append(entity)
         else:
             _typed(ProductionOrder, entity, "a B2MML document")
     _covered(links, [m for m, _ in movements])
+    # a hold on a lot the batch also writes with its status is derived again from that lot by the reader
+    carried = {(lot.material_id, lot.lot_id) for lot, _ in lots
+               if not lot.partial_fields or "status" in lot.partial_fields}
+    lots += [(hold_lot(h, ctx), stamp) for h, stamp in holds
+             if h.category is not NonconformanceKind.HOLD or (h.affected.material_id, h.affected.lot_id) not in carried]
     docs: list[_Doc] = []
     for group in _groups(orders, lambda o: (bool(o.partial_fields), _schedule_verb(ctx, o))):
         docs.append(write_orders(group, spec, ctx))
