@@ -20,6 +20,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers import MappingContext, get, load_context
 from mfgcanon.mappers.b2mml import writer
+from mfgcanon.mappers.b2mml.holds import hold_key
 from mfgcanon.v1 import derive
 from mfgcanon.v1.common import ActivityKind, ActivityTime, Location, Property, Quantity
 from mfgcanon.v1.confirmation import ProductionConfirmation
@@ -63,12 +64,25 @@ def _read(payload: bytes, ctx: MappingContext = CTX_OUT) -> list[Any]:
     return [e.data for e in result.events]
 
 
-def _round(items: list[Any], version: str, ctx: MappingContext = CTX_OUT) -> list[Any]:
-    """Write, check every document against the XSDs, read back: the entities, derived links left out."""
+def _derived_hold(entity: Any) -> bool:
+    """A hold the reader derives from a lot's status (its source marked ``mfgcanon.hold``), not one written."""
+    source = getattr(entity, "source", None)
+    return isinstance(entity, Nonconformance) and source is not None and (
+        source.document_type or "").startswith("mfgcanon.hold")
+
+
+def _round(items: list[Any], version: str, ctx: MappingContext = CTX_OUT, holds: list[Any] | None = None) -> list[Any]:
+    """Write, check every document against the XSDs, read back: the entities, derived links and holds left out
+    (the derived holds go to ``holds`` when given)."""
     back: list[Any] = []
     for document in MAPPER.write_documents(items, ctx, version=version):
         _valid(document, version)
-        back += [e for e in _read(document.payload, ctx) if type(e).__name__ != "GenealogyLink"]
+        for e in _read(document.payload, ctx):
+            if _derived_hold(e):
+                if holds is not None:
+                    holds.append(e)
+            elif type(e).__name__ != "GenealogyLink":
+                back.append(e)
     return back
 
 
@@ -322,8 +336,16 @@ def test_confirmations_with_movements_round_trip(version: str, data: Any) -> Non
 @given(data=st.data())
 def test_lots_round_trip(version: str, data: Any) -> None:
     event = data.draw(lots(version))
-    (back,) = _round([event], version)
+    holds: list[Any] = []
+    (back,) = _round([event], version, holds=holds)
     assert _bare(back) == _bare(event.data)
+    # the reader derives a hold from each status its [lot_hold] reads as placed (the lot's and its sub-lots')
+    lot, placing = event.data, {"Restricted", "Quarantine", "Blocked", "Rejected"}
+    expected = {hold_key(lot.plant, lot.material_id, lot.lot_id)} if lot.status_source_code in placing else set()
+    expected |= {hold_key(lot.plant, lot.material_id, lot.lot_id, sub.sub_lot_id) for sub in lot.sub_lots
+                 if sub.status_source_code in placing}
+    assert {h.nonconformance_id for h in holds} == expected
+    assert all(h.hold is not None and h.hold.is_active for h in holds)
 
 
 # Losses by design, and what survives them ----------------------------------------------------------------
@@ -368,6 +390,65 @@ def test_foreign_properties_keep_their_values_under_the_b2mml_prefix() -> None:
     assert [(p.name, p.value) for p in back.operations[0].properties] == [("b2mml.sap.control_key", "PP01")]
 
 
+# Co- and by-products ------------------------------------------------------------------------------------
+def _co_products() -> list[Any]:
+    """The co-product sample's confirmation and movements (its derived links and equipment state left out)."""
+    return [e for e in _read(sample("v0701_sync_operations_performance_coproducts.xml"))
+            if isinstance(e, ProductionConfirmation | MaterialMovement)]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_co_and_by_products_are_produced_actuals_of_their_use(version: str) -> None:
+    """A confirmation's co- and by-product receipts are no part of its yield: each is written as a produced
+    actual with its own MaterialUse (V0600, which has none, as Other / @OtherValue), and reads back as the same
+    output and receipt."""
+    entities = _co_products()
+    conf = entities[0]
+    assert [o.material_use for o in conf.outputs] == [
+        MaterialUse.PRODUCED, MaterialUse.CO_PRODUCT, MaterialUse.BY_PRODUCT]
+    back = _round(entities, version)
+    if version == "V0701":
+        assert [_bare(e) for e in back] == [_bare(e) for e in entities]
+        return
+    (document,) = MAPPER.write_documents(entities, CTX_OUT, version=version)
+    assert b'OtherValue="Co-product"' in document.payload
+    assert b'OtherValue="By-product"' in document.payload
+    again = back[0]
+    assert [(o.material_id, o.material_use, o.yield_quantity, o.lot_id) for o in again.outputs] == [
+        (o.material_id, o.material_use, o.yield_quantity, o.lot_id) for o in conf.outputs]
+    assert (again.yield_quantity, again.material_id, again.produced_lot_id) == (
+        conf.yield_quantity, conf.material_id, conf.produced_lot_id)
+    assert [(m.movement_type, m.material_id, m.lot_id, m.quantity) for m in back[1:]] == [
+        (m.movement_type, m.material_id, m.lot_id, m.quantity) for m in entities[1:]]
+
+
+def test_outputs_without_receipts_are_one_produced_actual_each() -> None:
+    conf = _co_products()[0]
+    bare = msgspec.structs.replace(conf, material_movement_ids=[], source=None)
+    off = dataclasses.replace(CTX_OUT, vendors={**CTX_OUT.vendors, "b2mml": {
+        **CTX_OUT.vendor("b2mml"), "movements": False}})
+    (back,) = _round([bare], "V0701", off)
+    assert _bare(back) == bare
+
+
+def test_outputs_that_do_not_match_the_yield_or_the_receipts_are_errors() -> None:
+    conf, *moves = _co_products()
+    main, co, by = conf.outputs
+    cases: list[tuple[list[Any], str]] = [
+        ([msgspec.structs.replace(conf, outputs=[
+            # the main products no longer add up to the yield
+            main, msgspec.structs.replace(co, material_use=MaterialUse.PRODUCED)])], "outputs"),
+        ([msgspec.structs.replace(conf, outputs=[main])], "outputs"),  # the main product alone is the yield
+        ([msgspec.structs.replace(conf, outputs=[main, msgspec.structs.replace(co, serial_numbers=["S1"]), by])],
+         "outputs[1].serial_numbers"),
+        ([msgspec.structs.replace(conf, outputs=[main, by, co]), *moves], "outputs"),  # receipts in another order
+    ]
+    for items, path in cases:
+        with pytest.raises(MappingError) as caught:
+            MAPPER.write_documents(items, CTX_OUT)
+        assert (caught.value.code, caught.value.path) == ("unmappable_value", path)
+
+
 # Holds -------------------------------------------------------------------------------------------------
 def _hold(active: bool) -> Any:
     hold = QualityHold(is_active=active, placed_at=T0, released_at=None if active else T0 + timedelta(hours=2))
@@ -380,14 +461,19 @@ def _hold(active: bool) -> Any:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_holds_are_lot_status_changes(version: str) -> None:
-    """A hold on a lot is a Change of the lot's status (house convention: blocked / released), carrying only
-    the status: reading it back never resets the lot's other fields, and the lot derives the hold again."""
+    """A hold on a lot is a Change of the lot's status (house convention: blocked / released; a release in the
+    spelling the connection's [lot_hold] reads as released), carrying only the status: reading it back never
+    resets the lot's other fields, and the reader derives the same hold again (placed, then released)."""
     placed, released = _hold(True), _hold(False)
     (document,) = MAPPER.write_documents([placed], CTX_OUT, version=version)
     _valid(document, version)
     assert document.kind == f"{version}:SyncMaterialLot"
     assert b'actionCode="Change"' in document.payload
-    (lot,) = _read(document.payload)
+    lot, read_hold = _read(document.payload)
+    assert _derived_hold(read_hold)
+    assert read_hold.nonconformance_id == placed.data.nonconformance_id
+    assert read_hold.hold is not None
+    assert read_hold.hold.is_active
     assert (lot.lot_id, lot.material_id, lot.plant, lot.status) == ("L-9", "RM-1", "1000", LotStatus.BLOCKED)
     assert set(lot.partial_fields) == {"lot_id", "material_id", "plant", "status", "status_source_code"}
     (again,) = derive.holds_from_lot(lot, at=T0)
@@ -395,11 +481,32 @@ def test_holds_are_lot_status_changes(version: str) -> None:
     assert again.hold is not None
     assert again.hold.is_active
     (document,) = MAPPER.write_documents([released], CTX_OUT, version=version)
-    (lot_after,) = _read(document.payload)
+    lot_after, read_release = _read(document.payload)
     assert lot_after.status is LotStatus.RELEASED
+    assert lot_after.status_source_code == "UnRestricted"  # the context's [lot_hold] release spelling
+    assert read_release.nonconformance_id == placed.data.nonconformance_id
+    assert read_release.hold is not None
+    assert not read_release.hold.is_active
     (lifted,) = derive.holds_from_lot(lot_after, lot, at=T0)
     assert lifted.hold is not None
     assert not lifted.hold.is_active
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_sub_lot_hold_is_its_sub_lot_status_and_never_holds_the_lot(version: str) -> None:
+    """A hold on a sub-lot (the reader derives one from a sub-lot's status) is written as that sub-lot's status
+    alone: the lot's status is not sent, and the reader derives the same sub-lot hold again; written with the
+    lot that carries the status, it is not written twice."""
+    lot, sub_hold = _read(sample("v0701_change_material_lot.xml"))
+    assert sub_hold.affected.sub_lot_id == "COIL-0042"
+    (document,) = MAPPER.write_documents([sub_hold], CTX_OUT, version=version)
+    _valid(document, version)
+    partial, again = _read(document.payload)
+    assert "status" not in partial.partial_fields
+    assert [(s.sub_lot_id, s.status) for s in partial.sub_lots] == [("COIL-0042", LotStatus.BLOCKED)]
+    assert (again.nonconformance_id, again.affected.sub_lot_id) == (sub_hold.nonconformance_id, "COIL-0042")
+    (document,) = MAPPER.write_documents([lot, sub_hold], CTX_OUT, version=version)
+    assert document.payload.count(b"<MaterialLot>") == 1
 
 
 def test_a_hold_without_a_lot_is_an_error_naming_the_field() -> None:
@@ -445,15 +552,19 @@ def test_what_b2mml_cannot_carry_is_an_error_naming_the_field() -> None:
     assert (caught.value.code, caught.value.path) == ("unmappable_value", "operations")
     co = msgspec.structs.replace(order.material_requirements[0], material_use=MaterialUse.CO_PRODUCT,
                                  material_use_source_code=None)
-    with pytest.raises(MappingError) as caught:
-        MAPPER.write_documents([msgspec.structs.replace(order, material_requirements=[co])], CTX_OUT,
-                               version="V0600")
-    assert (caught.value.code, caught.value.path) == ("unmappable_value", "material_requirements[0].material_use")
+    # V0600 has no co-product use: Other with @OtherValue Co-product, which the reader reads as one
+    (document,) = MAPPER.write_documents([msgspec.structs.replace(order, material_requirements=[co])], CTX_OUT,
+                                         version="V0600")
+    _valid(document, "V0600")
+    assert b'OtherValue="Co-product"' in document.payload
+    (back,) = _read(document.payload)
+    assert [(r.material_use, r.material_use_source_code) for r in back.material_requirements] == [
+        (MaterialUse.CO_PRODUCT, "Other:Co-product")]
 
 
 def test_from_canonical_refuses_items_that_need_several_documents() -> None:
     (order,) = _read(sample("v0701_process_operations_schedule.xml"))
-    (lot,) = _read(sample("v0701_change_material_lot.xml"))
+    lot, _sub_lot_hold = _read(sample("v0701_change_material_lot.xml"))
     with pytest.raises(MappingError) as caught:
         MAPPER.from_canonical([order, lot], CTX_OUT)
     assert caught.value.code == "unmappable_value"

@@ -73,7 +73,6 @@ from mfgcanon.v1.events import (
 from mfgcanon.v1.inventory import MaterialMovement
 from mfgcanon.v1.lot import GenealogyLink, MaterialLot
 from mfgcanon.v1.order import ProductionOrder
-from mfgcanon.v1.quality import Nonconformance
 
 _NS = "|".join(re.escape(ns) for ns in rd.NAMESPACES)
 _ROOT = rf"<(?:[\w.-]+:)?(?:{'|'.join(rd.VERBS)})[A-Z][A-Za-z]+[\s>/]"

@@ -35,7 +35,7 @@ from mfgcanon.mappers._base import Document
 from mfgcanon.mappers.b2mml import reader as rd
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.v1.common import ActivityTime, Property, Quantity
-from mfgcanon.v1.confirmation import ProductionConfirmation
+from mfgcanon.v1.confirmation import ConfirmationOutput, ProductionConfirmation
 from mfgcanon.v1.inventory import MaterialMovement, MovementType
 from mfgcanon.v1.lot import GenealogyLink, LotStatus, MaterialLot, MaterialSubLot
 from mfgcanon.v1.order import MaterialRequirement, MaterialUse, Operation, OrderStatus, ProductionOrder
@@ -449,12 +449,25 @@ def _lookup(ctx: MappingContext, table: str, keys: tuple[str | None, ...], echo:
 
 
 def _use_name(use: MaterialUse, spec: Spec, ctx: MappingContext, source: str | None, where: str) -> str:
+    """The ``MaterialUse`` spelling: ``Other:<value>`` stands for Other with ``@OtherValue`` (V0600 has no
+    co- or by-product use)."""
     table = _out(ctx, "material_use_out", "material_use_out", spec.version)
     spelled = table.get(use.value)
     if spelled is None:
         raise MappingError(f"B2MML {spec.version} has no MaterialUse for {use.value}", code="unmappable_value",
                            path=where)
-    return _source_or(ctx, source, "material_use", use.value, [str(v) for v in table.values()], str(spelled)) or ""
+    allowed = [str(v) for v in table.values()]
+    if not source or source not in allowed or _read_use(ctx, source) != use.value:
+        source = None
+    return source or str(spelled)
+
+
+def _use(doc: _Doc, actual: Any, use: MaterialUse, spec: Spec, ctx: MappingContext, source: str | None,
+         where: str) -> None:
+    name, colon, other = _use_name(use, spec, ctx, source, where).partition(":")
+    el = doc.sub(actual, "MaterialUse", name)
+    if colon:
+        el.set("OtherValue", other)
 
 
 def _product(doc: _Doc, seg: Any, order: ProductionOrder, spec: Spec, ctx: MappingContext, where: Any) -> None:
@@ -463,7 +476,7 @@ def _product(doc: _Doc, seg: Any, order: ProductionOrder, spec: Spec, ctx: Mappi
         doc.sub(req, "ID", order.material_id)
     doc.sub(req, "MaterialDefinitionID", order.material_id)
     doc.opt(req, "MaterialLotID", order.target_lot_id)
-    doc.sub(req, "MaterialUse", _use_name(MaterialUse.PRODUCED, spec, ctx, None, where("material_id")))
+    _use(doc, req, MaterialUse.PRODUCED, spec, ctx, None, where("material_id"))
     doc.quantity(req, order.planned_quantity, ctx, where("planned_quantity"))
 
 
@@ -477,8 +490,7 @@ def _requirement(doc: _Doc, seg: Any, order: ProductionOrder, r: MaterialRequire
     doc.opt(req, "MaterialSubLotID", r.sub_lot_id)
     if not spec.v07:
         _location(doc, req, r, order, here)
-    doc.sub(req, "MaterialUse", _use_name(r.material_use, spec, ctx, r.material_use_source_code,
-                                          f"{here}.material_use"))
+    _use(doc, req, r.material_use, spec, ctx, r.material_use_source_code, f"{here}.material_use")
     doc.quantity(req, r.quantity, ctx, f"{here}.quantity")
     if spec.v07:
         _location(doc, req, r, order, here)
@@ -692,19 +704,15 @@ def _resources(doc: _Doc, seg: Any, c: ProductionConfirmation | None, spec: Spec
 
 
 def _actuals(doc: _Doc, seg: Any, item: _Response, spec: Spec, ctx: MappingContext, base: str) -> None:
-    """The material actuals: the movements (receipts are the yield), else one produced actual for the yield;
-    scrap as ``MaterialUse`` Other / ``@OtherValue`` Scrap."""
+    """The material actuals: the movements (receipts are the outputs), else one produced actual per output
+    (one for the yield when the confirmation lists none); scrap as ``MaterialUse`` Other / ``@OtherValue``
+    Scrap."""
     c = item.confirmation
     position = 0
     prefix = f"{_join(item)}/"
     receipts = [m for _, m in item.movements if m.movement_type is MovementType.GOODS_RECEIPT]
-    if c is not None and receipts:
-        total = sum((m.quantity.value for m in receipts), Decimal(0))
-        if any(m.quantity.uom != c.yield_quantity.uom for m in receipts) or total != c.yield_quantity.value or (
-                receipts[0].material_id != c.material_id or receipts[0].lot_id != c.produced_lot_id):
-            raise MappingError("the receipts linked to the confirmation are its produced actuals: they must add up "
-                               "to its yield, in its unit, of its material and lot", code="unmappable_value",
-                               path="yield_quantity")
+    outputs = _outputs(c, receipts) if c is not None else []
+    uses = iter(outputs)
     for index, m in item.movements:
         position += 1
         where = f"movements[{index}]"
@@ -716,7 +724,13 @@ def _actuals(doc: _Doc, seg: Any, item: _Response, spec: Spec, ctx: MappingConte
             raise MappingError("a receipt against an order is the produced actual of a confirmation (it reads back "
                                "as one): write it with its confirmation", code="unmappable_value",
                                path=f"{where}.confirmation_id")
-        use = MaterialUse.CONSUMED if m.movement_type is MovementType.GOODS_ISSUE else MaterialUse.PRODUCED
+        if m.movement_type is MovementType.GOODS_ISSUE:
+            use = MaterialUse.CONSUMED
+        elif c is not None:  # a confirmation's receipt is its output (in order), else its main product
+            output = next(uses, None)
+            use = output.material_use if output is not None else MaterialUse.PRODUCED
+        else:
+            use = _receipt_use(m, ctx)
         actual = doc.sub(seg, "MaterialActual")
         if spec.v07:
             own = m.movement_id[len(prefix):] if m.movement_id.startswith(prefix) else m.movement_id
@@ -724,8 +738,7 @@ def _actuals(doc: _Doc, seg: Any, item: _Response, spec: Spec, ctx: MappingConte
         doc.sub(actual, "MaterialDefinitionID", m.material_id)
         doc.opt(actual, "MaterialLotID", m.lot_id)
         doc.opt(actual, "MaterialSubLotID", m.sub_lot_id)
-        doc.sub(actual, "MaterialUse", _use_name(use, spec, ctx, m.movement_type_source_code,
-                                                 f"{where}.movement_type"))
+        _use(doc, actual, use, spec, ctx, m.movement_type_source_code, f"{where}.movement_type")
         doc.quantity(actual, m.quantity, ctx, f"{where}.quantity")
         name = "MaterialActualProperty"
         if m.requirement_line_id is not None:
@@ -735,11 +748,86 @@ def _actuals(doc: _Doc, seg: Any, item: _Response, spec: Spec, ctx: MappingConte
     if c is None:
         return
     if not receipts:
-        position += 1
-        _extra(doc, seg, c, c.yield_quantity, position, spec, ctx, scrap=False)
+        for output_index, output in enumerate(outputs):
+            position += 1
+            _output(doc, seg, output, position, spec, ctx, f"outputs[{output_index}]")
+        if not outputs:
+            position += 1
+            _extra(doc, seg, c, c.yield_quantity, position, spec, ctx, scrap=False)
     if c.scrap_quantity is not None:
         position += 1
         _extra(doc, seg, c, c.scrap_quantity, position, spec, ctx, scrap=True)
+
+
+_OUTPUT_USES = frozenset({MaterialUse.PRODUCED, MaterialUse.CO_PRODUCT, MaterialUse.BY_PRODUCT})
+
+
+def _read_use(ctx: MappingContext, source: str | None) -> str | None:
+    """The canonical use the reader gives a source spelling (``Other:<value>`` read through its value)."""
+    if not source:
+        return None
+    head, colon, tail = source.partition(":")
+    found = rd.code(ctx, "material_use", head)
+    return rd.code(ctx, "material_use", tail) if colon and found in (None, "other") else found
+
+
+def _receipt_use(m: MaterialMovement, ctx: MappingContext) -> MaterialUse:
+    found = _read_use(ctx, m.movement_type_source_code)
+    return MaterialUse(found) if found in ("co_product", "by_product") else MaterialUse.PRODUCED
+
+
+def _outputs(c: ProductionConfirmation, receipts: list[MaterialMovement]) -> list[ConfirmationOutput]:
+    """The confirmation's outputs as its produced actuals carry them, checked against its yield and its
+    receipts: the reader lists the outputs one by one only where a co- or by-product is among them, takes
+    the main product's (else the first output's) material, lot and yield, and reads each produced actual
+    as a receipt too."""
+    def fail(message: str, path: str) -> MappingError:
+        return MappingError(message, code="unmappable_value", path=path)
+
+    outputs = list(c.outputs)
+    if outputs:
+        if all(o.material_use is MaterialUse.PRODUCED for o in outputs):
+            raise fail("B2MML lists a confirmation's outputs one by one only where a co- or by-product is among "
+                       "them: send main products alone as the yield", "outputs")
+        for index, o in enumerate(outputs):
+            where = f"outputs[{index}]"
+            if o.material_use not in _OUTPUT_USES:
+                raise fail(f"an output is produced, a co- or a by-product, not {o.material_use.value}",
+                           f"{where}.material_use")
+            for name in ("scrap_quantity", "serial_numbers", "receipt_location", "properties"):
+                if getattr(o, name):
+                    raise fail(f"a B2MML produced actual has no element the reader reads as an output's {name}",
+                               f"{where}.{name}")
+        main = [o for o in outputs if o.material_use is MaterialUse.PRODUCED] or outputs[:1]
+        if any(o.yield_quantity.uom != c.yield_quantity.uom for o in main) or sum(
+                (o.yield_quantity.value for o in main), Decimal(0)) != c.yield_quantity.value or (
+                main[0].material_id != c.material_id or main[0].lot_id != c.produced_lot_id):
+            raise fail("the main product's outputs are the confirmation's yield: they must add up to it, in its "
+                       "unit, of its material and produced lot", "outputs")
+        if receipts and [(m.material_id, m.lot_id, m.quantity.value, m.quantity.uom) for m in receipts] != [
+                (o.material_id, o.lot_id, o.yield_quantity.value, o.yield_quantity.uom) for o in outputs]:
+            raise fail("the receipts linked to the confirmation are its produced actuals: one per output, in the "
+                       "outputs' order, of its material, lot and quantity", "outputs")
+        return outputs
+    if receipts:
+        total = sum((m.quantity.value for m in receipts), Decimal(0))
+        if any(m.quantity.uom != c.yield_quantity.uom for m in receipts) or total != c.yield_quantity.value or (
+                receipts[0].material_id != c.material_id or receipts[0].lot_id != c.produced_lot_id):
+            raise fail("the receipts linked to the confirmation are its produced actuals: they must add up to its "
+                       "yield, in its unit, of its material and lot", "yield_quantity")
+    return []
+
+
+def _output(doc: _Doc, seg: Any, o: ConfirmationOutput, position: int, spec: Spec, ctx: MappingContext,
+            where: str) -> None:
+    """One output of a confirmation without receipts: a produced actual of its use."""
+    actual = doc.sub(seg, "MaterialActual")
+    if spec.v07:
+        doc.sub(actual, "ID", str(position))
+    doc.sub(actual, "MaterialDefinitionID", o.material_id)
+    doc.opt(actual, "MaterialLotID", o.lot_id)
+    _use(doc, actual, o.material_use, spec, ctx, o.material_use_source_code, f"{where}.material_use")
+    doc.quantity(actual, o.yield_quantity, ctx, f"{where}.yield_quantity")
 
 
 def _extra(doc: _Doc, seg: Any, c: ProductionConfirmation, q: Quantity, position: int, spec: Spec,
@@ -763,7 +851,9 @@ def _extra(doc: _Doc, seg: Any, c: ProductionConfirmation, q: Quantity, position
 
 # Lots ------------------------------------------------------------------------------------------------
 def hold_lot(hold: Nonconformance, ctx: MappingContext) -> MaterialLot:
-    """The lot status update a quality hold on a lot is sent as: a partial lot that carries only its status."""
+    """The lot status update a quality hold on a lot (or sub-lot) is sent as: a partial lot that carries only
+    that status. The status is one the reader's ``[lot_hold]`` reads as the same action where the connection
+    lists one (so the hold is derived again on reading), else the house ``[hold_lot_status]``."""
     if hold.category is not NonconformanceKind.HOLD or hold.hold is None:
         raise MappingError("b2mml writes a nonconformance only as a quality hold on a lot (category hold)",
                            code="unmappable_value", path="category")
@@ -776,8 +866,33 @@ def hold_lot(hold: Nonconformance, ctx: MappingContext) -> MaterialLot:
     if status is None or status not in set(LotStatus):
         raise MappingError(f"[hold_lot_status] {state} must name a lot status, got {status!r}",
                            code="invalid_context", path=f'codes."b2mml.hold_lot_status".{state}')
+    source = _hold_spelling(ctx, state, LotStatus(status))
+    if item.sub_lot_id:
+        sub = MaterialSubLot(sub_lot_id=item.sub_lot_id, status=LotStatus(status), status_source_code=source)
+        return MaterialLot(lot_id=item.lot_id, material_id=item.material_id, plant=hold.plant, sub_lots=[sub],
+                           partial_fields=["lot_id", "material_id", "plant", "sub_lots"])
     return MaterialLot(lot_id=item.lot_id, material_id=item.material_id, plant=hold.plant, status=LotStatus(status),
+                       status_source_code=source,
                        partial_fields=["lot_id", "material_id", "plant", "status", "status_source_code"])
+
+
+def _hold_spelling(ctx: MappingContext, state: str, status: LotStatus) -> str | None:
+    """The first status the connection's ``[lot_hold]`` reads as ``state`` and ``[lot_status]`` as ``status``."""
+    merged = helpers.code_list(ctx, "b2mml.lot_hold", rd.CODES, "lot_hold")
+    for raw, action in merged.items():
+        if action == state and rd.code(ctx, "lot_status", str(raw)) == status.value:
+            return str(raw)
+    return None
+
+
+def _held(lots: Iterable[MaterialLot]) -> set[tuple[str, str, str | None]]:
+    """The (material, lot, sub-lot) whose status the batch's lots carry: the reader derives their holds."""
+    out: set[tuple[str, str, str | None]] = set()
+    for lot in lots:
+        if not lot.partial_fields or "status" in lot.partial_fields:
+            out.add((lot.material_id, lot.lot_id, None))
+        out |= {(lot.material_id, lot.lot_id, sub.sub_lot_id) for sub in lot.sub_lots if sub.status is not None}
+    return out
 
 
 def write_lots(lots: list[tuple[MaterialLot, Stamp]], spec: Spec, ctx: MappingContext) -> _Doc:
@@ -855,11 +970,10 @@ def write(items: Iterable[Any], ctx: MappingContext, version: str | None = None)
         else:
             _typed(ProductionOrder, entity, "a B2MML document")
     _covered(links, [m for m, _ in movements])
-    # a hold on a lot the batch also writes with its status is derived again from that lot by the reader
-    carried = {(lot.material_id, lot.lot_id) for lot, _ in lots
-               if not lot.partial_fields or "status" in lot.partial_fields}
-    lots += [(hold_lot(h, ctx), stamp) for h, stamp in holds
-             if h.category is not NonconformanceKind.HOLD or (h.affected.material_id, h.affected.lot_id) not in carried]
+    # a hold on a lot (or sub-lot) the batch also writes with its status is derived again from it by the reader
+    carried = _held(lot for lot, _ in lots)
+    lots += [(hold_lot(h, ctx), stamp) for h, stamp in holds if h.category is not NonconformanceKind.HOLD or (
+        h.affected.material_id or "", h.affected.lot_id or "", h.affected.sub_lot_id) not in carried]
     docs: list[_Doc] = []
     for group in _groups(orders, lambda o: (bool(o.partial_fields), _schedule_verb(ctx, o))):
         docs.append(write_orders(group, spec, ctx))
