@@ -111,12 +111,15 @@ _HANDLERS["MaterialInformation"] = _information
 
 
 class B2mmlMapper(BaseMapper):
-    """B2MML XML V0401/V0600/V07: performance, schedule, material and lot documents in; V0600 and V0701 out."""
+    """B2MML XML V0401/V0600/V07 in (performance, schedule, material, lot, V07 test result, operations event and
+    ConfirmBOD documents); V0600 and V0701 schedules, performance (co- and by-products included) and lots with
+    their holds out (:mod:`.writer`)."""
 
     name: ClassVar[str] = rd.NAME
     description: ClassVar[str] = (
         "B2MML (ISA-95) XML V0401/V0600/V0700/V0701: Production/OperationsPerformance, Production/OperationsSchedule, "
-        "MaterialDefinition/Information, MaterialLot/SubLot in; V0600/V0701 schedules, performance and lots out"
+        "MaterialDefinition/Information, MaterialLot/SubLot, V07 TestResult, OperationsEvent and ConfirmBOD in; "
+        "V0600/V0701 schedules, performance and lots (holds as lot status changes) out"
     )
     produces: ClassVar[tuple[type[Any], ...]] = (
         ProductionOrderReleased,
@@ -142,7 +145,10 @@ class B2mmlMapper(BaseMapper):
     accepts: ClassVar[tuple[type[Any], ...]] = (
         ProductionOrder, ProductionConfirmation, MaterialMovement, MaterialLot, GenealogyLink,
     )
-    """Genealogy links travel as the movements they are derived from (written with them, derived again on reading)."""
+    """Genealogy links travel as the movements they are derived from (written with them, derived again on reading).
+    ``write_documents`` also takes quality holds on a lot (``Nonconformance`` of category hold, sent as the lot's
+    status), but not other nonconformances, so ``Nonconformance`` is not listed: the reader derives the holds
+    again from the lot statuses."""
     nouns: ClassVar[tuple[str, ...]] = rd.NOUNS
 
     def sniff(self, payload: Payload) -> bool:

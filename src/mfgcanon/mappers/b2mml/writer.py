@@ -6,11 +6,13 @@
   first produced material requirement of the first operation, each component in its operation's segment.
 * Confirmations (``production.confirmed``) with the movements linked to them (``material_movement_ids`` or the
   movement's ``confirmation_id``) -> ``SyncProductionPerformance`` / ``SyncOperationsPerformance``: one segment
-  response per confirmation, its receipts the produced actuals (else one produced actual for the yield), its
-  issues consumed actuals, scrap the house convention ``MaterialUse`` Other / ``@OtherValue`` Scrap. Movements
-  of no confirmation go in segment responses of their own.
-* Lots (``lot.upserted``) and quality holds on a lot (``quality.hold_placed`` / ``hold_released``) ->
-  ``SyncMaterialLot``; a hold is a Change of the lot's status (``[hold_lot_status]`` of ``writer.toml``).
+  response per confirmation, its receipts the produced actuals (else one produced actual for the yield, or
+  one per output), co- and by-product outputs with their own ``MaterialUse``, its issues consumed actuals, scrap
+  the house convention ``MaterialUse`` Other / ``@OtherValue`` Scrap. Movements of no confirmation go in
+  segment responses of their own.
+* Lots (``lot.upserted``) and quality holds on a lot or sub-lot (``quality.hold_placed`` / ``hold_released``)
+  -> ``SyncMaterialLot``; a hold is a Change of the lot's (or sub-lot's) status (``[hold_lot_status]`` of
+  ``writer.toml``), left out where the batch writes that status already (the reader derives the hold from it).
 
 Every document has an ``ApplicationArea``: ``Sender/LogicalID`` from ``[vendors.b2mml] sender`` (else the
 context's ``source_system``), ``CreationDateTime`` from the event's time and ``BODID`` from the event's id. A bare
@@ -54,7 +56,9 @@ _RESPONSE_STATES = {  # the ResponseState enumerations of the XSDs
 _TIME_UNITS = frozenset({"HUR", "MIN", "SEC", "DAY"})
 _DATA_TYPES = {"string": "string", "decimal": "decimal", "integer": "integer", "boolean": "boolean",
                "date": "date", "datetime": "dateTime"}
-_ACCEPTS = "ProductionOrder, ProductionConfirmation, MaterialMovement, MaterialLot and quality holds on a lot"
+_ACCEPTS = (
+    "ProductionOrder, ProductionConfirmation, MaterialMovement, MaterialLot, GenealogyLink and quality holds on a lot"
+)
 
 
 @dataclass(frozen=True)
