@@ -4,7 +4,9 @@ formats' samples that the B2MML sniff must refuse."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,14 @@ from shared_data import ROOT, shared_base, shared_dir
 
 EXAMPLES = ROOT / "examples" / "b2mml"
 CTX: MappingContext = load_context(EXAMPLES / "context.toml")
+CTX_OUT: MappingContext = dataclasses.replace(
+    CTX,
+    received_at=datetime(2024, 3, 7, 8, 0, tzinfo=UTC),  # the CreationDateTime of documents of bare entities
+    vendors={**CTX.vendors, "b2mml": {**CTX.vendor("b2mml"), "echo_segment_ids": True}},
+    code_overrides={**CTX.code_overrides, "b2mml.property_map": {
+        **CTX.code_overrides.get("b2mml.property_map", {}), "OperationID": "operation_id"}},
+)
+"""The samples' context as the writer needs it too (the contract suite writes bare entities back)."""
 COMPOSED = sorted(p.name for p in EXAMPLES.glob("*.xml"))
 COURBON_FILES = (
     "INV-20121210175555-0001L0001_01.xml",

@@ -28,7 +28,7 @@ from mfgcanon.v1.material import Material
 from mfgcanon.v1.order import OrderStatus, ProductionOrder
 from mfgcanon.v1.quality import Nonconformance
 
-from ._support import COMPOSED, COURBON_FILES, CTX, courbon, foreign, sample, schema
+from ._support import COMPOSED, COURBON_FILES, CTX, CTX_OUT, courbon, foreign, sample, schema
 
 MAPPER = get("b2mml")
 V0600_NS = "http://www.mesa.org/xml/B2MML-V0600"
@@ -42,7 +42,7 @@ class TestB2mmlContract(MapperContract):
 
     @pytest.fixture
     def context(self) -> MappingContext:
-        return CTX
+        return CTX_OUT  # CTX with what the writer needs: the contract's writer checks run for b2mml
 
     @pytest.fixture
     def sample_payloads(self) -> list[tuple[str, Any]]:

@@ -1,8 +1,10 @@
 """The B2MML (ISA-95) mapper: XML documents of B2MML V0401, V0600 and V07 (V0700 / V0701) read into
-canonical events (:mod:`.mapper`).
+canonical events, and canonical events written as B2MML V0600 or V0701 documents (:mod:`.mapper`,
+:mod:`.writer`).
 
 The mapper dispatches by noun to one module per message family (``performance``, ``schedule``,
-``materials``, ``quality``, ``events``, ``acknowledgements``; quality holds in ``holds``) over the shared
+``materials``, ``quality``, ``events``, ``acknowledgements``; quality holds in ``holds``; the writer in
+``writer``) over the shared
 :mod:`.reader` (version detection, envelope, lenient value readers, plant
 and property-map resolution); their code lists are in ``mappings/b2mml/``.
 

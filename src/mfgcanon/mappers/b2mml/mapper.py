@@ -1,4 +1,5 @@
-"""B2MML XML (V0401, V0600, V0700/V0701) -> canonical events.
+"""B2MML XML (V0401, V0600, V0700/V0701) -> canonical events, and canonical events -> B2MML V0600 / V0701
+(:mod:`.writer`: orders, confirmations with their movements, lots and holds on a lot).
 
 Read: ProductionPerformance / OperationsPerformance (confirmations with their co- and by-product outputs,
 goods issues and receipts, genealogy, equipment actuals with states as equipment state changes),
@@ -22,12 +23,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from mfgcanon.errors import MappingError
 from mfgcanon.mappers._base import (
     BaseMapper,
+    Document,
     MappingResult,
     Payload,
     PayloadMeta,
@@ -38,6 +40,7 @@ from mfgcanon.mappers._base import (
 )
 from mfgcanon.mappers._xml import DEFAULT_MAX_BYTES, parse_xml
 from mfgcanon.mappers.b2mml import reader as rd
+from mfgcanon.mappers.b2mml import writer
 from mfgcanon.mappers.b2mml.acknowledgements import confirmations
 from mfgcanon.mappers.b2mml.events import operations_events
 from mfgcanon.mappers.b2mml.materials import material_definitions, material_lots
@@ -45,6 +48,7 @@ from mfgcanon.mappers.b2mml.performance import performances
 from mfgcanon.mappers.b2mml.quality import test_results
 from mfgcanon.mappers.b2mml.schedule import schedules
 from mfgcanon.mappers.context import MappingContext
+from mfgcanon.v1.confirmation import ProductionConfirmation
 from mfgcanon.v1.events import (
     EntityDeleted,
     EquipmentStateChanged,
@@ -66,6 +70,9 @@ from mfgcanon.v1.events import (
     QualityHoldPlaced,
     QualityHoldReleased,
 )
+from mfgcanon.v1.inventory import MaterialMovement
+from mfgcanon.v1.lot import GenealogyLink, MaterialLot
+from mfgcanon.v1.order import ProductionOrder
 
 _NS = "|".join(re.escape(ns) for ns in rd.NAMESPACES)
 _ROOT = rf"<(?:[\w.-]+:)?(?:{'|'.join(rd.VERBS)})[A-Z][A-Za-z]+[\s>/]"
@@ -104,12 +111,15 @@ _HANDLERS["MaterialInformation"] = _information
 
 
 class B2mmlMapper(BaseMapper):
-    """B2MML XML V0401/V0600/V07: performance, schedule, material and lot documents in."""
+    """B2MML XML V0401/V0600/V07 in (performance, schedule, material, lot, V07 test result, operations event and
+    ConfirmBOD documents); V0600 and V0701 schedules, performance (co- and by-products included) and lots with
+    their holds out (:mod:`.writer`)."""
 
     name: ClassVar[str] = rd.NAME
     description: ClassVar[str] = (
         "B2MML (ISA-95) XML V0401/V0600/V0700/V0701: Production/OperationsPerformance, Production/OperationsSchedule, "
-        "MaterialDefinition/Information, MaterialLot/SubLot in"
+        "MaterialDefinition/Information, MaterialLot/SubLot, V07 TestResult, OperationsEvent and ConfirmBOD in; "
+        "V0600/V0701 schedules, performance and lots (holds as lot status changes) out"
     )
     produces: ClassVar[tuple[type[Any], ...]] = (
         ProductionOrderReleased,
@@ -132,6 +142,13 @@ class B2mmlMapper(BaseMapper):
         PostingSucceeded,
         PostingFailed,
     )
+    accepts: ClassVar[tuple[type[Any], ...]] = (
+        ProductionOrder, ProductionConfirmation, MaterialMovement, MaterialLot, GenealogyLink,
+    )
+    """Genealogy links travel as the movements they are derived from (written with them, derived again on reading).
+    ``write_documents`` also takes quality holds on a lot (``Nonconformance`` of category hold, sent as the lot's
+    status), but not other nonconformances, so ``Nonconformance`` is not listed: the reader derives the holds
+    again from the lot statuses."""
     nouns: ClassVar[tuple[str, ...]] = rd.NOUNS
 
     def sniff(self, payload: Payload) -> bool:
@@ -156,6 +173,26 @@ class B2mmlMapper(BaseMapper):
         result = self._map(payload, ctx)
         stamp_meta(result, info)
         return result
+
+    def write_documents(
+        self, items: Iterable[Any], context: MappingContext | None = None, *, version: str | None = None
+    ) -> list[Document]:
+        """B2MML documents for canonical events (or bare entities), in ``version`` (V0600 or V0701), else
+        ``[vendors.b2mml] write_version``, else V0701 (:mod:`.writer`)."""
+        return writer.write(items, context or MappingContext(), version)
+
+    def from_canonical(
+        self, items: Iterable[Any], context: MappingContext | None = None, *, version: str | None = None
+    ) -> bytes:
+        """The one document of :meth:`write_documents`; items that need several are an error naming them."""
+        documents = self.write_documents(items, context, version=version)
+        if len(documents) != 1:
+            kinds = ", ".join(d.kind for d in documents) or "nothing"
+            raise MappingError(f"these items need {len(documents)} B2MML documents ({kinds}); use write_documents()",
+                               code="unmappable_value")
+        payload = documents[0].payload
+        assert isinstance(payload, bytes)
+        return payload
 
     def _map(self, payload: Payload, ctx: MappingContext) -> MappingResult:
         result = MappingResult()
