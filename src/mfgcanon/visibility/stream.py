@@ -86,64 +86,81 @@ class Calculator:
     def _take(self, f: Fact) -> None:
         role = f.role
         if role == "release" or role == "sign":
-            order = self._orders.get(f.key)
-            if order is None:
-                order = self._orders[f.key] = [None, None, None]
-            slot = 0 if role == "release" else 1
-            if order[slot] is None or f.at < order[slot]:
-                order[slot] = f.at
-            if role == "release" and f.plant is not None and (order[2] is None or f.plant < order[2]):
-                order[2] = f.plant
+            self._order(f.key, role == "sign", f.at, f.plant if role == "release" else None)
         elif role == "request" or role == "result":
-            self._posting(f)
+            self._posting(f.key, role == "request", f.state or "other", f.at, f.plant, f.vendor, f.kind, f.code)
         elif role == "movement":
-            if f.key in self._movement_keys:
-                return
-            self._movement_keys[f.key] = f.time
-            if f.end is not None and not f.coarse and not f.reversal:
-                self._delay[(f.plant, d.day_of(f.at), d.micros(f.end - f.at))] += 1
-            if f.kind == "goods_receipt" and not f.reversal:
-                if f.conf is not None:
-                    self._receipt_confs.setdefault(f.conf, f.time)
-                elif f.order is not None:
-                    self._receipt_orders.setdefault(f.order, f.time)
-            if f.qty is not None:
-                if f.bucket_in is not None:
-                    self._deltas[f.bucket_in].append((f.at, f.qty))
-                if f.bucket_out is not None:
-                    self._deltas[f.bucket_out].append((f.at, -f.qty))
+            if f.key not in self._movement_keys:
+                self._movement(f.key, f.time, f.plant, f.at, f.end, f.kind, f.order, f.conf, f.qty, f.reversal,
+                               f.coarse, f.bucket_in, f.bucket_out)
         elif role == "completion":
             self._completions.setdefault(f.key, f)
         elif role == "balance":
             self._snapshots[f.key].setdefault(f.at, f)
         else:  # hold, nc
-            item = self._exceptions.get((role, f.key))
-            if item is None:
-                kind = "hold" if role == "hold" else "nonconformance"
-                item = self._exceptions[(role, f.key)] = [None, False, f.plant, kind]
-            if f.end is not None or f.state == "released":
-                item[1] = True
-            elif item[0] is None or f.at < item[0]:
-                item[0] = f.at
+            self._exception(role, f.key, f.plant, f.at, f.end, f.state)
 
-    def _posting(self, f: Fact) -> None:
-        item = self._postings.get(f.key)
+    # one method per role: the fact rows (_take) and the narrow decode (_feed_raw) both land here
+
+    def _order(self, key: str, sign: bool, at: datetime, plant: str | None) -> None:
+        order = self._orders.get(key)
+        if order is None:
+            order = self._orders[key] = [None, None, None]
+        slot = 1 if sign else 0
+        if order[slot] is None or at < order[slot]:
+            order[slot] = at
+        if plant is not None and (order[2] is None or plant < order[2]):
+            order[2] = plant
+
+    def _posting(self, key: str, request: bool, state: str, at: datetime, plant: str | None, vendor: str | None,
+                 kind: str | None, code: str | None) -> None:
+        item = self._postings.get(key)
         if item is None:
-            item = self._postings[f.key] = [-1, None, None, None, None, None, f.kind, None, None]
-        state = f.state or "other"
-        if d.RANK[state] > item[0]:
-            item[0], item[1] = d.RANK[state], state
-        slot = 2 if f.role == "request" else 3
-        if item[slot] is None or f.at < item[slot]:
-            item[slot] = f.at
-        for slot, value in ((4, f.plant), (5, f.vendor)):
-            if value is not None and (item[slot] is None or value < item[slot]):
-                item[slot] = value
-        if state in ("failed", "other"):
-            if item[7] is None or f.at < item[7]:
-                item[7] = f.at
-            if f.code is not None and (item[8] is None or f.code < item[8]):
-                item[8] = f.code
+            item = self._postings[key] = [-1, None, None, None, None, None, kind, None, None]
+        rank = d.RANK[state]
+        if rank > item[0]:
+            item[0], item[1] = rank, state
+        slot = 2 if request else 3
+        if item[slot] is None or at < item[slot]:
+            item[slot] = at
+        if plant is not None and (item[4] is None or plant < item[4]):
+            item[4] = plant
+        if vendor is not None and (item[5] is None or vendor < item[5]):
+            item[5] = vendor
+        if state == "failed" or state == "other":
+            if item[7] is None or at < item[7]:
+                item[7] = at
+            if code is not None and (item[8] is None or code < item[8]):
+                item[8] = code
+
+    def _movement(self, key: str, time: datetime, plant: str | None, at: datetime, end: datetime | None,
+                  kind: str | None, order: str | None, conf: str | None, qty: Decimal | None, reversal: bool,
+                  coarse: bool, bucket_in: str | None, bucket_out: str | None) -> None:
+        """A movement fact not seen before (the caller checks ``_movement_keys``)."""
+        self._movement_keys[key] = time
+        if end is not None and not coarse and not reversal:
+            self._delay[(plant, d.day_of(at), d.micros(end - at))] += 1
+        if kind == "goods_receipt" and not reversal:
+            if conf is not None:
+                self._receipt_confs.setdefault(conf, time)
+            elif order is not None:
+                self._receipt_orders.setdefault(order, time)
+        if qty is not None:
+            if bucket_in is not None:
+                self._deltas[bucket_in].append((at, qty))
+            if bucket_out is not None:
+                self._deltas[bucket_out].append((at, -qty))
+
+    def _exception(self, role: str, key: str, plant: str | None, at: datetime, end: datetime | None,
+                   state: str | None) -> None:
+        item = self._exceptions.get((role, key))
+        if item is None:
+            kind = "hold" if role == "hold" else "nonconformance"
+            item = self._exceptions[(role, key)] = [None, False, plant, kind]
+        if end is not None or state == "released":
+            item[1] = True
+        elif item[0] is None or at < item[0]:
+            item[0] = at
 
     # --- eviction --------------------------------------------------------------------------------------------
 
