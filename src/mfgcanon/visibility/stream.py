@@ -25,14 +25,113 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
+
+import msgspec
 
 from mfgcanon.errors import ValidationError
+from mfgcanon.types import Instant
+from mfgcanon.v1 import events as ev
 from mfgcanon.v1.inventory import MAX_EXACT_DIGITS
 from mfgcanon.visibility import definitions as d
 from mfgcanon.visibility.definitions import Fact, Params, Row, Tables
 
 _EVICT_EVERY = 4096  # events between eviction passes: amortised O(1) per event
+
+
+# --- the narrow decode: only the fields the KPIs read, typed (the JSON shape of columnar.raw_schema) ---------
+
+class _Qty(msgspec.Struct, frozen=True, gc=False):
+    value: Decimal
+    uom: str
+
+
+class _Loc(msgspec.Struct, frozen=True, gc=False):
+    plant: str | None = None
+    storage_location: str | None = None
+
+
+class _Message(msgspec.Struct, frozen=True, gc=False):
+    severity: str | None = None
+    code: str | None = None
+
+
+class _Posting(msgspec.Struct, frozen=True, gc=False):
+    state: str
+    state_source_code: str | None = None
+    external_id: str | None = None
+    target_system: str | None = None
+    requested_at: Instant | None = None
+    posted_at: Instant | None = None
+    messages: tuple[_Message, ...] = ()
+
+
+class _Hold(msgspec.Struct, frozen=True, gc=False):
+    placed_at: Instant | None = None
+    released_at: Instant | None = None
+
+
+class _Data(msgspec.Struct, frozen=True, gc=False):
+    plant: str | None = None
+    order_id: str | None = None
+    status: str | None = None
+    released_at: Instant | None = None
+    confirmation_id: str | None = None
+    movement_id: str | None = None
+    yield_quantity: _Qty | None = None
+    quantity: _Qty | None = None
+    is_reversal: bool = False
+    posting: _Posting | None = None
+    movement_type: str | None = None
+    material_id: str | None = None
+    lot_id: str | None = None
+    special_stock_type: str | None = None
+    special_stock_id: str | None = None
+    to_location: _Loc | None = None
+    from_location: _Loc | None = None
+    location: _Loc | None = None
+    to_stock_status: str | None = None
+    from_stock_status: str | None = None
+    stock_status: str | None = None
+    occurred_at: Instant | None = None
+    occurred_at_precision: str = "instant"
+    posted_at: Instant | None = None
+    request_kind: str | None = None
+    request_external_id: str | None = None
+    outcome: str | None = None
+    outcome_source_code: str | None = None
+    target_system: str | None = None
+    processed_at: Instant | None = None
+    messages: tuple[_Message, ...] = ()
+    snapshot_at: Instant | None = None
+    nonconformance_id: str | None = None
+    category: str | None = None
+    detected_at: Instant | None = None
+    closed_at: Instant | None = None
+    hold: _Hold | None = None
+
+
+class _Raw(msgspec.Struct, frozen=True, gc=False):
+    id: str
+    type: str
+    time: Instant
+    data: _Data
+    plant: str | None = None
+    sourcesystem: str | None = None
+    partitionkey: str | None = None
+
+
+_DECODER: Final = msgspec.json.Decoder(_Raw)
+_KNOWN: Final = frozenset(cls.event_type() for cls in ev.EVENT_TYPES)
+_T = "mfgcanon.{}.v1"
+_RELEASED, _STATUS, _OPERATION, _CONFIRMED = (_T.format(n) for n in (
+    "production_order.released", "production_order.status_changed", "operation.status_changed",
+    "production.confirmed"))
+_MOVED: Final = frozenset(_T.format(n) for n in ("material.issued", "material.scrapped", "inventory.received",
+                                                  "inventory.moved"))
+_RESULTS: Final = frozenset(_T.format(n) for n in ("integration.posting_succeeded", "integration.posting_failed"))
+_BALANCE, _PLACED, _LIFTED, _NC = (_T.format(n) for n in (
+    "inventory.balance_reported", "quality.hold_placed", "quality.hold_released", "quality.nonconformance_reported"))
 
 
 class Calculator:
@@ -82,6 +181,137 @@ class Calculator:
         for event in events:
             self.feed(event)
         return self
+
+    def feed_lines(self, lines: Iterable[bytes | str]) -> Calculator:
+        """Take NDJSON lines of canonical events (a consumer's raw message values); blank lines are skipped.
+
+        Only the fields the KPIs read are decoded, each with its type checked (instants with a zone, decimal
+        quantities), and the event type must be a canonical one; the rest of an event is not checked here
+        (:func:`mfgcanon.codecs.iter_lines` and :meth:`feed` for that). The figures are those of :meth:`feed`
+        on the decoded events (tested): the same rules, applied to the JSON shape.
+        """
+        decode = _DECODER.decode
+        feed = self._feed_raw
+        for index, line in enumerate(lines):
+            try:
+                raw = decode(line)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                if not line.strip():
+                    continue
+                from mfgcanon.codecs import translate
+
+                raise translate(exc, record_index=index) from None
+            feed(raw, index)
+        return self
+
+    def _feed_raw(self, raw: _Raw, index: int) -> None:
+        """:func:`mfgcanon.visibility.definitions.facts_of` over the narrow decode, straight into the state."""
+        ident = raw.id
+        if ident in self._seen:
+            return
+        typ = raw.type
+        if typ not in _KNOWN:
+            raise ValidationError(f"record {index}: unknown event type {typ!r}", code="invalid_value",
+                                  path="$.type").with_record_index(index)
+        time = raw.time
+        self._seen[ident] = time
+        self.events += 1
+        if self.watermark is None or time > self.watermark:
+            self.watermark = time
+        data = raw.data
+        if typ in _MOVED:
+            self._raw_movement(raw, data)
+        elif typ == _CONFIRMED:
+            self._order(raw.partitionkey or "", True, time, None)
+            posting = data.posting
+            key = "confirmation|" + (f"ext:{posting.external_id}" if posting is not None and posting.external_id
+                                     else f"id:{data.confirmation_id}")
+            if posting is not None:
+                self._raw_request(key, "confirmation", posting, data, time)
+            made = data.yield_quantity
+            if (made is not None and made.value > 0 and not data.is_reversal and key not in self._completions
+                    and (posting is None or posting.state not in ("failed", "cancelled"))):
+                self._completions[key] = Fact(ident, time, "completion", key, data.plant, time,
+                                              order=d.order_key(data.plant, data.order_id or ""),
+                                              conf=data.confirmation_id, qty=made.value, uom=made.uom)
+        elif typ in _RESULTS:
+            kind = data.request_kind
+            if (kind == "confirmation" or kind == "material_movement") and data.request_external_id:
+                outcome = data.outcome or "other"
+                code = d._code(data.messages, data.outcome_source_code) if outcome != "posted" else None
+                self._posting(f"{kind}|ext:{data.request_external_id}", False, outcome, data.processed_at or time,
+                              data.plant, data.target_system, kind, code)
+        elif typ == _RELEASED or (typ == _STATUS and data.status == "released"):
+            if raw.sourcesystem in self.params.mes_systems:
+                self._order(raw.partitionkey or "", True, time, None)
+            else:
+                self._order(raw.partitionkey or "", False, data.released_at or time, data.plant)
+        elif (typ == _STATUS or typ == _OPERATION) and data.status == "in_progress":
+            self._order(raw.partitionkey or "", True, time, None)
+        elif typ == _BALANCE:
+            loc, quantity = data.location, data.quantity
+            uom = quantity.uom if quantity is not None else ""
+            bucket = d.bucket_key(data.plant or "", data.material_id or "", loc.storage_location if loc else None,
+                                  data.lot_id, data.stock_status or "unrestricted", data.special_stock_type,
+                                  data.special_stock_id, uom)
+            snaps = self._snapshots[bucket]
+            at = data.snapshot_at or time
+            if at not in snaps:
+                snaps[at] = Fact(ident, time, "balance", bucket, data.plant, at,
+                                 qty=quantity.value if quantity is not None else None, uom=uom)
+        elif typ == _PLACED or typ == _LIFTED:
+            hold = data.hold or _Hold()
+            placed = typ == _PLACED
+            self._exception("hold", f"{data.plant}|{data.nonconformance_id}", data.plant, hold.placed_at or time,
+                            None if placed else (hold.released_at or time), "placed" if placed else "released")
+        elif typ == _NC and data.category != "hold":
+            closed = data.closed_at or (time if data.status == "closed" else None)
+            self._exception("nc", f"{data.plant}|{data.nonconformance_id}", data.plant, data.detected_at or time,
+                            closed, data.status)
+        self._since_evict += 1
+        if self.horizon is not None and self._since_evict >= _EVICT_EVERY:
+            self.evict()
+
+    def _raw_request(self, key: str, kind: str, posting: _Posting, data: _Data, time: datetime) -> None:
+        state = posting.state
+        code = d._code(posting.messages, posting.state_source_code) if state == "failed" else None
+        self._posting(key, True, state, posting.requested_at or time, data.plant, posting.target_system, kind, code)
+
+    def _raw_movement(self, raw: _Raw, data: _Data) -> None:
+        posting = data.posting
+        key = "material_movement|" + (f"ext:{posting.external_id}" if posting is not None and posting.external_id
+                                      else f"id:{data.movement_id}")
+        if posting is not None:
+            self._raw_request(key, "material_movement", posting, data, raw.time)
+            if posting.state != "posted":
+                return
+        if key in self._movement_keys:
+            return
+        kind = data.movement_type
+        quantity = data.quantity
+        uom = quantity.uom if quantity is not None else ""
+        plant = data.plant
+        bucket_in = bucket_out = None
+        if kind in d.STOCK_IN:
+            to_loc = data.to_location
+            bucket_in = d.bucket_key((to_loc.plant if to_loc else plant) or "", data.material_id or "",
+                                     to_loc.storage_location if to_loc else None, data.lot_id,
+                                     data.to_stock_status or "unrestricted", data.special_stock_type,
+                                     data.special_stock_id, uom)
+        if kind in d.STOCK_OUT:
+            from_loc = data.from_location
+            bucket_out = d.bucket_key((from_loc.plant if from_loc else plant) or "", data.material_id or "",
+                                      from_loc.storage_location if from_loc else None, data.lot_id,
+                                      data.from_stock_status or "unrestricted", data.special_stock_type,
+                                      data.special_stock_id, uom)
+        reversal = data.is_reversal
+        if reversal:
+            bucket_in, bucket_out = bucket_out, bucket_in
+        at = data.occurred_at or raw.time
+        self._movement(key, raw.time, plant, at, data.posted_at or (posting.posted_at if posting else None), kind,
+                       d.order_key(plant, data.order_id) if data.order_id else None, data.confirmation_id,
+                       quantity.value if quantity is not None else None, reversal,
+                       data.occurred_at_precision != "instant", bucket_in, bucket_out)
 
     def _take(self, f: Fact) -> None:
         role = f.role
