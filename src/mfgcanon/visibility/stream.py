@@ -246,7 +246,7 @@ class Calculator:
                 self._order(raw.partitionkey or "", True, time, None)
             else:
                 self._order(raw.partitionkey or "", False, data.released_at or time, data.plant)
-        elif (typ == _STATUS or typ == _OPERATION) and data.status == "in_progress":
+        elif typ in (_STATUS, _OPERATION) and data.status == "in_progress":
             self._order(raw.partitionkey or "", True, time, None)
         elif typ == _BALANCE:
             loc, quantity = data.location, data.quantity
@@ -259,7 +259,7 @@ class Calculator:
             if at not in snaps:
                 snaps[at] = Fact(ident, time, "balance", bucket, data.plant, at,
                                  qty=quantity.value if quantity is not None else None, uom=uom)
-        elif typ == _PLACED or typ == _LIFTED:
+        elif typ in (_PLACED, _LIFTED):
             hold = data.hold or _Hold()
             placed = typ == _PLACED
             self._exception("hold", f"{data.plant}|{data.nonconformance_id}", data.plant, hold.placed_at or time,
