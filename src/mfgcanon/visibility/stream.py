@@ -21,8 +21,9 @@ from __future__ import annotations
 import bisect
 import decimal
 import itertools
+import operator
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -438,12 +439,13 @@ class Calculator:
         if self.watermark is not None and as_of < self.watermark:
             raise ValidationError("a streaming snapshot is as of the watermark or later: events after an earlier "
                                   "as-of were already counted", code="invalid_value", path="$.as_of")
+        records = [(item, self._posting_record(item, as_of)) for item in self._postings.values()]
         with decimal.localcontext(prec=MAX_EXACT_DIGITS):  # sums of quantities never round
             return {
                 "release_latency": self._release_latency(),
-                **self._posting_tables(as_of),
+                **self._posting_tables(records),
                 "posting_delay": self._posting_delay(),
-                "exception_aging": self._exception_aging(as_of),
+                "exception_aging": self._exception_aging(as_of, records),
                 "unposted_completions": self._unposted(as_of),
                 "reconciliation_gap": self._reconciliation()[0],
             }
@@ -461,8 +463,9 @@ class Calculator:
                 samples[(plant, d.day_of(release), None if sign is None else d.micros(sign - release))] += 1
         groups: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, []])
         cols = d.group_columns("release_latency", params)
+        pick = _picker(cols, "plant", "day")
         for (plant, day, micros), count in samples.items():
-            group = groups[_project(cols, plant=plant, day=day)]
+            group = groups[pick((plant, day))]
             group[0] += count
             if micros is not None:
                 group[1].extend([micros] * count)
@@ -481,19 +484,21 @@ class Calculator:
         return (item[4], d.day_of(first), item[6], item[5], outcome, item[8] if outcome == "failed" else None,
                 first, item[7])
 
-    def _posting_tables(self, as_of: datetime) -> dict[str, list[Row]]:
+    def _posting_tables(self, open_records: list[tuple[list[Any], tuple[Any, ...]]]) -> dict[str, list[Row]]:
         params = self.params
         records: Counter[tuple[Any, ...]] = Counter(self._posting_done)
-        for item in self._postings.values():
-            records[self._posting_record(item, as_of)[:6]] += 1
+        for _item, record in open_records:
+            records[record[:6]] += 1
         cols = d.group_columns("posting_outcomes", params)
         fcols = d.group_columns("posting_failures", params)
         outcomes: defaultdict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
         failures: Counter[tuple[Any, ...]] = Counter()
+        pick = _picker(cols, "plant", "day", "kind", "vendor")
+        fpick = _picker(fcols, "plant", "day", "vendor", "code")
         for (plant, day, kind, vendor, outcome, code), count in records.items():
-            outcomes[_project(cols, plant=plant, day=day, kind=kind, vendor=vendor)][outcome] += count
+            outcomes[pick((plant, day, kind, vendor))][outcome] += count
             if outcome == "failed":
-                failures[_project(fcols, plant=plant, day=day, vendor=vendor, code=code)] += count
+                failures[fpick((plant, day, vendor, code))] += count
         out = {k: {"requested": sum(c.values()), **{n: c[n] for n in ("posted", "failed", "cancelled", "open",
                                                                        "overdue")},
                    "success_rate": d.success_rate(c["posted"], c["failed"], c["overdue"])}
@@ -505,16 +510,16 @@ class Calculator:
         params = self.params
         cols = d.group_columns("posting_delay", params)
         groups: defaultdict[tuple[Any, ...], list[int]] = defaultdict(list)
+        pick = _picker(cols, "plant", "day")
         for (plant, day, micros), count in self._delay.items():
-            groups[_project(cols, plant=plant, day=day)].extend([micros] * count)
+            groups[pick((plant, day))].extend([micros] * count)
         return _rows(cols, {k: {"movements": len(v), **d.duration_stats(v, params)} for k, v in groups.items()})
 
-    def _exception_aging(self, as_of: datetime) -> list[Row]:
+    def _exception_aging(self, as_of: datetime, records: list[tuple[list[Any], tuple[Any, ...]]]) -> list[Row]:
         params = self.params
         cols = d.group_columns("exception_aging", params)
         ages: list[tuple[str | None, str, datetime]] = []
-        for item in self._postings.values():
-            record = self._posting_record(item, as_of)
+        for item, record in records:
             if record[4] == "failed":
                 ages.append((item[4], "posting_failure", record[7] or record[6]))
             elif record[4] in ("open", "overdue"):
@@ -522,9 +527,12 @@ class Calculator:
         ages += [(plant, kind, at) for at, closed, plant, kind in self._exceptions.values()
                  if not closed and at is not None]
         groups: defaultdict[tuple[Any, ...], list[int]] = defaultdict(list)
+        labels = d.age_labels(params)  # d.age_bucket, with the labels and bounds worked out once
+        bounds = [d.micros(bound) for bound in params.age_buckets]
+        pick = _picker(cols, "plant", "kind", "bucket")
         for plant, kind, at in ages:
             age = d.micros(as_of - at)
-            groups[_project(cols, plant=plant, kind=kind, bucket=d.age_bucket(age, params))].append(age)
+            groups[pick((plant, kind, labels[bisect.bisect_right(bounds, age)]))].append(age)
         return _rows(cols, {k: {"open": len(v), "oldest_s": max(v) / 1_000_000} for k, v in groups.items()})
 
     def _matched(self, f: Fact) -> bool:
@@ -533,13 +541,14 @@ class Calculator:
 
     def _unposted(self, as_of: datetime) -> list[Row]:
         cols = d.group_columns("unposted_completions", self.params)
+        pick = _picker(cols, "plant", "uom")
         groups: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
         for f in self._completions.values():
             posting = self._postings.get(f.key)
             if posting is not None and posting[1] in ("failed", "other", "cancelled"):
                 continue  # a posting failure (or a withdrawn request), not a completion awaiting its receipt
             if as_of - f.at > self.params.unposted_threshold and not self._matched(f):
-                group = groups[_project(cols, plant=f.plant, uom=f.uom)]
+                group = groups[pick((f.plant, f.uom))]
                 group[0] += 1
                 group[1] += f.qty or Decimal(0)
         return _rows(cols, {k: {"confirmations": v[0], "quantity": v[1]} for k, v in groups.items()})
@@ -571,8 +580,9 @@ class Calculator:
                 records.append((plant, uom, gap))
                 details.append(row)
         groups: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
+        pick = _picker(cols, "plant", "uom")
         for plant, uom, gap in records:
-            group = groups[_project(cols, plant=plant, uom=uom)]
+            group = groups[pick((plant, uom))]
             group[0] += 1
             group[1] += gap != 0
             group[2] += gap
@@ -589,8 +599,15 @@ def _first(item: list[Any]) -> datetime:
     return first
 
 
-def _project(cols: list[str], **values: Any) -> tuple[Any, ...]:
-    return tuple(values[c] for c in cols)
+def _picker(cols: list[str], *names: str) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """Projects a tuple of the values of ``names`` onto ``cols`` (a group key), without a dict per call."""
+    index = [names.index(c) for c in cols]
+    if not index:
+        return lambda values: ()
+    if len(index) == 1:
+        only = index[0]
+        return lambda values: (values[only],)
+    return operator.itemgetter(*index)
 
 
 def _rows(cols: list[str], groups: dict[tuple[Any, ...], Row]) -> list[Row]:
