@@ -172,8 +172,10 @@ class Calculator:
         self.events += 1
         if self.watermark is None or time > self.watermark:
             self.watermark = time
-        for fact in d.facts_of(event, self.params, ident):
-            self._take(fact)
+        if type(event) in d._READ:  # d.facts_of, without the list of rows
+            take = self._take
+            for fact in d._facts(d._Envelope(event, ident), self.params):
+                take(fact)
         self._since_evict += 1
         if self.horizon is not None and self._since_evict >= _EVICT_EVERY:
             self.evict()
