@@ -136,7 +136,8 @@ _BALANCE, _PLACED, _LIFTED, _NC = (_T.format(n) for n in (
 
 
 class Calculator:
-    """Feed events with :meth:`feed`; read the current figures with :meth:`snapshot` at any time."""
+    """Feed events with :meth:`feed` (or NDJSON lines with :meth:`feed_lines`); read the current figures with
+    :meth:`snapshot` at any time."""
 
     def __init__(self, params: Params | None = None, *, horizon: timedelta | None = None) -> None:
         self.params = params or Params()
