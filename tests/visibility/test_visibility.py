@@ -55,6 +55,12 @@ def _polars(events: list[Any], params: Params) -> dict[str, list[dict[str, Any]]
     return {name: frame.to_dicts() for name, frame in columnar.compute_events(events, params).items()}
 
 
+def _lines(events: list[Any], params: Params) -> dict[str, list[dict[str, Any]]]:
+    """The streaming calculator fed NDJSON lines (the narrow decode), events after ``as_of`` left out first."""
+    kept = [e for e in events if params.as_of is None or e.time <= params.as_of]
+    return Calculator(params).feed_lines(codecs.encode_lines(kept).splitlines()).snapshot()
+
+
 @pytest.fixture(scope="module")
 def scenario() -> Scenario:
     return estate(7, plants=3, days=5, orders_per_day=12)
@@ -104,6 +110,7 @@ def test_both_paths_equal_the_truth_and_each_other(seed: int, by: tuple[str, ...
     streamed = compute(found.events, found.params)
     assert streamed == found.truth
     assert _polars(found.events, found.params) == streamed
+    assert _lines(found.events, found.params) == streamed
 
 
 # --- streaming: memory and snapshots --------------------------------------------------------------------------
@@ -228,6 +235,46 @@ def test_posting_delay_excludes_day_precision_reversals_and_unposted() -> None:
     tables = compute(events, Params(by=()))
     assert tables["posting_delay"] == [{"movements": 2, "p50_s": 0.0, "p95_s": 600.0, "max_s": 600.0}]
     assert tables == _polars(events, Params(by=()))
+
+
+def _edge_cases() -> list[Any]:
+    """Every hand-made case above in one stream: retries, failures, no plant, MES signs, receipt variants."""
+    erp = build_event(ProductionOrderStatusChanged, OrderStatusChange(
+        order_id="O1", plant="P1", status=OrderStatus.RELEASED, changed_at=T0, source=SourceRef(system="ERP")))
+    mes = build_event(ProductionOrderStatusChanged, OrderStatusChange(
+        order_id="O1", plant="P1", status=OrderStatus.RELEASED, changed_at=T0 + timedelta(seconds=42),
+        source=SourceRef(system="MES")))
+    return [erp, mes, _confirmation("X1", T0), _result("X1", T0 + timedelta(minutes=5), False, doc="a"),
+            _result("X1", T0 + timedelta(minutes=30), True, doc="b"), _confirmation("X1", T0),
+            _confirmation("X2", T0, plant="P2"), _result("X2", T0 + timedelta(hours=1), False),
+            _confirmation("X3", T0, qty="0"), _result("X4", T0 + timedelta(hours=2), False),
+            _receipt("A", T0, T0 + timedelta(minutes=10)),
+            _receipt("B", T0, T0 + timedelta(hours=5), occurred_at_precision=TimePrecision.DAY),
+            _receipt("C", T0, T0 + timedelta(hours=5), is_reversal=True), _receipt("D", T0, None),
+            _receipt("E", T0 + timedelta(minutes=5), T0), _receipt("A", T0, T0 + timedelta(minutes=10))]
+
+
+@pytest.mark.parametrize("params", [Params(by=()), Params(by=("plant",), mes_systems=frozenset({"MES"})),
+                                    Params(unposted_threshold=timedelta(minutes=1))])
+def test_ndjson_lines_give_the_figures_of_decoded_events(params: Params) -> None:
+    events = _edge_cases()
+    assert _lines(events, params) == compute(events, params)
+
+
+def test_ndjson_lines_skip_blanks_and_fail_typed() -> None:
+    line = codecs.encode_lines([_confirmation("Y", T0)]).rstrip(b"\n")
+    calculator = Calculator(Params()).feed_lines([b"", line, b"  ", line])
+    assert calculator.events == 1
+    with pytest.raises(DecodeError) as bad_json:
+        Calculator(Params()).feed_lines([line, b"{not json"])
+    assert bad_json.value.record_index == 1
+    no_zone = line.replace(b'"time":"2026-11-02T08:00:00Z"', b'"time":"2026-11-02T08:00:00"')
+    assert no_zone != line
+    with pytest.raises(ValidationError):
+        Calculator(Params()).feed_lines([no_zone])
+    with pytest.raises(ValidationError) as unknown:
+        Calculator(Params()).feed_lines([line.replace(b"production.confirmed", b"production.guessed")])
+    assert unknown.value.record_index == 0
 
 
 def test_facts_of_a_confirmation_play_three_roles() -> None:

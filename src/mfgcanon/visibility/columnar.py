@@ -406,20 +406,24 @@ def _postings(table: LazyFrame, params: Params, as_of: datetime) -> LazyFrame:
                                pl.when(outcome == "failed").then(pl.col("fail_code")).alias("code"))
 
 
-def posting_outcomes(table: LazyFrame, params: Params, as_of: datetime) -> LazyFrame:
+def posting_outcomes(table: LazyFrame, params: Params, as_of: datetime, *,
+                     postings: LazyFrame | None = None) -> LazyFrame:
     pl = _pl()
     outcome = pl.col("outcome")
     counts = [(outcome == name).sum().cast(pl.Int64).alias(name)
               for name in ("posted", "failed", "cancelled", "open", "overdue")]
     cols = d.group_columns("posting_outcomes", params)
-    frame = _aggregate(_postings(table, params, as_of), cols, [pl.len().alias("requested"), *counts], "requested")
+    postings = _postings(table, params, as_of) if postings is None else postings
+    frame = _aggregate(postings, cols, [pl.len().alias("requested"), *counts], "requested")
     denominator = pl.col("posted") + pl.col("failed") + pl.col("overdue")
     return frame.with_columns(pl.when(denominator > 0).then(pl.col("posted") / denominator).alias("success_rate"))
 
 
-def posting_failures(table: LazyFrame, params: Params, as_of: datetime) -> LazyFrame:
+def posting_failures(table: LazyFrame, params: Params, as_of: datetime, *,
+                     postings: LazyFrame | None = None) -> LazyFrame:
     pl = _pl()
-    failed = _postings(table, params, as_of).filter(pl.col("outcome") == "failed")
+    postings = _postings(table, params, as_of) if postings is None else postings
+    failed = postings.filter(pl.col("outcome") == "failed")
     return _aggregate(failed, d.group_columns("posting_failures", params), [pl.len().alias("failures")], "failures")
 
 
@@ -428,9 +432,10 @@ def _movements(table: LazyFrame) -> LazyFrame:
     return table.filter(pl.col("role") == "movement").unique(subset="key", keep="first", maintain_order=True)
 
 
-def posting_delay(table: LazyFrame, params: Params) -> LazyFrame:
+def posting_delay(table: LazyFrame, params: Params, *, movements: LazyFrame | None = None) -> LazyFrame:
     pl = _pl()
-    rows = (_movements(table).filter(pl.col("end").is_not_null() & ~pl.col("coarse") & ~pl.col("reversal"))
+    movements = _movements(table) if movements is None else movements
+    rows = (movements.filter(pl.col("end").is_not_null() & ~pl.col("coarse") & ~pl.col("reversal"))
             .with_columns(_micros(pl.col("end") - pl.col("at")).alias("us"), pl.col("at").dt.date().alias("day")))
     aggs = [pl.len().alias("movements"), *_durations("us", params)]
     return _aggregate(rows, d.group_columns("posting_delay", params), aggs, "movements")
@@ -446,9 +451,10 @@ def _bucket_expr(age: Any, params: Params) -> Any:
     return pl.lit(labels[-1]) if expr is None else expr.otherwise(pl.lit(labels[-1]))
 
 
-def exception_aging(table: LazyFrame, params: Params, as_of: datetime) -> LazyFrame:
+def exception_aging(table: LazyFrame, params: Params, as_of: datetime, *,
+                    postings: LazyFrame | None = None) -> LazyFrame:
     pl = _pl()
-    postings = _postings(table, params, as_of)
+    postings = _postings(table, params, as_of) if postings is None else postings
     outcome = pl.col("outcome")
     failures = postings.filter(outcome == "failed").select(
         "plant", pl.lit("posting_failure").alias("kind"), pl.coalesce("fail_at", "first").alias("opened"))
@@ -469,10 +475,13 @@ def exception_aging(table: LazyFrame, params: Params, as_of: datetime) -> LazyFr
     return _aggregate(ages, d.group_columns("exception_aging", params), aggs, "open")
 
 
-def unposted_completions(table: LazyFrame, params: Params, as_of: datetime) -> LazyFrame:
+def unposted_completions(table: LazyFrame, params: Params, as_of: datetime, *,
+                         postings: LazyFrame | None = None, movements: LazyFrame | None = None) -> LazyFrame:
     pl = _pl()
-    refused = _postings(table, params, as_of).filter(pl.col("best").is_between(1, 3)).select("key")
-    receipts = _movements(table).filter((pl.col("kind") == "goods_receipt") & ~pl.col("reversal"))
+    postings = _postings(table, params, as_of) if postings is None else postings
+    refused = postings.filter(pl.col("best").is_between(1, 3)).select("key")
+    movements = _movements(table) if movements is None else movements
+    receipts = movements.filter((pl.col("kind") == "goods_receipt") & ~pl.col("reversal"))
     by_conf = receipts.filter(pl.col("conf").is_not_null()).select("conf").unique()
     by_order = receipts.filter(pl.col("conf").is_null() & pl.col("order").is_not_null()).select("order").unique()
     due = (table.filter(pl.col("role") == "completion").unique(subset="key", keep="first", maintain_order=True)
@@ -483,14 +492,14 @@ def unposted_completions(table: LazyFrame, params: Params, as_of: datetime) -> L
     return _aggregate(due, d.group_columns("unposted_completions", params), aggs, "confirmations")
 
 
-def reconciliation_details(table: LazyFrame) -> LazyFrame:
+def reconciliation_details(table: LazyFrame, *, movements: LazyFrame | None = None) -> LazyFrame:
     """One row per pair of consecutive snapshots of a bucket: previous + moved = expected, actual, gap."""
     pl = _pl()
     snaps = (table.filter(pl.col("role") == "balance").unique(subset=["key", "at"], keep="first", maintain_order=True)
              .sort("key", "at")
              .with_columns(pl.col("at").shift(1).over("key").alias("previous_at"),
                            pl.col("qty").shift(1).over("key").alias("previous")))
-    moves = _movements(table).filter(pl.col("qty").is_not_null())
+    moves = (_movements(table) if movements is None else movements).filter(pl.col("qty").is_not_null())
     deltas = pl.concat([
         moves.filter(pl.col("bucket_in").is_not_null()).select(pl.col("bucket_in").alias("key"), "at", "qty"),
         moves.filter(pl.col("bucket_out").is_not_null()).select(pl.col("bucket_out").alias("key"), "at",
@@ -511,12 +520,13 @@ def reconciliation_details(table: LazyFrame) -> LazyFrame:
                         "expected", pl.col("qty").alias("actual"), "gap").sort("bucket", "at")
 
 
-def reconciliation_gap(table: LazyFrame, params: Params) -> LazyFrame:
+def reconciliation_gap(table: LazyFrame, params: Params, *, movements: LazyFrame | None = None) -> LazyFrame:
     pl = _pl()
     gap = pl.col("gap")
     aggs = [pl.len().alias("pairs"), (gap != 0).sum().cast(pl.Int64).alias("gaps"), gap.sum().alias("net_gap"),
             gap.abs().sum().alias("abs_gap")]
-    return _aggregate(reconciliation_details(table), d.group_columns("reconciliation_gap", params), aggs, "pairs")
+    details = reconciliation_details(table, movements=movements)
+    return _aggregate(details, d.group_columns("reconciliation_gap", params), aggs, "pairs")
 
 
 class PolarsBackend:
@@ -553,12 +563,21 @@ def kpis(table: DataFrame, params: Params, as_of: datetime | None) -> dict[str, 
                                                         + d.value_columns(name, params), pl.Null))
                 for name in d.KPIS}
     lazy = table.lazy()
-    plans: list[LazyFrame] = []
-    for name in d.KPIS:
-        compute: Callable[[LazyFrame, Params, datetime], LazyFrame] = getattr(backend, name)
-        columns = d.group_columns(name, params) + d.value_columns(name, params)
-        plans.append(compute(lazy, params, as_of).select(columns))
-    return dict(zip(d.KPIS, pl.collect_all(plans), strict=True))
+    # what several KPIs read (one row per posting fact, the movements counted once), worked out once
+    shared = pl.collect_all([_postings(lazy, params, as_of), _movements(lazy)])
+    postings, movements = (frame.lazy() for frame in shared)
+    plans: dict[str, LazyFrame] = {
+        "release_latency": backend.release_latency(lazy, params, as_of),
+        "posting_outcomes": posting_outcomes(lazy, params, as_of, postings=postings),
+        "posting_failures": posting_failures(lazy, params, as_of, postings=postings),
+        "posting_delay": posting_delay(lazy, params, movements=movements),
+        "exception_aging": exception_aging(lazy, params, as_of, postings=postings),
+        "unposted_completions": unposted_completions(lazy, params, as_of, postings=postings, movements=movements),
+        "reconciliation_gap": reconciliation_gap(lazy, params, movements=movements),
+    }
+    collected = pl.collect_all([plans[name].select(d.group_columns(name, params) + d.value_columns(name, params))
+                                for name in d.KPIS])
+    return dict(zip(d.KPIS, collected, strict=True))
 
 
 def compute_files(paths: Sequence[str | os.PathLike[str]], params: Params | None = None, *,

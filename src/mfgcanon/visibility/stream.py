@@ -21,13 +21,18 @@ from __future__ import annotations
 import bisect
 import decimal
 import itertools
+import operator
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
+
+import msgspec
 
 from mfgcanon.errors import ValidationError
+from mfgcanon.types import Instant
+from mfgcanon.v1 import events as ev
 from mfgcanon.v1.inventory import MAX_EXACT_DIGITS
 from mfgcanon.visibility import definitions as d
 from mfgcanon.visibility.definitions import Fact, Params, Row, Tables
@@ -35,8 +40,104 @@ from mfgcanon.visibility.definitions import Fact, Params, Row, Tables
 _EVICT_EVERY = 4096  # events between eviction passes: amortised O(1) per event
 
 
+# --- the narrow decode: only the fields the KPIs read, typed (the JSON shape of columnar.raw_schema) ---------
+
+class _Qty(msgspec.Struct, frozen=True, gc=False):
+    value: Decimal
+    uom: str
+
+
+class _Loc(msgspec.Struct, frozen=True, gc=False):
+    plant: str | None = None
+    storage_location: str | None = None
+
+
+class _Message(msgspec.Struct, frozen=True, gc=False):
+    severity: str | None = None
+    code: str | None = None
+
+
+class _Posting(msgspec.Struct, frozen=True, gc=False):
+    state: str
+    state_source_code: str | None = None
+    external_id: str | None = None
+    target_system: str | None = None
+    requested_at: Instant | None = None
+    posted_at: Instant | None = None
+    messages: tuple[_Message, ...] = ()
+
+
+class _Hold(msgspec.Struct, frozen=True, gc=False):
+    placed_at: Instant | None = None
+    released_at: Instant | None = None
+
+
+class _Data(msgspec.Struct, frozen=True, gc=False):
+    plant: str | None = None
+    order_id: str | None = None
+    status: str | None = None
+    released_at: Instant | None = None
+    confirmation_id: str | None = None
+    movement_id: str | None = None
+    yield_quantity: _Qty | None = None
+    quantity: _Qty | None = None
+    is_reversal: bool = False
+    posting: _Posting | None = None
+    movement_type: str | None = None
+    material_id: str | None = None
+    lot_id: str | None = None
+    special_stock_type: str | None = None
+    special_stock_id: str | None = None
+    to_location: _Loc | None = None
+    from_location: _Loc | None = None
+    location: _Loc | None = None
+    to_stock_status: str | None = None
+    from_stock_status: str | None = None
+    stock_status: str | None = None
+    occurred_at: Instant | None = None
+    occurred_at_precision: str = "instant"
+    posted_at: Instant | None = None
+    request_kind: str | None = None
+    request_external_id: str | None = None
+    outcome: str | None = None
+    outcome_source_code: str | None = None
+    target_system: str | None = None
+    processed_at: Instant | None = None
+    messages: tuple[_Message, ...] = ()
+    snapshot_at: Instant | None = None
+    nonconformance_id: str | None = None
+    category: str | None = None
+    detected_at: Instant | None = None
+    closed_at: Instant | None = None
+    hold: _Hold | None = None
+
+
+class _Raw(msgspec.Struct, frozen=True, gc=False):
+    id: str
+    type: str
+    time: Instant
+    data: _Data
+    plant: str | None = None
+    sourcesystem: str | None = None
+    partitionkey: str | None = None
+
+
+_DECODER: Final = msgspec.json.Decoder(_Raw)
+_KNOWN: Final = frozenset(cls.event_type() for cls in ev.EVENT_TYPES)
+_T = "mfgcanon.{}.v1"
+_RELEASED, _STATUS, _OPERATION, _CONFIRMED = (_T.format(n) for n in (
+    "production_order.released", "production_order.status_changed", "operation.status_changed",
+    "production.confirmed"))
+_MOVED: Final = frozenset(_T.format(n) for n in ("material.issued", "material.scrapped", "inventory.received",
+                                                  "inventory.moved"))
+_RESULTS: Final = frozenset(_T.format(n) for n in ("integration.posting_succeeded", "integration.posting_failed"))
+_BALANCE, _PLACED, _LIFTED, _NC = (_T.format(n) for n in (
+    "inventory.balance_reported", "quality.hold_placed", "quality.hold_released", "quality.nonconformance_reported"))
+
+
 class Calculator:
-    """Feed events with :meth:`feed`; read the current figures with :meth:`snapshot` at any time."""
+    """Feed events with :meth:`feed` (or NDJSON lines with :meth:`feed_lines`); read the current figures with
+    :meth:`snapshot` at any time."""
 
     def __init__(self, params: Params | None = None, *, horizon: timedelta | None = None) -> None:
         self.params = params or Params()
@@ -72,8 +173,10 @@ class Calculator:
         self.events += 1
         if self.watermark is None or time > self.watermark:
             self.watermark = time
-        for fact in d.facts_of(event, self.params, ident):
-            self._take(fact)
+        if type(event) in d._READ:  # d.facts_of, without the list of rows
+            take = self._take
+            for fact in d._facts(d._Envelope(event, ident), self.params):
+                take(fact)
         self._since_evict += 1
         if self.horizon is not None and self._since_evict >= _EVICT_EVERY:
             self.evict()
@@ -83,67 +186,215 @@ class Calculator:
             self.feed(event)
         return self
 
+    def feed_lines(self, lines: Iterable[bytes | str]) -> Calculator:
+        """Take NDJSON lines of canonical events (a consumer's raw message values); blank lines are skipped.
+
+        Only the fields the KPIs read are decoded, each with its type checked (instants with a zone, decimal
+        quantities), and the event type must be a canonical one; the rest of an event is not checked here
+        (:func:`mfgcanon.codecs.iter_lines` and :meth:`feed` for that). The figures are those of :meth:`feed`
+        on the decoded events (tested): the same rules, applied to the JSON shape.
+        """
+        decode = _DECODER.decode
+        feed = self._feed_raw
+        for index, line in enumerate(lines):
+            try:
+                raw = decode(line)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                if not line.strip():
+                    continue
+                from mfgcanon.codecs import translate
+
+                raise translate(exc, record_index=index) from None
+            feed(raw, index)
+        return self
+
+    def _feed_raw(self, raw: _Raw, index: int) -> None:
+        """:func:`mfgcanon.visibility.definitions.facts_of` over the narrow decode, straight into the state."""
+        ident = raw.id
+        if ident in self._seen:
+            return
+        typ = raw.type
+        if typ not in _KNOWN:
+            raise ValidationError(f"record {index}: unknown event type {typ!r}", code="invalid_value",
+                                  path="$.type").with_record_index(index)
+        time = raw.time
+        self._seen[ident] = time
+        self.events += 1
+        if self.watermark is None or time > self.watermark:
+            self.watermark = time
+        data = raw.data
+        if typ in _MOVED:
+            self._raw_movement(raw, data)
+        elif typ == _CONFIRMED:
+            self._order(raw.partitionkey or "", True, time, None)
+            posting = data.posting
+            key = "confirmation|" + (f"ext:{posting.external_id}" if posting is not None and posting.external_id
+                                     else f"id:{data.confirmation_id}")
+            if posting is not None:
+                self._raw_request(key, "confirmation", posting, data, time)
+            made = data.yield_quantity
+            if (made is not None and made.value > 0 and not data.is_reversal and key not in self._completions
+                    and (posting is None or posting.state not in ("failed", "cancelled"))):
+                self._completions[key] = Fact(ident, time, "completion", key, data.plant, time,
+                                              order=d.order_key(data.plant, data.order_id or ""),
+                                              conf=data.confirmation_id, qty=made.value, uom=made.uom)
+        elif typ in _RESULTS:
+            kind = data.request_kind
+            if (kind == "confirmation" or kind == "material_movement") and data.request_external_id:
+                outcome = data.outcome or "other"
+                code = d._code(data.messages, data.outcome_source_code) if outcome != "posted" else None
+                self._posting(f"{kind}|ext:{data.request_external_id}", False, outcome, data.processed_at or time,
+                              data.plant, data.target_system, kind, code)
+        elif typ == _RELEASED or (typ == _STATUS and data.status == "released"):
+            if raw.sourcesystem in self.params.mes_systems:
+                self._order(raw.partitionkey or "", True, time, None)
+            else:
+                self._order(raw.partitionkey or "", False, data.released_at or time, data.plant)
+        elif typ in (_STATUS, _OPERATION) and data.status == "in_progress":
+            self._order(raw.partitionkey or "", True, time, None)
+        elif typ == _BALANCE:
+            loc, quantity = data.location, data.quantity
+            uom = quantity.uom if quantity is not None else ""
+            bucket = d.bucket_key(data.plant or "", data.material_id or "", loc.storage_location if loc else None,
+                                  data.lot_id, data.stock_status or "unrestricted", data.special_stock_type,
+                                  data.special_stock_id, uom)
+            snaps = self._snapshots[bucket]
+            at = data.snapshot_at or time
+            if at not in snaps:
+                snaps[at] = Fact(ident, time, "balance", bucket, data.plant, at,
+                                 qty=quantity.value if quantity is not None else None, uom=uom)
+        elif typ in (_PLACED, _LIFTED):
+            hold = data.hold or _Hold()
+            placed = typ == _PLACED
+            self._exception("hold", f"{data.plant}|{data.nonconformance_id}", data.plant, hold.placed_at or time,
+                            None if placed else (hold.released_at or time), "placed" if placed else "released")
+        elif typ == _NC and data.category != "hold":
+            closed = data.closed_at or (time if data.status == "closed" else None)
+            self._exception("nc", f"{data.plant}|{data.nonconformance_id}", data.plant, data.detected_at or time,
+                            closed, data.status)
+        self._since_evict += 1
+        if self.horizon is not None and self._since_evict >= _EVICT_EVERY:
+            self.evict()
+
+    def _raw_request(self, key: str, kind: str, posting: _Posting, data: _Data, time: datetime) -> None:
+        state = posting.state
+        code = d._code(posting.messages, posting.state_source_code) if state == "failed" else None
+        self._posting(key, True, state, posting.requested_at or time, data.plant, posting.target_system, kind, code)
+
+    def _raw_movement(self, raw: _Raw, data: _Data) -> None:
+        posting = data.posting
+        key = "material_movement|" + (f"ext:{posting.external_id}" if posting is not None and posting.external_id
+                                      else f"id:{data.movement_id}")
+        if posting is not None:
+            self._raw_request(key, "material_movement", posting, data, raw.time)
+            if posting.state != "posted":
+                return
+        if key in self._movement_keys:
+            return
+        kind = data.movement_type
+        quantity = data.quantity
+        uom = quantity.uom if quantity is not None else ""
+        plant = data.plant
+        bucket_in = bucket_out = None
+        if kind in d.STOCK_IN:
+            to_loc = data.to_location
+            bucket_in = d.bucket_key((to_loc.plant if to_loc else plant) or "", data.material_id or "",
+                                     to_loc.storage_location if to_loc else None, data.lot_id,
+                                     data.to_stock_status or "unrestricted", data.special_stock_type,
+                                     data.special_stock_id, uom)
+        if kind in d.STOCK_OUT:
+            from_loc = data.from_location
+            bucket_out = d.bucket_key((from_loc.plant if from_loc else plant) or "", data.material_id or "",
+                                      from_loc.storage_location if from_loc else None, data.lot_id,
+                                      data.from_stock_status or "unrestricted", data.special_stock_type,
+                                      data.special_stock_id, uom)
+        reversal = data.is_reversal
+        if reversal:
+            bucket_in, bucket_out = bucket_out, bucket_in
+        at = data.occurred_at or raw.time
+        self._movement(key, raw.time, plant, at, data.posted_at or (posting.posted_at if posting else None), kind,
+                       d.order_key(plant, data.order_id) if data.order_id else None, data.confirmation_id,
+                       quantity.value if quantity is not None else None, reversal,
+                       data.occurred_at_precision != "instant", bucket_in, bucket_out)
+
     def _take(self, f: Fact) -> None:
         role = f.role
         if role == "release" or role == "sign":
-            order = self._orders.get(f.key)
-            if order is None:
-                order = self._orders[f.key] = [None, None, None]
-            slot = 0 if role == "release" else 1
-            if order[slot] is None or f.at < order[slot]:
-                order[slot] = f.at
-            if role == "release" and f.plant is not None and (order[2] is None or f.plant < order[2]):
-                order[2] = f.plant
+            self._order(f.key, role == "sign", f.at, f.plant if role == "release" else None)
         elif role == "request" or role == "result":
-            self._posting(f)
+            self._posting(f.key, role == "request", f.state or "other", f.at, f.plant, f.vendor, f.kind, f.code)
         elif role == "movement":
-            if f.key in self._movement_keys:
-                return
-            self._movement_keys[f.key] = f.time
-            if f.end is not None and not f.coarse and not f.reversal:
-                self._delay[(f.plant, d.day_of(f.at), d.micros(f.end - f.at))] += 1
-            if f.kind == "goods_receipt" and not f.reversal:
-                if f.conf is not None:
-                    self._receipt_confs.setdefault(f.conf, f.time)
-                elif f.order is not None:
-                    self._receipt_orders.setdefault(f.order, f.time)
-            if f.qty is not None:
-                if f.bucket_in is not None:
-                    self._deltas[f.bucket_in].append((f.at, f.qty))
-                if f.bucket_out is not None:
-                    self._deltas[f.bucket_out].append((f.at, -f.qty))
+            if f.key not in self._movement_keys:
+                self._movement(f.key, f.time, f.plant, f.at, f.end, f.kind, f.order, f.conf, f.qty, f.reversal,
+                               f.coarse, f.bucket_in, f.bucket_out)
         elif role == "completion":
             self._completions.setdefault(f.key, f)
         elif role == "balance":
             self._snapshots[f.key].setdefault(f.at, f)
         else:  # hold, nc
-            item = self._exceptions.get((role, f.key))
-            if item is None:
-                kind = "hold" if role == "hold" else "nonconformance"
-                item = self._exceptions[(role, f.key)] = [None, False, f.plant, kind]
-            if f.end is not None or f.state == "released":
-                item[1] = True
-            elif item[0] is None or f.at < item[0]:
-                item[0] = f.at
+            self._exception(role, f.key, f.plant, f.at, f.end, f.state)
 
-    def _posting(self, f: Fact) -> None:
-        item = self._postings.get(f.key)
+    # one method per role: the fact rows (_take) and the narrow decode (_feed_raw) both land here
+
+    def _order(self, key: str, sign: bool, at: datetime, plant: str | None) -> None:
+        order = self._orders.get(key)
+        if order is None:
+            order = self._orders[key] = [None, None, None]
+        slot = 1 if sign else 0
+        if order[slot] is None or at < order[slot]:
+            order[slot] = at
+        if plant is not None and (order[2] is None or plant < order[2]):
+            order[2] = plant
+
+    def _posting(self, key: str, request: bool, state: str, at: datetime, plant: str | None, vendor: str | None,
+                 kind: str | None, code: str | None) -> None:
+        item = self._postings.get(key)
         if item is None:
-            item = self._postings[f.key] = [-1, None, None, None, None, None, f.kind, None, None]
-        state = f.state or "other"
-        if d.RANK[state] > item[0]:
-            item[0], item[1] = d.RANK[state], state
-        slot = 2 if f.role == "request" else 3
-        if item[slot] is None or f.at < item[slot]:
-            item[slot] = f.at
-        for slot, value in ((4, f.plant), (5, f.vendor)):
-            if value is not None and (item[slot] is None or value < item[slot]):
-                item[slot] = value
-        if state in ("failed", "other"):
-            if item[7] is None or f.at < item[7]:
-                item[7] = f.at
-            if f.code is not None and (item[8] is None or f.code < item[8]):
-                item[8] = f.code
+            item = self._postings[key] = [-1, None, None, None, None, None, kind, None, None]
+        rank = d.RANK[state]
+        if rank > item[0]:
+            item[0], item[1] = rank, state
+        slot = 2 if request else 3
+        if item[slot] is None or at < item[slot]:
+            item[slot] = at
+        if plant is not None and (item[4] is None or plant < item[4]):
+            item[4] = plant
+        if vendor is not None and (item[5] is None or vendor < item[5]):
+            item[5] = vendor
+        if state == "failed" or state == "other":
+            if item[7] is None or at < item[7]:
+                item[7] = at
+            if code is not None and (item[8] is None or code < item[8]):
+                item[8] = code
+
+    def _movement(self, key: str, time: datetime, plant: str | None, at: datetime, end: datetime | None,
+                  kind: str | None, order: str | None, conf: str | None, qty: Decimal | None, reversal: bool,
+                  coarse: bool, bucket_in: str | None, bucket_out: str | None) -> None:
+        """A movement fact not seen before (the caller checks ``_movement_keys``)."""
+        self._movement_keys[key] = time
+        if end is not None and not coarse and not reversal:
+            self._delay[(plant, d.day_of(at), d.micros(end - at))] += 1
+        if kind == "goods_receipt" and not reversal:
+            if conf is not None:
+                self._receipt_confs.setdefault(conf, time)
+            elif order is not None:
+                self._receipt_orders.setdefault(order, time)
+        if qty is not None:
+            if bucket_in is not None:
+                self._deltas[bucket_in].append((at, qty))
+            if bucket_out is not None:
+                self._deltas[bucket_out].append((at, -qty))
+
+    def _exception(self, role: str, key: str, plant: str | None, at: datetime, end: datetime | None,
+                   state: str | None) -> None:
+        item = self._exceptions.get((role, key))
+        if item is None:
+            kind = "hold" if role == "hold" else "nonconformance"
+            item = self._exceptions[(role, key)] = [None, False, plant, kind]
+        if end is not None or state == "released":
+            item[1] = True
+        elif item[0] is None or at < item[0]:
+            item[0] = at
 
     # --- eviction --------------------------------------------------------------------------------------------
 
@@ -191,12 +442,13 @@ class Calculator:
         if self.watermark is not None and as_of < self.watermark:
             raise ValidationError("a streaming snapshot is as of the watermark or later: events after an earlier "
                                   "as-of were already counted", code="invalid_value", path="$.as_of")
+        records = [(item, self._posting_record(item, as_of)) for item in self._postings.values()]
         with decimal.localcontext(prec=MAX_EXACT_DIGITS):  # sums of quantities never round
             return {
                 "release_latency": self._release_latency(),
-                **self._posting_tables(as_of),
+                **self._posting_tables(records),
                 "posting_delay": self._posting_delay(),
-                "exception_aging": self._exception_aging(as_of),
+                "exception_aging": self._exception_aging(as_of, records),
                 "unposted_completions": self._unposted(as_of),
                 "reconciliation_gap": self._reconciliation()[0],
             }
@@ -214,8 +466,9 @@ class Calculator:
                 samples[(plant, d.day_of(release), None if sign is None else d.micros(sign - release))] += 1
         groups: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, []])
         cols = d.group_columns("release_latency", params)
+        pick = _picker(cols, "plant", "day")
         for (plant, day, micros), count in samples.items():
-            group = groups[_project(cols, plant=plant, day=day)]
+            group = groups[pick((plant, day))]
             group[0] += count
             if micros is not None:
                 group[1].extend([micros] * count)
@@ -234,19 +487,21 @@ class Calculator:
         return (item[4], d.day_of(first), item[6], item[5], outcome, item[8] if outcome == "failed" else None,
                 first, item[7])
 
-    def _posting_tables(self, as_of: datetime) -> dict[str, list[Row]]:
+    def _posting_tables(self, open_records: list[tuple[list[Any], tuple[Any, ...]]]) -> dict[str, list[Row]]:
         params = self.params
         records: Counter[tuple[Any, ...]] = Counter(self._posting_done)
-        for item in self._postings.values():
-            records[self._posting_record(item, as_of)[:6]] += 1
+        for _item, record in open_records:
+            records[record[:6]] += 1
         cols = d.group_columns("posting_outcomes", params)
         fcols = d.group_columns("posting_failures", params)
         outcomes: defaultdict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
         failures: Counter[tuple[Any, ...]] = Counter()
+        pick = _picker(cols, "plant", "day", "kind", "vendor")
+        fpick = _picker(fcols, "plant", "day", "vendor", "code")
         for (plant, day, kind, vendor, outcome, code), count in records.items():
-            outcomes[_project(cols, plant=plant, day=day, kind=kind, vendor=vendor)][outcome] += count
+            outcomes[pick((plant, day, kind, vendor))][outcome] += count
             if outcome == "failed":
-                failures[_project(fcols, plant=plant, day=day, vendor=vendor, code=code)] += count
+                failures[fpick((plant, day, vendor, code))] += count
         out = {k: {"requested": sum(c.values()), **{n: c[n] for n in ("posted", "failed", "cancelled", "open",
                                                                        "overdue")},
                    "success_rate": d.success_rate(c["posted"], c["failed"], c["overdue"])}
@@ -258,16 +513,16 @@ class Calculator:
         params = self.params
         cols = d.group_columns("posting_delay", params)
         groups: defaultdict[tuple[Any, ...], list[int]] = defaultdict(list)
+        pick = _picker(cols, "plant", "day")
         for (plant, day, micros), count in self._delay.items():
-            groups[_project(cols, plant=plant, day=day)].extend([micros] * count)
+            groups[pick((plant, day))].extend([micros] * count)
         return _rows(cols, {k: {"movements": len(v), **d.duration_stats(v, params)} for k, v in groups.items()})
 
-    def _exception_aging(self, as_of: datetime) -> list[Row]:
+    def _exception_aging(self, as_of: datetime, records: list[tuple[list[Any], tuple[Any, ...]]]) -> list[Row]:
         params = self.params
         cols = d.group_columns("exception_aging", params)
         ages: list[tuple[str | None, str, datetime]] = []
-        for item in self._postings.values():
-            record = self._posting_record(item, as_of)
+        for item, record in records:
             if record[4] == "failed":
                 ages.append((item[4], "posting_failure", record[7] or record[6]))
             elif record[4] in ("open", "overdue"):
@@ -275,9 +530,12 @@ class Calculator:
         ages += [(plant, kind, at) for at, closed, plant, kind in self._exceptions.values()
                  if not closed and at is not None]
         groups: defaultdict[tuple[Any, ...], list[int]] = defaultdict(list)
+        labels = d.age_labels(params)  # d.age_bucket, with the labels and bounds worked out once
+        bounds = [d.micros(bound) for bound in params.age_buckets]
+        pick = _picker(cols, "plant", "kind", "bucket")
         for plant, kind, at in ages:
             age = d.micros(as_of - at)
-            groups[_project(cols, plant=plant, kind=kind, bucket=d.age_bucket(age, params))].append(age)
+            groups[pick((plant, kind, labels[bisect.bisect_right(bounds, age)]))].append(age)
         return _rows(cols, {k: {"open": len(v), "oldest_s": max(v) / 1_000_000} for k, v in groups.items()})
 
     def _matched(self, f: Fact) -> bool:
@@ -286,13 +544,14 @@ class Calculator:
 
     def _unposted(self, as_of: datetime) -> list[Row]:
         cols = d.group_columns("unposted_completions", self.params)
+        pick = _picker(cols, "plant", "uom")
         groups: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
         for f in self._completions.values():
             posting = self._postings.get(f.key)
             if posting is not None and posting[1] in ("failed", "other", "cancelled"):
                 continue  # a posting failure (or a withdrawn request), not a completion awaiting its receipt
             if as_of - f.at > self.params.unposted_threshold and not self._matched(f):
-                group = groups[_project(cols, plant=f.plant, uom=f.uom)]
+                group = groups[pick((f.plant, f.uom))]
                 group[0] += 1
                 group[1] += f.qty or Decimal(0)
         return _rows(cols, {k: {"confirmations": v[0], "quantity": v[1]} for k, v in groups.items()})
@@ -324,8 +583,9 @@ class Calculator:
                 records.append((plant, uom, gap))
                 details.append(row)
         groups: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
+        pick = _picker(cols, "plant", "uom")
         for plant, uom, gap in records:
-            group = groups[_project(cols, plant=plant, uom=uom)]
+            group = groups[pick((plant, uom))]
             group[0] += 1
             group[1] += gap != 0
             group[2] += gap
@@ -342,8 +602,15 @@ def _first(item: list[Any]) -> datetime:
     return first
 
 
-def _project(cols: list[str], **values: Any) -> tuple[Any, ...]:
-    return tuple(values[c] for c in cols)
+def _picker(cols: list[str], *names: str) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """Projects a tuple of the values of ``names`` onto ``cols`` (a group key), without a dict per call."""
+    index = [names.index(c) for c in cols]
+    if not index:
+        return lambda values: ()
+    if len(index) == 1:
+        only = index[0]
+        return lambda values: (values[only],)
+    return operator.itemgetter(*index)
 
 
 def _rows(cols: list[str], groups: dict[tuple[Any, ...], Row]) -> list[Row]:
