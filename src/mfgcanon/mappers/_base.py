@@ -66,6 +66,18 @@ def effective_meta(meta: PayloadMeta | None, context: MappingContext) -> Payload
     return meta
 
 
+def payload_context(context: MappingContext | None, meta: PayloadMeta | None) -> tuple[MappingContext, PayloadMeta]:
+    """The context and metadata one payload is mapped with. The payload's received time (else the context's)
+    becomes the context's, so every rule that falls back to "when it arrived" sees this payload's own."""
+    from mfgcanon.mappers.context import MappingContext  # the context module imports this one
+
+    ctx = context or MappingContext()
+    info = effective_meta(meta, ctx)
+    if info.received_at != ctx.received_at:
+        ctx = dataclasses.replace(ctx, received_at=info.received_at)
+    return ctx, info
+
+
 def stamp_meta(result: MappingResult, meta: PayloadMeta, start: int = 0) -> None:
     """Write the transport metadata into the events ``result`` holds from index ``start`` on: the entity's
     ``source.received_at`` and ``source.message_id`` and the envelope's ``recordedtime``. Event ids do not

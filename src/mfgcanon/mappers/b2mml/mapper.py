@@ -20,7 +20,6 @@ operations event or acknowledged BOD, and each becomes events or a reject that n
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import reprlib
 from collections.abc import Callable, Iterable
@@ -34,7 +33,7 @@ from mfgcanon.mappers._base import (
     Payload,
     PayloadMeta,
     Reject,
-    effective_meta,
+    payload_context,
     printable,
     stamp_meta,
 )
@@ -166,10 +165,7 @@ class B2mmlMapper(BaseMapper):
     def to_canonical(
         self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
     ) -> MappingResult:
-        ctx = context or MappingContext()
-        info = effective_meta(meta, ctx)
-        if info.received_at != ctx.received_at:
-            ctx = dataclasses.replace(ctx, received_at=info.received_at)
+        ctx, info = payload_context(context, meta)
         result = self._map(payload, ctx)
         stamp_meta(result, info)
         return result

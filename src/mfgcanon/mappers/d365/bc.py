@@ -10,7 +10,6 @@ is a date: ``due_at`` is 00:00 of it in the location's zone.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -22,7 +21,7 @@ from mfgcanon.mappers._base import (
     MappingResult,
     Payload,
     PayloadMeta,
-    effective_meta,
+    payload_context,
     stamp_meta,
 )
 from mfgcanon.mappers.context import MappingContext
@@ -63,9 +62,7 @@ class BcMapper(BaseMapper):
     def to_canonical(
         self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
     ) -> MappingResult:
-        ctx = context or MappingContext()
-        info = effective_meta(meta, ctx)
-        ctx = dataclasses.replace(ctx, received_at=info.received_at)
+        ctx, info = payload_context(context, meta)
         result = MappingResult()
         try:
             data = c.decode(payload)

@@ -27,7 +27,7 @@ from mfgcanon.mappers._base import (
     MappingResult,
     Payload,
     PayloadMeta,
-    effective_meta,
+    payload_context,
     stamp_meta,
 )
 from mfgcanon.mappers.context import MappingContext
@@ -98,8 +98,7 @@ class D365MesMapper(BaseMapper):
     def to_canonical(
         self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
     ) -> MappingResult:
-        ctx = context or MappingContext()
-        info = effective_meta(meta, ctx)
+        ctx, info = payload_context(context, meta)
         result = MappingResult()
         try:
             data = c.decode(payload)
@@ -108,10 +107,6 @@ class D365MesMapper(BaseMapper):
             c.reject(result, NAME, exc.code, exc.message, "/", text if isinstance(text, str) else
                      text.decode("utf-8", "backslashreplace"))
             return result
-        if ctx.received_at != info.received_at:
-            import dataclasses
-
-            ctx = dataclasses.replace(ctx, received_at=info.received_at)
         parsed = not isinstance(payload, bytes | str)
         items = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
         for index, item in items:

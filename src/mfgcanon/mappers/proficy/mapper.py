@@ -21,7 +21,6 @@ its JSON pointer.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -32,7 +31,7 @@ from mfgcanon.mappers._base import (
     MappingResult,
     Payload,
     PayloadMeta,
-    effective_meta,
+    payload_context,
     stamp_meta,
 )
 from mfgcanon.mappers.context import MappingContext
@@ -125,10 +124,7 @@ class ProficyPaMapper(BaseMapper):
     def to_canonical(
         self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
     ) -> MappingResult:
-        ctx = context or MappingContext()
-        info = effective_meta(meta, ctx)
-        if info.received_at != ctx.received_at:
-            ctx = dataclasses.replace(ctx, received_at=info.received_at)
+        ctx, info = payload_context(context, meta)
         result = MappingResult()
         try:
             data = c.decode(payload)

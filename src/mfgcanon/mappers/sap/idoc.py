@@ -24,7 +24,6 @@ message family is read in its own module (``idoc_orders``, ``idoc_materials``, `
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import reprlib
 from collections.abc import Callable, Iterable
@@ -38,7 +37,7 @@ from mfgcanon.mappers._base import (
     Payload,
     PayloadMeta,
     Reject,
-    effective_meta,
+    payload_context,
     printable,
     stamp_meta,
 )
@@ -167,10 +166,7 @@ class SapIdocMapper(BaseMapper):
     def to_canonical(
         self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
     ) -> MappingResult:
-        ctx = context or MappingContext()
-        info = effective_meta(meta, ctx)
-        if info.received_at != ctx.received_at:  # the payload's received time: a posting result's processed time
-            ctx = dataclasses.replace(ctx, received_at=info.received_at)
+        ctx, info = payload_context(context, meta)
         result = None
         if isinstance(payload, bytes | str) and len(payload) >= _stream_from(ctx):
             result = self._from_stream(payload, ctx)

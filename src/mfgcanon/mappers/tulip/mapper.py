@@ -29,7 +29,7 @@ from mfgcanon.mappers._base import (
     Payload,
     PayloadMeta,
     Reject,
-    effective_meta,
+    payload_context,
     printable,
     reject_from_error,
     stamp_meta,
@@ -116,10 +116,7 @@ class TulipMapper(BaseMapper):
     def to_canonical(
         self, payload: Payload, context: MappingContext | None = None, meta: PayloadMeta | None = None
     ) -> MappingResult:
-        ctx = context or MappingContext()
-        info = effective_meta(meta, ctx)
-        if ctx.received_at != info.received_at:
-            ctx = dataclasses.replace(ctx, received_at=info.received_at)
+        ctx, info = payload_context(context, meta)
         result = MappingResult()
         text = payload if isinstance(payload, str | bytes) else None
         try:
