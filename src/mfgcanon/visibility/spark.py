@@ -19,6 +19,7 @@ PySpark is the optional extra ``[spark]`` (and Java 8+ on the machine); it is im
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
@@ -68,6 +69,7 @@ def session(master: str = "local[2]", *, app: str = "mfgcanon", shuffle_partitio
     builder = (Session.builder.master(master).appName(app).config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.pyspark.python", sys.executable)  # the workers run this Python (mfgcanon in it)
                .config("spark.sql.shuffle.partitions", str(shuffle_partitions)))
     for key, value in conf.items():
         builder = builder.config(key, value)
@@ -312,7 +314,7 @@ def _utc(value: datetime) -> datetime:
     """A timestamp Spark handed back (naive, in Python's local zone) as an aware UTC instant."""
     from datetime import UTC
 
-    return value.astimezone(UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.astimezone(UTC)  # a naive value is read as local time, as PySpark made it
 
 
 def _decode_error(exc: Exception) -> DecodeError:
@@ -583,14 +585,14 @@ def _context_dict(context: str | os.PathLike[str] | Mapping[str, Any] | None) ->
     if isinstance(context, Mapping):
         context_from_dict(context)
         return dict(context)
-    load_context(context)
+    load_context(Path(context))
     return tomllib.loads(Path(context).read_text(encoding="utf-8"))
 
 
 def _convert_batch(batches: Iterator[Any], mapper: str | None, context: dict[str, Any]) -> Iterator[Any]:
     """Inside a Spark task: each file of the batch mapped (format sniffed unless named), one output row per
     event, per reject and per file (its counts)."""
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]
 
     from mfgcanon import codecs
     from mfgcanon.cli.convert import _detect, _map_inputs, _message_id
@@ -602,7 +604,7 @@ def _convert_batch(batches: Iterator[Any], mapper: str | None, context: dict[str
     for batch in batches:
         out: dict[str, list[Any]] = {name: [] for name in schema.names}
 
-        def add(**values: Any) -> None:
+        def add(out: dict[str, list[Any]] = out, **values: Any) -> None:
             for name in schema.names:
                 out[name].append(values.get(name))
 
