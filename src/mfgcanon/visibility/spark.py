@@ -66,10 +66,11 @@ def session(master: str = "local[2]", *, app: str = "mfgcanon", shuffle_partitio
     _require()
     from pyspark.sql import SparkSession as Session
 
+    # the Python workers run this interpreter (mfgcanon and its dependencies are in it), unless told otherwise
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (Session.builder.master(master).appName(app).config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.pyspark.python", sys.executable)  # the workers run this Python (mfgcanon in it)
                .config("spark.sql.shuffle.partitions", str(shuffle_partitions)))
     for key, value in conf.items():
         builder = builder.config(key, value)
@@ -130,13 +131,12 @@ def read_raw(spark: SparkSession, paths: Sequence[str | os.PathLike[str]]) -> Da
         for form in (resolved.as_uri(), f"file:{resolved}", str(resolved)):
             order.setdefault(form, index)
     parts = []
-    for suffixes, reader in (((".ndjson", ".jsonl", ".json"), spark.read.option("mode", "FAILFAST").schema(schema)
-                              .json),
-                             ((".parquet",), spark.read.schema(schema).parquet)):
+    for suffixes, source in (((".ndjson", ".jsonl", ".json"), "json"), ((".parquet",), "parquet")):
         chosen = [str(p) for p in files if p.suffix.lower() in suffixes]
         if chosen:
-            parts.append(reader(chosen).select(*schema.fieldNames(), "_metadata.file_path",
-                                               "_metadata.file_block_start"))
+            reader = spark.read.format(source).schema(schema).option("mode", "FAILFAST")
+            parts.append(reader.load(chosen).select(*schema.fieldNames(), "_metadata.file_path",
+                                                    "_metadata.file_block_start"))
     if not parts:
         return spark.createDataFrame([], schema).withColumn("_seq", f.struct(
             f.lit(0).alias("file"), f.lit("").alias("path"), f.lit(0).cast("long").alias("block"),
@@ -628,7 +628,7 @@ def _convert_batch(batches: Iterator[Any], mapper: str | None, context: dict[str
                     converted += result.converted
                     derived += result.derived
             for event in events:
-                add(kind="event", path=path, file=name, id=str(event.id), type=event.type,
+                add(kind="event", path=path, file=name, id=str(event.id), type=event.event_type(),
                     time=event.time.isoformat(), date=d.day_of(event.time).isoformat(),
                     event=codecs.encode(event).decode())
             for reject in rejects:
