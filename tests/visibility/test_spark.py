@@ -88,6 +88,17 @@ def _polars_tables(paths: list[Path], params: Params) -> dict[str, list[dict[str
     return {name: frame.to_dicts() for name, frame in columnar.compute_files(paths, params).items()}
 
 
+def test_gating_skips_without_java_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Java is not on PATH"):
+        _need_spark()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        _need_spark()
+
+
 def test_spark_backend_implements_the_seam() -> None:
     _need_spark()
     from mfgcanon.visibility import spark as sp
