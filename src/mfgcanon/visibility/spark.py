@@ -302,7 +302,9 @@ def load_facts(spark: SparkSession, paths: Sequence[str | os.PathLike[str]],
         try:
             latest = raw.select(f.max(f.col("time").cast("timestamp")).alias("t")).collect()[0]["t"]
         except Exception as exc:  # a bad line: Spark's FAILFAST error, as the typed error of the files path
-            raise _decode_error(exc) from None
+            if _malformed(exc):
+                raise _decode_error(exc) from None
+            raise
         as_of = None if latest is None else _utc(latest)
     table = _first(facts(raw, params), ["id", "role"])
     if as_of is not None:
@@ -315,6 +317,14 @@ def _utc(value: datetime) -> datetime:
     from datetime import UTC
 
     return value.astimezone(UTC)  # a naive value is read as local time, as PySpark made it
+
+
+_MALFORMED: Final = ("MALFORMED_RECORD", "Malformed", "CAST_INVALID_INPUT", "FAILFAST", "PARSE_SYNTAX_ERROR")
+
+
+def _malformed(exc: Exception) -> bool:
+    """Whether a Spark error says the input could not be read as events (not a resource or internal error)."""
+    return type(exc).__module__.startswith(("pyspark", "py4j")) and any(m in str(exc) for m in _MALFORMED)
 
 
 def _decode_error(exc: Exception) -> DecodeError:
@@ -562,7 +572,7 @@ def rows(frame: DataFrame) -> list[dict[str, Any]]:
     try:
         return [row.asDict() for row in frame.collect()]
     except Exception as exc:
-        if type(exc).__module__.startswith(("pyspark", "py4j")):
+        if _malformed(exc):
             raise _decode_error(exc) from None
         raise
 
