@@ -2,8 +2,10 @@
 
 * :mod:`~mfgcanon.visibility.definitions`: parameters, the fact table, the rules (docs/visibility.md);
 * :class:`~mfgcanon.visibility.stream.Calculator`: streaming, one event at a time, bounded memory;
-* :mod:`~mfgcanon.visibility.columnar`: polars over NDJSON, Avro or Parquet files (extra ``[frames]``);
-* :class:`~mfgcanon.visibility.seam.KpiBackend`: what a further path (PySpark) implements.
+* :mod:`~mfgcanon.visibility.columnar`: polars over NDJSON, Avro or Parquet files (extra ``[polars]``);
+* :mod:`~mfgcanon.visibility.spark`: the same definitions on PySpark, and vendor archives converted in Spark tasks
+  (extra ``[spark]``);
+* :class:`~mfgcanon.visibility.seam.KpiBackend`: what each of those engines implements.
 """
 
 from __future__ import annotations

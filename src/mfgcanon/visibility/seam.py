@@ -1,4 +1,4 @@
-"""The seam for further paths (PySpark next): what a backend implements to compute the same KPIs.
+"""The seam between the definitions and the engines that compute them: what a backend implements.
 
 A backend reads canonical events into the fact table of :data:`mfgcanon.visibility.definitions.FACT_COLUMNS`
 (same column names and meanings; timestamps UTC microseconds, quantities decimal(38, 9)), and implements one
@@ -6,9 +6,10 @@ method per KPI table of :data:`mfgcanon.visibility.definitions.KPIS` over it. Ea
 whose columns are :func:`~mfgcanon.visibility.definitions.group_columns` then
 :func:`~mfgcanon.visibility.definitions.value_columns` of that KPI, one row per group, sorted by the grouping
 columns with nulls first. :class:`mfgcanon.visibility.columnar.PolarsBackend` is the reference
-implementation of this protocol: a Spark backend ports its expressions one for one (``group_by``/``agg``,
-``join_asof`` as a window over the bucket, nearest-rank percentiles as ``element_at(sort_array(...), rank)``)
-and passes the same tests (results equal to the streaming calculator and to the scenario's truth).
+implementation of this protocol; :class:`mfgcanon.visibility.spark.SparkBackend` ports its expressions one
+for one (``join_asof`` as a join on the interval between snapshots, nearest-rank percentiles over
+``sort_array``) and passes the same tests (results equal to polars, the streaming calculator and the
+scenario's truth).
 """
 
 from __future__ import annotations
