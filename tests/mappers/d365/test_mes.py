@@ -261,6 +261,16 @@ def test_queued_is_not_an_outcome() -> None:
     assert (bad.code, bad.location) == ("unmappable_value", "/MessageState")
 
 
+@pytest.mark.parametrize("raw", ["/Date(253402300800000)/", "/Date(-62135596800001)/", "/Date(x)/"])
+def test_event_time_out_of_range_or_malformed_is_a_typed_reject(raw: str) -> None:
+    """Past year 9999, before year 1, or no number: an invalid_value at EventTime, never a mapper crash."""
+    body = json.loads(sample("business_event_message_processed_failed.json"))
+    del body["EventTimeIso8601"]
+    body["EventTime"] = raw
+    (bad,) = MAPPER.to_canonical(json.dumps(body).encode(), CTX).rejects
+    assert (bad.code, bad.location) == ("invalid_value", "/EventTime")
+
+
 # Outbound --------------------------------------------------------------------------------------------------
 def test_one_document_per_message_with_content_as_json_text() -> None:
     entities = [d for name in MES for d in _data(name)]

@@ -17,6 +17,7 @@ from mfgcanon.mappers._base import MappingResult
 from mfgcanon.mappers.context import MappingContext
 from mfgcanon.mappers.d365 import common as c
 from mfgcanon.mappers.helpers import convert, decode_json, emit_checked
+from mfgcanon.mappers.sap.values import parse_odata_datetime
 from mfgcanon.v1.events import PostingFailed, PostingSucceeded
 from mfgcanon.v1.posting import PostingResult, PostingState, RequestKind
 
@@ -42,9 +43,7 @@ def event_time(f: c.Fields) -> datetime | None:
     raw = f.s("EventTime")
     if raw is None:
         return None
-    if raw.startswith("/Date(") and raw.endswith(")/") and raw[6:-2].lstrip("-").isdigit():
-        return datetime.fromtimestamp(int(raw[6:-2]) / 1000, tz=UTC)
-    raise MappingError(f"{raw!r} is not /Date(ms)/", code="invalid_value", path=f.at("EventTime"))
+    return parse_odata_datetime(raw, field=f.at("EventTime"))  # the OData V2 /Date(ms)/ reader, range-checked
 
 
 def read_outcome(rec: c.Rec, ctx: MappingContext, result: MappingResult) -> None:
