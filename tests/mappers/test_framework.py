@@ -141,7 +141,8 @@ def test_registered_codes() -> None:
 # A missing optional dependency -------------------------------------------------------------------------
 @pytest.fixture
 def no_lxml(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Import of lxml fails, and the SAP IDoc modules are imported afresh (as in an install without [sap])."""
+    """Import of lxml fails, and the modules that need it are imported afresh (as in an install without [sap]
+    and [b2mml]), whatever other tests imported before in this process."""
     real = builtins.__import__
 
     def fake(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -149,7 +150,8 @@ def no_lxml(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real(name, *args, **kwargs)
 
-    for module in [m for m in sys.modules if m.startswith(("mfgcanon.mappers.sap.idoc", "mfgcanon.mappers._xml"))]:
+    for module in [m for m in sys.modules if m.startswith((
+            "mfgcanon.mappers.sap.idoc", "mfgcanon.mappers._xml", "mfgcanon.mappers.b2mml"))]:
         monkeypatch.delitem(sys.modules, module)
     monkeypatch.setattr(builtins, "__import__", fake)
     registry._reset_for_tests()
@@ -166,7 +168,9 @@ def test_missing_lxml_names_the_extra(no_lxml: None) -> None:
     payload = (EXAMPLES / "idoc_matmas05_material.xml").read_bytes()
     assert registry.detect(payload) == ["sap-idoc"]
     assert registry.detect((EXAMPLES / "odata_product_get_response.json").read_bytes()) == ["sap-odata"]
-    assert registry.missing_extras() == {"sap-idoc": info.value.message}
+    b2mml = "needs lxml, which is not installed: pip install 'mfgcanon[b2mml]'"
+    assert registry.missing_extras() == {"sap-idoc": info.value.message, "b2mml": f"mapper 'b2mml' {b2mml}",
+                                         "b2mml-json": f"mapper 'b2mml-json' {b2mml}"}
 
 
 def test_install_hints_name_only_existing_extras() -> None:
