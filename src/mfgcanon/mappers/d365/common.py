@@ -108,6 +108,29 @@ def decode(payload: Any) -> Any:
     return payload
 
 
+def each_record(payload: Any, result: MappingResult, mapper: str, one: Callable[[Rec, Any], None], *,
+                empty: str | None = None) -> None:
+    """Decode a JSON payload (one object, or an array of them) and hand each element to ``one`` with its JSON
+    pointer. Input that is no JSON is one reject holding the text; an element of already parsed input that could
+    not be written back as JSON is a reject, never mapped; ``empty`` is the reason an empty array is rejected
+    (None: it maps to nothing)."""
+    try:
+        data = decode(payload)
+    except MappingError as exc:
+        text = payload if isinstance(payload, str | bytes) else fragment(payload)
+        reject(result, mapper, exc.code, exc.message, "/", text if isinstance(text, str) else
+               text.decode("utf-8", "backslashreplace"))
+        return
+    parsed = not isinstance(payload, bytes | str)
+    items = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
+    if not items and empty is not None:
+        reject(result, mapper, "missing_field", empty, "/", data)
+    for index, item in items:
+        rec = Rec(item if isinstance(item, Mapping) else {}, "" if index is None else f"/{index}")
+        if check_writable(Rec(item, rec.pointer), result, mapper, parsed):
+            one(rec, item)
+
+
 def json_head(payload: Any) -> Any:
     """The parsed payload for ``sniff``, or None when it is not a JSON object or array."""
     if isinstance(payload, bytes | str):

@@ -126,21 +126,8 @@ class ProficyPaMapper(BaseMapper):
     ) -> MappingResult:
         ctx, info = payload_context(context, meta)
         result = MappingResult()
-        try:
-            data = c.decode(payload)
-        except MappingError as exc:
-            text = payload if isinstance(payload, str | bytes) else c.fragment(payload)
-            c.reject(result, NAME, exc.code, exc.message, "/", text if isinstance(text, str) else
-                     text.decode("utf-8", "backslashreplace"))
-            return result
-        parsed = not isinstance(payload, bytes | str)
-        items = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
-        if not items:
-            c.reject(result, NAME, "missing_field", "an empty array holds no document or event", "/", data)
-        for index, item in items:
-            rec = c.Rec(item if isinstance(item, Mapping) else {}, "" if index is None else f"/{index}")
-            if c.check_writable(c.Rec(item, rec.pointer), result, NAME, parsed):
-                self._one(rec, item, ctx, result)
+        c.each_record(payload, result, NAME, lambda rec, item: self._one(rec, item, ctx, result),
+                      empty="an empty array holds no document or event")
         stamp_meta(result, info)
         return result
 
