@@ -213,37 +213,26 @@ class B2mmlMapper(BaseMapper):
         if doc.verb == "Get":
             result.warnings.append(f"/{doc.root.name}: Get is a query for data, it carries none: no events")
             return result
+
+        def whole_document(code: str, reason: str, location: str) -> MappingResult:
+            """The document as one reject, at its root element's line."""
+            result.add_reject(Reject(code=code, reason=reason, location=location, line=doc.root.line, payload=text,
+                                     mapper=self.name))
+            return result
+
         if handler is None:
-            result.add_reject(Reject(
-                code="unsupported_message",
-                reason=f"B2MML noun {doc.noun!r} is not read by {self.name} (read: {', '.join(rd.NOUNS)})",
-                location=f"/{doc.root.name}",
-                line=doc.root.line,
-                payload=text,
-                mapper=self.name,
-            ))
-            return result
+            return whole_document(
+                "unsupported_message", f"B2MML noun {doc.noun!r} is not read by {self.name} (read: "
+                f"{', '.join(rd.NOUNS)})", f"/{doc.root.name}")
         if not rd.nouns(doc):
-            result.add_reject(Reject(
-                code="missing_field",
-                reason=f"{doc.root.name} without a DataArea/{doc.noun} element",
-                location=f"/{doc.root.name}/DataArea",
-                line=doc.root.line,
-                payload=text,
-                mapper=self.name,
-            ))
-            return result
+            return whole_document("missing_field", f"{doc.root.name} without a DataArea/{doc.noun} element",
+                                  f"/{doc.root.name}/DataArea")
         before = result.records_in
         handler(doc, ctx, result)
         if result.records_in == before and not result.warnings:
-            result.add_reject(Reject(
-                code="missing_field",
-                reason=f"{doc.root.name} holds no record to map (no request, segment response, definition or lot)",
-                location=f"/{doc.root.name}/DataArea/{doc.noun}",
-                line=doc.root.line,
-                payload=text,
-                mapper=self.name,
-            ))
+            return whole_document(
+                "missing_field", f"{doc.root.name} holds no record to map (no request, segment response, definition "
+                "or lot)", f"/{doc.root.name}/DataArea/{doc.noun}")
         return result
 
 
